@@ -1,0 +1,300 @@
+#include "mod/config.h"
+
+#include <cstring>
+#include <string>
+
+#include "ap_provider.h"
+#include "apr_lib.h"
+#include "apr_strings.h"
+#include "http_log.h"
+
+#include "core/secret_file.h"
+
+#include <openssl/crypto.h>
+
+APLOG_USE_MODULE(helpdesk_sso);
+
+namespace hdsso::mod {
+
+namespace {
+
+constexpr const char* kDefaultEndpoint = "/sso";
+constexpr const char* kDefaultCookie = "hdsso_session";
+constexpr const char* kDefaultHeaderPrefix = "X-Remote-";
+constexpr int kMaxSeconds = 365 * 24 * 3600;
+
+template <class T>
+T pick(const Setting<T>& s, T dflt) { return s.set ? s.value : dflt; }
+
+template <class T>
+void merge(Setting<T>& out, const Setting<T>& base, const Setting<T>& add) {
+    out = add.set ? add : base;
+}
+
+DirConfig* cfg(void* mconfig) { return static_cast<DirConfig*>(mconfig); }
+
+// "HelpdeskSSOX: expected ..., got '...'" is what apachectl -t prints.
+const char* bad(cmd_parms* cmd, const char* expected, const char* got) {
+    return apr_psprintf(cmd->pool, "%s: expected %s, got '%s'", cmd->cmd->name, expected, got);
+}
+
+const char* parse_seconds(cmd_parms* cmd, const char* arg, int min, int& out) {
+    char* end = nullptr;
+    errno = 0;
+    long v = std::strtol(arg, &end, 10);
+    if (!*arg || *end || errno || v < min || v > kMaxSeconds)
+        return bad(cmd, apr_psprintf(cmd->pool, "a number of seconds from %d to %d", min, kMaxSeconds), arg);
+    out = static_cast<int>(v);
+    return nullptr;
+}
+
+bool token_char(char c) {
+    return c > 0x20 && c < 0x7f && !std::strchr("()<>@,;:\\\"/[]?={}", c);
+}
+
+const char* set_flag_on(cmd_parms*, void* mconfig, int on, Setting<int> DirConfig::*field) {
+    (cfg(mconfig)->*field) = {on, 1};
+    return nullptr;
+}
+
+const char* set_enabled(cmd_parms* cmd, void* m, int on) { return set_flag_on(cmd, m, on, &DirConfig::enabled); }
+const char* set_secure(cmd_parms* cmd, void* m, int on) { return set_flag_on(cmd, m, on, &DirConfig::cookie_secure); }
+const char* set_httponly(cmd_parms* cmd, void* m, int on) {
+    return set_flag_on(cmd, m, on, &DirConfig::cookie_httponly);
+}
+
+const char* set_endpoint(cmd_parms* cmd, void* m, const char* arg) {
+    std::size_t n = std::strlen(arg);
+    if (n < 2 || arg[0] != '/' || arg[n - 1] == '/' || std::strpbrk(arg, "?#%\\ \t"))
+        return bad(cmd, "a path such as /sso (leading '/', no trailing '/', no '?', '#', '%')", arg);
+    cfg(m)->endpoint = {arg, 1};
+    return nullptr;
+}
+
+const char* set_cookie_name(cmd_parms* cmd, void* m, const char* arg) {
+    if (!*arg || std::strlen(arg) > 64) return bad(cmd, "a cookie name of 1 to 64 characters", arg);
+    for (const char* p = arg; *p; ++p)
+        if (!token_char(*p)) return bad(cmd, "a cookie name made of token characters (RFC 6265)", arg);
+    cfg(m)->cookie_name = {arg, 1};
+    return nullptr;
+}
+
+const char* set_lifetime(cmd_parms* cmd, void* m, const char* arg) {
+    int v;
+    if (const char* e = parse_seconds(cmd, arg, 60, v)) return e;
+    cfg(m)->lifetime = {v, 1};
+    return nullptr;
+}
+
+const char* set_idle(cmd_parms* cmd, void* m, const char* arg) {
+    int v;
+    if (const char* e = parse_seconds(cmd, arg, 0, v)) return e;
+    cfg(m)->idle_timeout = {v, 1};
+    return nullptr;
+}
+
+const char* set_samesite(cmd_parms* cmd, void* m, const char* arg) {
+    SameSite v;
+    if (!strcasecmp(arg, "Lax")) v = SameSite::lax;
+    else if (!strcasecmp(arg, "Strict")) v = SameSite::strict;
+    else if (!strcasecmp(arg, "None")) v = SameSite::none;
+    else return bad(cmd, "Lax, Strict or None", arg);
+    cfg(m)->cookie_samesite = {v, 1};
+    return nullptr;
+}
+
+apr_status_t wipe_secret(void* data) {
+    auto* s = static_cast<Secret*>(data);
+    OPENSSL_cleanse(const_cast<char*>(s->data), s->len);
+    return APR_SUCCESS;
+}
+
+const char* set_secret_file(cmd_parms* cmd, void* m, const char* arg) {
+    const char* path = ap_server_root_relative(cmd->pool, arg);
+    if (!path) return bad(cmd, "a file path", arg);
+    auto secret = read_secret_file(path);
+    if (!secret)
+        return apr_psprintf(cmd->pool, "%s: %s", cmd->cmd->name, secret.error().detail.c_str());
+    auto* s = static_cast<Secret*>(apr_pcalloc(cmd->pool, sizeof(Secret)));
+    s->path = path;
+    s->len = secret.value().size();
+    s->data = static_cast<const char*>(apr_pmemdup(cmd->pool, secret.value().view().data(), s->len));
+    apr_pool_cleanup_register(cmd->pool, s, wipe_secret, apr_pool_cleanup_null);
+    cfg(m)->remote_secret = {s, 1};
+    return nullptr;
+}
+
+const char* set_window(cmd_parms* cmd, void* m, const char* back, const char* ahead) {
+    int b, a = 60;
+    if (const char* e = parse_seconds(cmd, back, 1, b)) return e;
+    if (ahead)
+        if (const char* e = parse_seconds(cmd, ahead, 0, a)) return e;
+    cfg(m)->window_back = {b, 1};
+    cfg(m)->window_ahead = {a, 1};
+    return nullptr;
+}
+
+const char* set_digest(cmd_parms* cmd, void* m, const char* arg) {
+    if (!strcasecmp(arg, "md5")) cfg(m)->digest_sha256 = {0, 1};
+    else if (!strcasecmp(arg, "sha256")) cfg(m)->digest_sha256 = {1, 1};
+    else return bad(cmd, "md5 or sha256", arg);
+    return nullptr;
+}
+
+// An absolute http(s) URL, or a local path: where the module sends people.
+const char* check_url(cmd_parms* cmd, const char* arg) {
+    bool local = arg[0] == '/' && arg[1] != '/' && arg[1] != '\\';
+    bool absolute = !strncasecmp(arg, "https://", 8) || !strncasecmp(arg, "http://", 7);
+    if (!(local || absolute)) return bad(cmd, "an http(s) URL or a path starting with '/'", arg);
+    for (const char* p = arg; *p; ++p)
+        if (static_cast<unsigned char>(*p) <= 0x20 || *p == 0x7f || *p == '\\')
+            return bad(cmd, "a URL without spaces, control characters or backslashes", arg);
+    return nullptr;
+}
+
+const char* set_url(cmd_parms* cmd, void* m, const char* arg, Setting<const char*> DirConfig::*field) {
+    if (const char* e = check_url(cmd, arg)) return e;
+    (cfg(m)->*field) = {arg, 1};
+    return nullptr;
+}
+const char* set_login_url(cmd_parms* cmd, void* m, const char* a) { return set_url(cmd, m, a, &DirConfig::login_url); }
+const char* set_logout_url(cmd_parms* cmd, void* m, const char* a) { return set_url(cmd, m, a, &DirConfig::logout_url); }
+const char* set_fallback_url(cmd_parms* cmd, void* m, const char* a) {
+    return set_url(cmd, m, a, &DirConfig::fallback_url);
+}
+
+const char* add_allow_host(cmd_parms* cmd, void* m, const char* arg) {
+    for (const char* p = arg; *p; ++p)
+        if (!(apr_isalnum(*p) || *p == '.' || *p == '-' || *p == ':'))
+            return bad(cmd, "host names such as helpdesk.example.com or host:port", arg);
+    DirConfig* c = cfg(m);
+    // The list given in one scope replaces the inherited one.
+    if (!c->allow_hosts.set) c->allow_hosts = {apr_array_make(cmd->pool, 4, sizeof(const char*)), 1};
+    *static_cast<const char**>(apr_array_push(c->allow_hosts.value)) = apr_pstrdup(cmd->pool, arg);
+    return nullptr;
+}
+
+const char* set_header_prefix(cmd_parms* cmd, void* m, const char* arg) {
+    if (!*arg || std::strlen(arg) > 32) return bad(cmd, "a header name prefix such as X-Remote-", arg);
+    for (const char* p = arg; *p; ++p)
+        if (!(apr_isalnum(*p) || *p == '-')) return bad(cmd, "letters, digits and '-'", arg);
+    cfg(m)->header_prefix = {arg, 1};
+    return nullptr;
+}
+
+const char* set_cache(cmd_parms* cmd, void*, const char* arg) {
+    if (const char* err = ap_check_cmd_context(cmd, GLOBAL_ONLY)) return err;
+    CacheConfig& cc = cache_config();
+    const char* sep = std::strchr(arg, ':');
+    const char* name = sep ? apr_pstrmemdup(cmd->pool, arg, sep - arg) : arg;
+    const char* cache_arg = sep ? sep + 1 : nullptr;
+    auto* provider = static_cast<const ap_socache_provider_t*>(
+        ap_lookup_provider(AP_SOCACHE_PROVIDER_GROUP, name, AP_SOCACHE_PROVIDER_VERSION));
+    if (!provider)
+        return apr_psprintf(cmd->pool,
+                            "%s: unknown socache provider '%s' (load mod_socache_%s first; "
+                            "expected shmcb, memcache:HOST:PORT or redis:HOST:PORT)",
+                            cmd->cmd->name, name, name);
+    ap_socache_instance_t* instance = nullptr;
+    if (const char* err = provider->create(&instance, cache_arg, cmd->temp_pool, cmd->pool))
+        return apr_psprintf(cmd->pool, "%s: %s", cmd->cmd->name, err);
+    cc.spec = arg;
+    cc.provider = provider;
+    cc.instance = instance;
+    return nullptr;
+}
+
+}  // namespace
+
+bool enabled(const DirConfig* c) { return pick(c->enabled, 0) != 0; }
+const char* endpoint(const DirConfig* c) { return pick(c->endpoint, kDefaultEndpoint); }
+const char* cookie_name(const DirConfig* c) { return pick(c->cookie_name, kDefaultCookie); }
+int lifetime(const DirConfig* c) { return pick(c->lifetime, 8 * 3600); }
+int idle_timeout(const DirConfig* c) { return pick(c->idle_timeout, 3600); }
+bool cookie_secure(const DirConfig* c) { return pick(c->cookie_secure, 1) != 0; }
+bool cookie_httponly(const DirConfig* c) { return pick(c->cookie_httponly, 1) != 0; }
+SameSite cookie_samesite(const DirConfig* c) { return pick(c->cookie_samesite, SameSite::lax); }
+int window_back(const DirConfig* c) { return pick(c->window_back, 1800); }
+int window_ahead(const DirConfig* c) { return pick(c->window_ahead, 60); }
+const char* header_prefix(const DirConfig* c) { return pick(c->header_prefix, kDefaultHeaderPrefix); }
+
+CacheConfig& cache_config() {
+    static CacheConfig cc{};
+    return cc;
+}
+
+void* create_dir_config(apr_pool_t* p, char*) { return apr_pcalloc(p, sizeof(DirConfig)); }
+
+void* merge_dir_config(apr_pool_t* p, void* base_v, void* add_v) {
+    auto* base = cfg(base_v);
+    auto* add = cfg(add_v);
+    auto* out = static_cast<DirConfig*>(apr_pcalloc(p, sizeof(DirConfig)));
+    merge(out->enabled, base->enabled, add->enabled);
+    merge(out->endpoint, base->endpoint, add->endpoint);
+    merge(out->cookie_name, base->cookie_name, add->cookie_name);
+    merge(out->lifetime, base->lifetime, add->lifetime);
+    merge(out->idle_timeout, base->idle_timeout, add->idle_timeout);
+    merge(out->cookie_secure, base->cookie_secure, add->cookie_secure);
+    merge(out->cookie_httponly, base->cookie_httponly, add->cookie_httponly);
+    merge(out->cookie_samesite, base->cookie_samesite, add->cookie_samesite);
+    merge(out->remote_secret, base->remote_secret, add->remote_secret);
+    merge(out->window_back, base->window_back, add->window_back);
+    merge(out->window_ahead, base->window_ahead, add->window_ahead);
+    merge(out->digest_sha256, base->digest_sha256, add->digest_sha256);
+    merge(out->login_url, base->login_url, add->login_url);
+    merge(out->logout_url, base->logout_url, add->logout_url);
+    merge(out->fallback_url, base->fallback_url, add->fallback_url);
+    merge(out->allow_hosts, base->allow_hosts, add->allow_hosts);
+    merge(out->header_prefix, base->header_prefix, add->header_prefix);
+    return out;
+}
+
+#define HDSSO_SCOPE (RSRC_CONF | ACCESS_CONF)
+
+// In C++ httpd's command_rec takes an untyped function pointer; the args_how
+// field of each entry says how Apache calls it.
+template <class F>
+cmd_func as_cmd(F f) { return reinterpret_cast<cmd_func>(reinterpret_cast<void (*)()>(f)); }
+
+
+const command_rec commands[] = {
+    AP_INIT_FLAG("HelpdeskSSO", as_cmd(set_enabled), nullptr, HDSSO_SCOPE,
+                 "On to serve the sign-in endpoints and scrub identity headers here (default Off)"),
+    AP_INIT_TAKE1("HelpdeskSSOEndpoint", as_cmd(set_endpoint), nullptr, HDSSO_SCOPE,
+                  "URL path under which the sign-in endpoints live (default /sso)"),
+    AP_INIT_TAKE1("HelpdeskSSOCookieName", as_cmd(set_cookie_name), nullptr, HDSSO_SCOPE,
+                  "name of the session cookie (default hdsso_session)"),
+    AP_INIT_TAKE1("HelpdeskSSOSessionLifetime", as_cmd(set_lifetime), nullptr, HDSSO_SCOPE,
+                  "seconds a session lasts from sign-in (default 28800)"),
+    AP_INIT_TAKE1("HelpdeskSSOSessionIdleTimeout", as_cmd(set_idle), nullptr, HDSSO_SCOPE,
+                  "seconds of inactivity that end a session, 0 for none (default 3600)"),
+    AP_INIT_FLAG("HelpdeskSSOCookieSecure", as_cmd(set_secure), nullptr, HDSSO_SCOPE,
+                 "send the session cookie over HTTPS only (default On)"),
+    AP_INIT_FLAG("HelpdeskSSOCookieHttpOnly", as_cmd(set_httponly), nullptr, HDSSO_SCOPE,
+                 "hide the session cookie from scripts (default On)"),
+    AP_INIT_TAKE1("HelpdeskSSOCookieSameSite", as_cmd(set_samesite), nullptr, HDSSO_SCOPE,
+                  "SameSite attribute of the session cookie: Lax, Strict or None (default Lax)"),
+    AP_INIT_TAKE1("HelpdeskSSOCache", as_cmd(set_cache), nullptr, RSRC_CONF,
+                  "socache provider for sessions and replay detection: shmcb[:ARGS], memcache:HOST:PORT, "
+                  "redis:HOST:PORT (default shmcb; main server only)"),
+    AP_INIT_TAKE1("HelpdeskSSORemoteSecretFile", as_cmd(set_secret_file), nullptr, HDSSO_SCOPE,
+                  "file holding the remote-authentication shared secret"),
+    AP_INIT_TAKE12("HelpdeskSSORemoteWindow", as_cmd(set_window), nullptr, HDSSO_SCOPE,
+                   "seconds a remote-auth link is valid after its timestamp, and seconds of clock drift "
+                   "allowed ahead (default 1800 60)"),
+    AP_INIT_TAKE1("HelpdeskSSORemoteDigest", as_cmd(set_digest), nullptr, HDSSO_SCOPE,
+                  "HMAC digest of remote authentication: md5 (Freshdesk) or sha256 (default md5)"),
+    AP_INIT_TAKE1("HelpdeskSSORemoteLoginURL", as_cmd(set_login_url), nullptr, HDSSO_SCOPE,
+                  "where people without a session are sent to sign in (Freshdesk: Remote Login URL)"),
+    AP_INIT_TAKE1("HelpdeskSSORemoteLogoutURL", as_cmd(set_logout_url), nullptr, HDSSO_SCOPE,
+                  "where people go after signing out (Freshdesk: Remote Logout URL)"),
+    AP_INIT_TAKE1("HelpdeskSSOFallbackLoginURL", as_cmd(set_fallback_url), nullptr, HDSSO_SCOPE,
+                  "the helpdesk's own login page, linked from error pages (like Freshdesk's /login/normal)"),
+    AP_INIT_ITERATE("HelpdeskSSORedirectAllowHosts", as_cmd(add_allow_host), nullptr,
+                    HDSSO_SCOPE, "hosts that absolute return URLs may name (local paths are always allowed)"),
+    AP_INIT_TAKE1("HelpdeskSSOHeaderPrefix", as_cmd(set_header_prefix), nullptr, HDSSO_SCOPE,
+                  "prefix of the identity headers passed to the backend (default X-Remote-)"),
+    {nullptr, nullptr, nullptr, 0, RAW_ARGS, nullptr},
+};
+
+}  // namespace hdsso::mod

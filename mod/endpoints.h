@@ -1,0 +1,18 @@
+// The sign-in endpoints under HelpdeskSSOEndpoint (default /sso):
+//   <prefix>/remote  remote-authentication sign-in (Freshdesk-style HMAC)
+//   <prefix>/logout  ends the session
+#pragma once
+
+#include "httpd.h"
+
+#include "mod/config.h"
+
+namespace hdsso::mod {
+
+bool is_endpoint(request_rec* r, const DirConfig* c);
+// DECLINED when the URI is not one of ours.
+int handle_endpoint(request_rec* r, const DirConfig* c);
+// A request without a session on a protected location: off to sign in.
+int start_login(request_rec* r, const DirConfig* c);
+
+}  // namespace hdsso::mod

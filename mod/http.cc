@@ -1,0 +1,237 @@
+#include "mod/http.h"
+
+#include <cstring>
+#include <new>
+
+#include "apr_lib.h"
+#include "apr_strings.h"
+#include "http_config.h"
+#include "http_core.h"
+#include "http_log.h"
+#include "http_protocol.h"
+#include "http_request.h"
+
+#include "core/text.h"
+
+APLOG_USE_MODULE(helpdesk_sso);
+
+namespace hdsso::mod {
+
+namespace {
+
+// Lowercase, '_' as '-': how CGI and many frameworks see a header name.
+bool normalised_prefix(const char* name, const char* prefix) {
+    for (; *prefix; ++name, ++prefix) {
+        if (!*name) return false;
+        char a = apr_tolower(*name == '_' ? '-' : *name);
+        char b = apr_tolower(*prefix == '_' ? '-' : *prefix);
+        if (a != b) return false;
+    }
+    return true;
+}
+
+bool is_remote_user(const char* name) {
+    return normalised_prefix(name, "remote-user") && std::strlen(name) == std::strlen("remote-user");
+}
+
+struct ScrubCtx {
+    const char* prefix;
+    apr_array_header_t* doomed;
+};
+
+int collect_forged(void* data, const char* key, const char*) {
+    auto* ctx = static_cast<ScrubCtx*>(data);
+    if (normalised_prefix(key, ctx->prefix) || is_remote_user(key))
+        *static_cast<const char**>(apr_array_push(ctx->doomed)) = key;
+    return 1;
+}
+
+void set_identity_value(request_rec* r, const char* prefix, const char* header, const char* env,
+                        const std::string& value) {
+    if (value.empty()) return;
+    // Values reach headers only if they cannot split or smuggle one (M3).
+    if (!safe_text(value) || value.size() > 8192) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                      "HDSSO010: identity value for %s%s not exported: control character, invalid UTF-8 "
+                      "or over 8 KiB",
+                      prefix, header);
+        return;
+    }
+    const char* v = apr_pstrmemdup(r->pool, value.data(), value.size());
+    apr_table_setn(r->headers_in, apr_pstrcat(r->pool, prefix, header, nullptr), v);
+    apr_table_setn(r->subprocess_env, env, v);
+}
+
+apr_status_t destroy_identity(void* p) {
+    static_cast<Identity*>(p)->~Identity();
+    return APR_SUCCESS;
+}
+
+std::string html_escape(request_rec* r, const std::string& s) {
+    return ap_escape_html2(r->pool, s.c_str(), 1);
+}
+
+int http_status(Status s) {
+    switch (s) {
+    case Status::remote_missing_parameter:
+    case Status::remote_malformed_parameter:
+    case Status::remote_duplicate_parameter:
+    case Status::url_malformed:
+    case Status::url_redirect_not_allowed:
+        return HTTP_BAD_REQUEST;
+    case Status::remote_bad_signature:
+    case Status::remote_expired:
+    case Status::remote_not_yet_valid:
+    case Status::remote_replayed:
+        return HTTP_UNAUTHORIZED;
+    case Status::store_unavailable:
+        return HTTP_SERVICE_UNAVAILABLE;
+    case Status::config_invalid:
+    case Status::config_io:
+    case Status::session_malformed:
+    case Status::internal:
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    return HTTP_INTERNAL_SERVER_ERROR;
+}
+
+std::string page(request_rec* r, const char* title, const std::string& body_html, const char* link_url,
+                 const char* link_text) {
+    std::string html =
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        "<meta name=\"viewport\" content=\"width=device-width\"><title>";
+    html += html_escape(r, title);
+    html += "</title><style>body{font-family:sans-serif;max-width:40em;margin:3em auto;padding:0 1em;"
+            "color:#222}code{background:#eee;padding:0 .3em}</style></head><body><h1>";
+    html += html_escape(r, title);
+    html += "</h1>\n" + body_html;
+    if (link_url) {
+        html += "<p><a href=\"" + html_escape(r, link_url) + "\">" + html_escape(r, link_text) + "</a></p>\n";
+    }
+    html += "</body></html>\n";
+    return html;
+}
+
+}  // namespace
+
+void scrub_identity_headers(request_rec* r, const char* prefix) {
+    ScrubCtx ctx{prefix, apr_array_make(r->pool, 2, sizeof(const char*))};
+    apr_table_do(collect_forged, &ctx, r->headers_in, nullptr);
+    for (int i = 0; i < ctx.doomed->nelts; ++i) {
+        const char* name = APR_ARRAY_IDX(ctx.doomed, i, const char*);
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "HDSSO011: removed client-sent identity header %s", name);
+        apr_table_unset(r->headers_in, name);
+    }
+}
+
+void export_identity(request_rec* r, const DirConfig* c, const Identity& id) {
+    const char* p = header_prefix(c);
+    std::string groups;
+    for (const auto& g : id.groups) groups += (groups.empty() ? "" : ",") + g;
+    set_identity_value(r, p, "User", "HDSSO_USER", id.subject);
+    set_identity_value(r, p, "Email", "HDSSO_EMAIL", id.email);
+    set_identity_value(r, p, "Name", "HDSSO_NAME", id.display_name);
+    set_identity_value(r, p, "Given-Name", "HDSSO_GIVEN_NAME", id.given_name);
+    set_identity_value(r, p, "Family-Name", "HDSSO_FAMILY_NAME", id.family_name);
+    set_identity_value(r, p, "Groups", "HDSSO_GROUPS", groups);
+    set_identity_value(r, p, "Issuer", "HDSSO_ISSUER", id.issuer);
+    set_identity_value(r, p, "IdP", "HDSSO_IDP", id.idp_name);
+}
+
+void remember_identity(request_rec* r, const Identity& id) {
+    void* mem = apr_palloc(r->pool, sizeof(Identity));
+    auto* copy = new (mem) Identity(id);
+    apr_pool_cleanup_register(r->pool, copy, destroy_identity, apr_pool_cleanup_null);
+    ap_set_module_config(r->request_config, &helpdesk_sso_module, copy);
+}
+
+const Identity* find_identity(request_rec* r) {
+    for (request_rec* q = r; q; q = q->prev ? q->prev : q->main) {
+        if (auto* id = static_cast<const Identity*>(ap_get_module_config(q->request_config, &helpdesk_sso_module)))
+            return id;
+    }
+    return nullptr;
+}
+
+std::vector<std::string> cookie_values(request_rec* r, const char* name) {
+    std::vector<std::string> out;
+    const char* header = apr_table_get(r->headers_in, "Cookie");
+    if (!header) return out;
+    std::string_view h(header);
+    std::size_t name_len = std::strlen(name);
+    while (!h.empty() && out.size() < 4) {
+        std::size_t end = h.find_first_of(";,");
+        std::string_view item = h.substr(0, end);
+        h = end == std::string_view::npos ? std::string_view() : h.substr(end + 1);
+        while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+        if (item.size() > name_len && item.compare(0, name_len, name) == 0 && item[name_len] == '=')
+            out.emplace_back(item.substr(name_len + 1));
+    }
+    return out;
+}
+
+static const char* cookie_attributes(request_rec* r, const DirConfig* c) {
+    const char* same = cookie_samesite(c) == SameSite::strict ? "Strict"
+                       : cookie_samesite(c) == SameSite::none ? "None"
+                                                              : "Lax";
+    return apr_pstrcat(r->pool, "; Path=/", cookie_secure(c) ? "; Secure" : "",
+                       cookie_httponly(c) ? "; HttpOnly" : "", "; SameSite=", same, nullptr);
+}
+
+void set_session_cookie(request_rec* r, const DirConfig* c, const std::string& id) {
+    apr_table_addn(r->err_headers_out, "Set-Cookie",
+                   apr_psprintf(r->pool, "%s=%s; Max-Age=%d%s", cookie_name(c), id.c_str(), lifetime(c),
+                                cookie_attributes(r, c)));
+}
+
+void clear_session_cookie(request_rec* r, const DirConfig* c) {
+    apr_table_addn(r->err_headers_out, "Set-Cookie",
+                   apr_psprintf(r->pool, "%s=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT%s",
+                                cookie_name(c), cookie_attributes(r, c)));
+}
+
+SessionPolicy session_policy(const DirConfig* c) {
+    SessionPolicy p;
+    p.lifetime = lifetime(c);
+    p.idle_timeout = idle_timeout(c);
+    p.touch_interval = p.idle_timeout > 0 && p.idle_timeout < 600 ? p.idle_timeout / 10 : 60;
+    return p;
+}
+
+std::string session_binding(request_rec* r) {
+    const server_rec* s = r->server;
+    unsigned port = s->addrs ? s->addrs->host_port : 0;
+    return std::string(s->server_hostname ? s->server_hostname : "") + ":" + std::to_string(port);
+}
+
+int redirect(request_rec* r, const std::string& location) {
+    apr_table_set(r->headers_out, "Location", location.c_str());
+    apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
+    return HTTP_MOVED_TEMPORARILY;
+}
+
+int fail(request_rec* r, const DirConfig* c, const Error& e) {
+    int status = http_status(e.code);
+    int level = status >= 500 ? APLOG_ERR : APLOG_WARNING;
+    ap_log_rerror(APLOG_MARK, level, 0, r, "HDSSO020: %s: %s", status_name(e.code),
+                  e.detail.empty() ? status_message(e.code) : e.detail.c_str());
+    apr_table_setn(r->notes, "hdsso-error", status_name(e.code));
+    std::string body = "<p>" + html_escape(r, status_message(e.code)) + "</p>\n<p>Error code: <code>" +
+                       html_escape(r, status_name(e.code)) + "</code></p>\n";
+    const char* fallback = c && c->fallback_url.set ? c->fallback_url.value : nullptr;
+    std::string html = page(r, status >= 500 ? "Sign-in is unavailable" : "Sign-in failed", body, fallback,
+                            "Sign in with your helpdesk account instead");
+    apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
+    ap_custom_response(r, status, apr_pstrcat(r->pool, "\"", html.c_str(), nullptr));
+    return status;
+}
+
+int info_page(request_rec* r, const char* title, const char* text, const char* link_url, const char* link_text) {
+    std::string html = page(r, title, "<p>" + html_escape(r, text) + "</p>\n", link_url, link_text);
+    ap_set_content_type(r, "text/html; charset=utf-8");
+    apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
+    ap_rwrite(html.data(), static_cast<int>(html.size()), r);
+    return OK;
+}
+
+}  // namespace hdsso::mod

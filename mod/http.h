@@ -1,0 +1,49 @@
+// The module's edge: cookies, identity headers, redirects and the one place
+// where a core Status becomes an HTTP answer, a page and a log line.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "httpd.h"
+
+#include "core/error.h"
+#include "core/identity.h"
+#include "mod/config.h"
+#include "session/session_store.h"
+
+namespace hdsso::mod {
+
+// Removes client-sent copies of the identity headers: every header whose
+// name, lowercased with '_' read as '-', starts with the prefix, and any
+// Remote-User header (ATTACKS.md M2).
+void scrub_identity_headers(request_rec* r, const char* prefix);
+
+// REMOTE_USER comes from r->user; the rest goes to headers (for proxied
+// backends) and HDSSO_* environment variables (for CGI and mod_php).
+void export_identity(request_rec* r, const DirConfig* c, const Identity& id);
+
+// The signed-in identity of this request (or of the request it was
+// internally redirected from), or null.
+void remember_identity(request_rec* r, const Identity& id);
+const Identity* find_identity(request_rec* r);
+
+std::vector<std::string> cookie_values(request_rec* r, const char* name);
+void set_session_cookie(request_rec* r, const DirConfig* c, const std::string& id);
+void clear_session_cookie(request_rec* r, const DirConfig* c);
+
+SessionPolicy session_policy(const DirConfig* c);
+// The virtual host a session is bound to.
+std::string session_binding(request_rec* r);
+
+// 302 to a URL the caller has validated.
+int redirect(request_rec* r, const std::string& location);
+
+// Logs one line with the stable error name, prepares a page a person can
+// read, and returns the HTTP status for it.
+int fail(request_rec* r, const DirConfig* c, const Error& e);
+
+// A plain information page (e.g. "signed out"), sent with status 200.
+int info_page(request_rec* r, const char* title, const char* text, const char* link_url, const char* link_text);
+
+}  // namespace hdsso::mod

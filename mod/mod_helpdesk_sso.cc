@@ -1,0 +1,154 @@
+// mod_helpdesk_sso: Apache glue over the hdsso core. It turns Apache's
+// request into core calls and applies their outcome; no protocol logic here.
+#include "httpd.h"
+#include "http_config.h"
+#include "http_core.h"
+#include "http_log.h"
+#include "http_protocol.h"
+#include "http_request.h"
+
+#include <exception>
+
+#include "apr_strings.h"
+
+#include "core/clock.h"
+#include "mod/config.h"
+#include "mod/endpoints.h"
+#include "mod/http.h"
+#include "mod/socache_store.h"
+#include "session/session_store.h"
+
+APLOG_USE_MODULE(helpdesk_sso);
+
+namespace hdsso::mod {
+
+namespace {
+
+constexpr const char* kAuthType = "HelpdeskSSO";
+const SystemClock kClock;
+
+bool our_auth_type(request_rec* r) {
+    const char* type = ap_auth_type(r);
+    return type && !strcasecmp(type, kAuthType);
+}
+
+// Every hook goes through here: no exception crosses into Apache.
+template <class Fn>
+int guarded(request_rec* r, Fn fn) {
+    try {
+        return fn();
+    } catch (const std::exception& e) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "HDSSO090: internal: %s", e.what());
+    } catch (...) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "HDSSO090: internal: unknown exception");
+    }
+    return HTTP_INTERNAL_SERVER_ERROR;
+}
+
+int pre_config(apr_pool_t* pconf, apr_pool_t*, apr_pool_t*) { return cache_pre_config(pconf); }
+
+int post_config(apr_pool_t* pconf, apr_pool_t*, apr_pool_t* ptemp, server_rec* s) {
+    return cache_post_config(pconf, ptemp, s);
+}
+
+void child_init(apr_pool_t* p, server_rec* s) { cache_child_init(p, s); }
+
+// Before anything else sees the request: drop forged identity headers for
+// vhosts where the module is on.
+int post_read_request(request_rec* r) {
+    return guarded(r, [&] {
+        const DirConfig* c = dir_config(r);
+        if (enabled(c)) scrub_identity_headers(r, header_prefix(c));
+        return DECLINED;
+    });
+}
+
+int check_authn(request_rec* r) {
+    if (!our_auth_type(r)) return DECLINED;
+    return guarded(r, [&] {
+        const DirConfig* c = dir_config(r);
+        scrub_identity_headers(r, header_prefix(c));
+        // The endpoints themselves must be reachable without a session.
+        if (enabled(c) && is_endpoint(r, c)) {
+            r->user = const_cast<char*>("");
+            return OK;
+        }
+        if (const Identity* id = find_identity(r)) {
+            r->user = apr_pstrdup(r->pool, id->subject.c_str());
+            return OK;
+        }
+        SocacheKvStore kv(r);
+        SessionStore store(kv, kClock, session_policy(c));
+        std::string binding = session_binding(r);
+        for (const auto& cookie : cookie_values(r, cookie_name(c))) {
+            auto found = store.get(cookie, binding);
+            if (!found) {
+                if (found.error().code == Status::session_malformed) {
+                    ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "HDSSO040: %s: %s", status_name(found.error().code),
+                                  found.error().detail.c_str());
+                    continue;
+                }
+                return fail(r, c, found.error());
+            }
+            if (!found.value()) continue;
+            Session& s = *found.value();
+            if (auto t = store.touch(s); !t)
+                ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "HDSSO041: %s: session activity not recorded: %s",
+                              status_name(t.error().code), t.error().detail.c_str());
+            r->user = apr_pstrdup(r->pool, s.identity.subject.c_str());
+            remember_identity(r, s.identity);
+            return OK;
+        }
+        return start_login(r, c);
+    });
+}
+
+int fixups(request_rec* r) {
+    return guarded(r, [&] {
+        const DirConfig* c = dir_config(r);
+        bool ours = our_auth_type(r);
+        if (!ours && !enabled(c)) return DECLINED;
+        scrub_identity_headers(r, header_prefix(c));
+        if (ours && r->user && *r->user) {
+            if (const Identity* id = find_identity(r)) export_identity(r, c, *id);
+        }
+        return DECLINED;
+    });
+}
+
+int handler(request_rec* r) {
+    return guarded(r, [&] {
+        const DirConfig* c = dir_config(r);
+        if (!enabled(c) || !is_endpoint(r, c)) return DECLINED;
+        return handle_endpoint(r, c);
+    });
+}
+
+void register_hooks(apr_pool_t*) {
+    ap_hook_pre_config(pre_config, nullptr, nullptr, APR_HOOK_MIDDLE);
+    ap_hook_post_config(post_config, nullptr, nullptr, APR_HOOK_MIDDLE);
+    ap_hook_child_init(child_init, nullptr, nullptr, APR_HOOK_MIDDLE);
+    ap_hook_post_read_request(post_read_request, nullptr, nullptr, APR_HOOK_FIRST);
+    ap_hook_check_authn(check_authn, nullptr, nullptr, APR_HOOK_MIDDLE, AP_AUTH_INTERNAL_PER_CONF);
+    ap_hook_fixups(fixups, nullptr, nullptr, APR_HOOK_LAST);
+    ap_hook_handler(handler, nullptr, nullptr, APR_HOOK_FIRST);
+}
+
+}  // namespace
+
+}  // namespace hdsso::mod
+
+extern "C" {
+module AP_MODULE_DECLARE_DATA helpdesk_sso_module = {
+    STANDARD20_MODULE_STUFF,
+    hdsso::mod::create_dir_config,
+    hdsso::mod::merge_dir_config,
+    nullptr,
+    nullptr,
+    hdsso::mod::commands,
+    hdsso::mod::register_hooks,
+#if defined(AP_MODULE_HAS_FLAGS)
+    0,
+#endif
+};
+}

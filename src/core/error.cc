@@ -1,0 +1,56 @@
+#include "core/error.h"
+
+namespace hdsso {
+
+// One switch, no default: adding a Status without a name fails the build
+// (-Wswitch under -Werror).
+const char* status_name(Status s) {
+    switch (s) {
+    case Status::config_invalid: return "config.invalid";
+    case Status::config_io: return "config.io";
+    case Status::remote_missing_parameter: return "remote.missing_parameter";
+    case Status::remote_malformed_parameter: return "remote.malformed_parameter";
+    case Status::remote_duplicate_parameter: return "remote.duplicate_parameter";
+    case Status::remote_bad_signature: return "remote.bad_signature";
+    case Status::remote_expired: return "remote.expired";
+    case Status::remote_not_yet_valid: return "remote.not_yet_valid";
+    case Status::remote_replayed: return "remote.replayed";
+    case Status::url_malformed: return "url.malformed";
+    case Status::url_redirect_not_allowed: return "url.redirect_not_allowed";
+    case Status::store_unavailable: return "store.unavailable";
+    case Status::session_malformed: return "session.malformed";
+    case Status::internal: return "internal";
+    }
+    return "internal";
+}
+
+const char* status_message(Status s) {
+    switch (s) {
+    case Status::config_invalid: return "The single sign-on configuration is not valid.";
+    case Status::config_io: return "A file of the single sign-on configuration could not be read.";
+    case Status::remote_missing_parameter:
+        return "The sign-in link is incomplete: a required parameter is missing.";
+    case Status::remote_malformed_parameter:
+        return "The sign-in link is damaged: one of its parameters is not in the expected form.";
+    case Status::remote_duplicate_parameter:
+        return "The sign-in link is damaged: a parameter appears more than once.";
+    case Status::remote_bad_signature:
+        return "The sign-in link's signature does not match. It was altered, or signed with another secret.";
+    case Status::remote_expired:
+        return "The sign-in link has expired. Please sign in again.";
+    case Status::remote_not_yet_valid:
+        return "The sign-in link is dated in the future. The clocks of the two servers may differ.";
+    case Status::remote_replayed:
+        return "This sign-in link has already been used. Each link works only once; please sign in again.";
+    case Status::url_malformed: return "The address is not well formed.";
+    case Status::url_redirect_not_allowed:
+        return "The page to return to after sign-in is not on an allowed site.";
+    case Status::store_unavailable:
+        return "The sign-in service cannot reach its session storage right now. Please try again shortly.";
+    case Status::session_malformed: return "The stored session could not be read.";
+    case Status::internal: return "An internal error occurred.";
+    }
+    return "An internal error occurred.";
+}
+
+}  // namespace hdsso

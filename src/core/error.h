@@ -1,0 +1,77 @@
+// Error model shared by the core, the module and the CLI: a flat status enum
+// with stable machine names, and a small Result<T>. No exception is used to
+// report an expected failure, so none can cross into Apache.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <variant>
+
+namespace hdsso {
+
+enum class Status {
+    // Configuration and I/O (CLI exit 3, module fails apachectl -t or 500).
+    config_invalid,
+    config_io,
+    // Remote (HMAC) authentication.
+    remote_missing_parameter,
+    remote_malformed_parameter,
+    remote_duplicate_parameter,
+    remote_bad_signature,
+    remote_expired,
+    remote_not_yet_valid,
+    remote_replayed,
+    // URLs and redirects.
+    url_malformed,
+    url_redirect_not_allowed,
+    // Sessions and replay storage.
+    store_unavailable,
+    session_malformed,
+    // Anything that should not happen.
+    internal,
+};
+
+// Stable machine name, e.g. "remote.bad_signature". Safe to log and to show.
+const char* status_name(Status s);
+// One sentence for a person, e.g. on the error page.
+const char* status_message(Status s);
+
+struct Error {
+    Status code;
+    // For the log only. Never holds a token, a hash, an assertion or a secret.
+    std::string detail;
+};
+
+template <class T>
+class [[nodiscard]] Result {
+public:
+    Result(T value) : v_(std::move(value)) {}
+    Result(Error e) : v_(std::move(e)) {}
+    bool ok() const { return v_.index() == 0; }
+    explicit operator bool() const { return ok(); }
+    T& value() & { return std::get<0>(v_); }
+    const T& value() const& { return std::get<0>(v_); }
+    T&& value() && { return std::get<0>(std::move(v_)); }
+    const Error& error() const { return std::get<1>(v_); }
+
+private:
+    std::variant<T, Error> v_;
+};
+
+template <>
+class [[nodiscard]] Result<void> {
+public:
+    Result() = default;
+    Result(Error e) : err_(std::move(e)), ok_(false) {}
+    bool ok() const { return ok_; }
+    explicit operator bool() const { return ok_; }
+    const Error& error() const { return err_; }
+
+private:
+    Error err_{Status::internal, {}};
+    bool ok_ = true;
+};
+
+inline Error make_error(Status s, std::string detail = {}) { return Error{s, std::move(detail)}; }
+
+}  // namespace hdsso

@@ -1,0 +1,33 @@
+// Who signed in, as every identity provider reports it and every helpdesk
+// mode consumes it.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace hdsso {
+
+struct Identity {
+    std::string subject;       // the user name handed to the helpdesk (REMOTE_USER)
+    std::string email;
+    std::string display_name;
+    std::string given_name;
+    std::string family_name;
+    std::vector<std::string> groups;
+    std::map<std::string, std::vector<std::string>> attributes;  // everything the IdP sent
+    std::string issuer;        // who vouched for it (entity ID, JWT iss, "remote-auth")
+    std::string idp_name;      // the configured IdP's short name
+    std::int64_t auth_time = 0;  // when the user authenticated (Unix seconds)
+    std::int64_t expiry = 0;     // when this identity stops being valid (0: unknown)
+
+    bool operator==(const Identity& o) const;
+};
+
+// Compact JSON object (ASCII, sorted keys), for `hdsso ... verify`; `extra`
+// adds string members beside the identity's own.
+std::string identity_to_json(const Identity& id,
+                             const std::vector<std::pair<std::string, std::string>>& extra = {});
+
+}  // namespace hdsso

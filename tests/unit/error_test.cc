@@ -1,0 +1,49 @@
+#include <cppunit/extensions/HelperMacros.h>
+
+#include <set>
+#include <string>
+
+#include "core/error.h"
+
+using namespace hdsso;
+
+class ErrorTest : public CppUnit::TestFixture {
+    CPPUNIT_TEST_SUITE(ErrorTest);
+    CPPUNIT_TEST(testNamesAreUniqueAndDotted);
+    CPPUNIT_TEST(testStableNames);
+    CPPUNIT_TEST(testResult);
+    CPPUNIT_TEST_SUITE_END();
+
+public:
+    void testNamesAreUniqueAndDotted() {
+        std::set<std::string> names;
+        for (int i = 0; i <= static_cast<int>(Status::internal); ++i) {
+            std::string n = status_name(static_cast<Status>(i));
+            std::string m = status_message(static_cast<Status>(i));
+            CPPUNIT_ASSERT_MESSAGE(n, names.insert(n).second);
+            CPPUNIT_ASSERT_MESSAGE(n, n == "internal" || n.find('.') != std::string::npos);
+            CPPUNIT_ASSERT_MESSAGE(n, !m.empty() && m.back() == '.');
+        }
+    }
+    void testStableNames() {
+        CPPUNIT_ASSERT_EQUAL(std::string("remote.bad_signature"), std::string(status_name(Status::remote_bad_signature)));
+        CPPUNIT_ASSERT_EQUAL(std::string("remote.expired"), std::string(status_name(Status::remote_expired)));
+        CPPUNIT_ASSERT_EQUAL(std::string("remote.replayed"), std::string(status_name(Status::remote_replayed)));
+        CPPUNIT_ASSERT_EQUAL(std::string("url.redirect_not_allowed"),
+                             std::string(status_name(Status::url_redirect_not_allowed)));
+    }
+    void testResult() {
+        Result<int> ok(5);
+        CPPUNIT_ASSERT(ok.ok());
+        CPPUNIT_ASSERT_EQUAL(5, ok.value());
+        Result<int> bad(make_error(Status::remote_expired, "d"));
+        CPPUNIT_ASSERT(!bad.ok());
+        CPPUNIT_ASSERT_EQUAL(std::string("d"), bad.error().detail);
+        Result<void> v;
+        CPPUNIT_ASSERT(v.ok());
+        Result<void> ve(make_error(Status::internal));
+        CPPUNIT_ASSERT(!ve.ok());
+    }
+};
+
+CPPUNIT_TEST_SUITE_REGISTRATION(ErrorTest);
