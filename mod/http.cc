@@ -199,9 +199,11 @@ SessionPolicy session_policy(const DirConfig* c) {
 }
 
 std::string session_binding(request_rec* r) {
+    // ServerName (with its port when given), so that servers sharing a
+    // memcache or redis cache behind one name share sessions, while other
+    // vhosts cannot replay this one's cookies.
     const server_rec* s = r->server;
-    unsigned port = s->addrs ? s->addrs->host_port : 0;
-    return std::string(s->server_hostname ? s->server_hostname : "") + ":" + std::to_string(port);
+    return std::string(s->server_hostname ? s->server_hostname : "") + ":" + std::to_string(s->port);
 }
 
 int redirect(request_rec* r, const std::string& location) {

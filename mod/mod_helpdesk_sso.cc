@@ -73,6 +73,7 @@ int check_authn(request_rec* r) {
             r->user = const_cast<char*>("");
             return OK;
         }
+        r->ap_auth_type = const_cast<char*>(kAuthType);
         if (const Identity* id = find_identity(r)) {
             r->user = apr_pstrdup(r->pool, id->subject.c_str());
             return OK;
