@@ -1,0 +1,92 @@
+"""Every bad directive value fails `apache2 -t` (what apachectl -t runs) with
+the directive's name and what it expects; good values pass."""
+
+import os
+import sys
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
+from hdsso_test import Apache  # noqa: E402
+
+GOOD = """
+HelpdeskSSOCache shmcb
+<VirtualHost 127.0.0.1:{port}>
+  HelpdeskSSO On
+  HelpdeskSSOEndpoint /auth/sso
+  HelpdeskSSOCookieName hd_sess
+  HelpdeskSSOSessionLifetime 3600
+  HelpdeskSSOSessionIdleTimeout 0
+  HelpdeskSSOCookieSecure On
+  HelpdeskSSOCookieHttpOnly On
+  HelpdeskSSOCookieSameSite None
+  HelpdeskSSORemoteSecretFile {dir}/secret
+  HelpdeskSSORemoteWindow 30 30
+  HelpdeskSSORemoteDigest sha256
+  HelpdeskSSORemoteLoginURL https://login.example.com/sso
+  HelpdeskSSORemoteLogoutURL https://login.example.com/bye
+  HelpdeskSSOFallbackLoginURL /login/normal
+  HelpdeskSSORedirectAllowHosts helpdesk.example.com portal.example.com:8443
+  HelpdeskSSOHeaderPrefix X-Helpdesk-
+  <Location /helpdesk>
+    AuthType HelpdeskSSO
+    Require valid-user
+  </Location>
+</VirtualHost>
+"""
+
+BAD = [
+    ("HelpdeskSSOEndpoint sso", "HelpdeskSSOEndpoint", "a path"),
+    ("HelpdeskSSOEndpoint /sso/", "HelpdeskSSOEndpoint", "a path"),
+    ("HelpdeskSSOCookieName 'bad name'", "HelpdeskSSOCookieName", "token characters"),
+    ("HelpdeskSSOCookieName a;b", "HelpdeskSSOCookieName", "token characters"),
+    ("HelpdeskSSOSessionLifetime soon", "HelpdeskSSOSessionLifetime", "number of seconds"),
+    ("HelpdeskSSOSessionLifetime 10", "HelpdeskSSOSessionLifetime", "number of seconds"),
+    ("HelpdeskSSOSessionIdleTimeout -5", "HelpdeskSSOSessionIdleTimeout", "number of seconds"),
+    ("HelpdeskSSOCookieSecure maybe", "HelpdeskSSOCookieSecure", "On or Off"),
+    ("HelpdeskSSOCookieSameSite Sometimes", "HelpdeskSSOCookieSameSite", "Lax, Strict or None"),
+    ("HelpdeskSSORemoteSecretFile {dir}/no-such-file", "HelpdeskSSORemoteSecretFile", "cannot open"),
+    ("HelpdeskSSORemoteSecretFile {dir}/empty", "HelpdeskSSORemoteSecretFile", "is empty"),
+    ("HelpdeskSSORemoteWindow 0", "HelpdeskSSORemoteWindow", "number of seconds"),
+    ("HelpdeskSSORemoteWindow 1800 ahead", "HelpdeskSSORemoteWindow", "number of seconds"),
+    ("HelpdeskSSORemoteDigest sha1", "HelpdeskSSORemoteDigest", "md5 or sha256"),
+    ("HelpdeskSSORemoteLoginURL login.example.com", "HelpdeskSSORemoteLoginURL", "http(s) URL"),
+    ("HelpdeskSSORemoteLogoutURL //evil.example", "HelpdeskSSORemoteLogoutURL", "http(s) URL"),
+    ("HelpdeskSSOFallbackLoginURL javascript:alert(1)", "HelpdeskSSOFallbackLoginURL", "http(s) URL"),
+    ("HelpdeskSSORedirectAllowHosts evil.example/x", "HelpdeskSSORedirectAllowHosts", "host names"),
+    ("HelpdeskSSOHeaderPrefix X_Bad:", "HelpdeskSSOHeaderPrefix", "letters, digits"),
+    ("HelpdeskSSOCache nosuchcache", "HelpdeskSSOCache", "unknown socache provider"),
+    ("<VirtualHost 127.0.0.1:{port}>\nHelpdeskSSOCache shmcb\n</VirtualHost>", "HelpdeskSSOCache",
+     "cannot occur within <VirtualHost>"),
+]
+
+
+class ConfigTest(unittest.TestCase):
+    def run_t(self, body):
+        a = Apache(body)
+        a.write("empty", "")
+        try:
+            return a.config_test()
+        finally:
+            a.cleanup()
+
+    def test_good_config_passes(self):
+        rc, out = self.run_t(GOOD)
+        self.assertEqual(0, rc, out)
+        self.assertIn("Syntax OK", out)
+
+    def test_bad_values_fail_with_directive_name(self):
+        for line, directive, expected in BAD:
+            with self.subTest(line=line):
+                rc, out = self.run_t(line + "\n")
+                self.assertNotEqual(0, rc, out)
+                self.assertIn(directive, out)
+                self.assertIn(expected, out)
+
+    def test_secret_never_inline(self):
+        rc, out = self.run_t("HelpdeskSSORemoteSecret s3cr3t\n")
+        self.assertNotEqual(0, rc)
+        self.assertIn("HelpdeskSSORemoteSecret", out)
+
+
+if __name__ == "__main__":
+    unittest.main()
