@@ -1,0 +1,81 @@
+// Configuration of mod_helpdesk_sso: per-directory settings (which also hold
+// what is written at vhost level) with value-plus-set merge, and the one
+// process-wide socache instance.
+#pragma once
+
+#include "httpd.h"
+#include "http_config.h"
+#include "apr_global_mutex.h"
+#include "ap_socache.h"
+
+#include <cstddef>
+
+extern "C" module AP_MODULE_DECLARE_DATA helpdesk_sso_module;
+
+namespace hdsso::mod {
+
+template <class T>
+struct Setting {
+    T value;
+    int set;
+};
+
+struct Secret {
+    const char* path;
+    const char* data;  // wiped when the config pool goes away
+    std::size_t len;
+};
+
+enum class SameSite { lax, strict, none };
+
+struct DirConfig {
+    Setting<int> enabled;              // HelpdeskSSO On|Off: endpoints and header scrubbing
+    Setting<const char*> endpoint;     // HelpdeskSSOEndpoint, default /sso
+    Setting<const char*> cookie_name;  // HelpdeskSSOCookieName
+    Setting<int> lifetime;             // HelpdeskSSOSessionLifetime (s)
+    Setting<int> idle_timeout;         // HelpdeskSSOSessionIdleTimeout (s, 0 = none)
+    Setting<int> cookie_secure;        // HelpdeskSSOCookieSecure
+    Setting<int> cookie_httponly;      // HelpdeskSSOCookieHttpOnly
+    Setting<SameSite> cookie_samesite; // HelpdeskSSOCookieSameSite
+    Setting<const Secret*> remote_secret;  // HelpdeskSSORemoteSecretFile
+    Setting<int> window_back;          // HelpdeskSSORemoteWindow BACK [AHEAD]
+    Setting<int> window_ahead;
+    Setting<int> digest_sha256;        // HelpdeskSSORemoteDigest md5|sha256
+    Setting<const char*> login_url;    // HelpdeskSSORemoteLoginURL
+    Setting<const char*> logout_url;   // HelpdeskSSORemoteLogoutURL
+    Setting<const char*> fallback_url; // HelpdeskSSOFallbackLoginURL
+    Setting<apr_array_header_t*> allow_hosts;  // HelpdeskSSORedirectAllowHosts
+    Setting<const char*> header_prefix;        // HelpdeskSSOHeaderPrefix
+};
+
+// Effective values, defaults applied.
+bool enabled(const DirConfig* c);
+const char* endpoint(const DirConfig* c);
+const char* cookie_name(const DirConfig* c);
+int lifetime(const DirConfig* c);
+int idle_timeout(const DirConfig* c);
+bool cookie_secure(const DirConfig* c);
+bool cookie_httponly(const DirConfig* c);
+SameSite cookie_samesite(const DirConfig* c);
+int window_back(const DirConfig* c);
+int window_ahead(const DirConfig* c);
+const char* header_prefix(const DirConfig* c);
+
+inline DirConfig* dir_config(request_rec* r) {
+    return static_cast<DirConfig*>(ap_get_module_config(r->per_dir_config, &helpdesk_sso_module));
+}
+
+void* create_dir_config(apr_pool_t* p, char* dir);
+void* merge_dir_config(apr_pool_t* p, void* base, void* add);
+extern const command_rec commands[];
+
+// HelpdeskSSOCache, main server only.
+struct CacheConfig {
+    const char* spec;  // as written, for messages
+    const ap_socache_provider_t* provider;
+    ap_socache_instance_t* instance;
+    apr_global_mutex_t* mutex;
+};
+CacheConfig& cache_config();
+
+}  // namespace hdsso::mod

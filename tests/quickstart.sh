@@ -1,0 +1,60 @@
+#!/bin/bash
+# The two README commands:
+#   tests/quickstart.sh demo   install what is missing, build, run the demo
+#   tests/quickstart.sh test   install what is missing, build, run every test
+# Idempotent: packages already installed are not touched, and the build is
+# incremental. Needs root (or sudo) only when a Debian package is missing.
+set -euo pipefail
+
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+mode=${1:-}
+case "$mode" in
+demo | test) ;;
+*)
+    echo "usage: $0 demo|test" >&2
+    exit 2
+    ;;
+esac
+
+# What the build, the tests and the demo use, all from Debian 12.
+packages=(
+    build-essential autoconf automake libtool pkg-config
+    apache2 apache2-dev libapr1-dev libaprutil1-dev
+    libssl-dev libxml2-dev liblasso3-dev libglib2.0-dev libjansson-dev libcppunit-dev
+    python3 python3-requests python3-jwt
+    debhelper dpkg-dev fakeroot git
+    memcached redis-server wrk
+)
+
+missing=()
+for p in "${packages[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+        missing+=("$p")
+    fi
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "== installing: ${missing[*]}"
+    sudo=()
+    [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+    "${sudo[@]}" apt-get update
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
+fi
+
+cd "$top"
+want_flags=""
+[ "${CI:-}" = "true" ] && want_flags="--enable-werror"
+if [ ! -x configure ] || [ configure.ac -nt configure ] || [ Makefile.am -nt configure ]; then
+    echo "== autoreconf"
+    autoreconf -fi
+fi
+if [ ! -f Makefile ] || [ configure -nt Makefile ] || ! grep -q -- "ac_cs_config=.*${want_flags}" config.status 2>/dev/null; then
+    echo "== configure $want_flags"
+    ./configure $want_flags
+fi
+echo "== build"
+make -j"$(nproc)" all tests/unit/unit_tests
+
+case "$mode" in
+demo) exec tests/demo/run-demo.sh ;;
+test) exec tests/run-all.sh ;;
+esac
