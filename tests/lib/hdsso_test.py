@@ -98,7 +98,9 @@ BASE_MODULES = [
 class Apache:
     """One Apache instance with a config of the test's own. Stopped by its PID."""
 
-    def __init__(self, body, modules=BASE_MODULES, extra_files=None):
+    def __init__(self, body, modules=BASE_MODULES, extra_files=None, load_module=True, access_log=True):
+        self.load_module = load_module
+        self.access_log = access_log
         self.dir = tempfile.mkdtemp(prefix="hdsso-apache-")
         os.chmod(self.dir, 0o755)
         self.port = free_port()
@@ -132,13 +134,13 @@ ServerName 127.0.0.1
 PidFile {self.dir}/httpd.pid
 DefaultRuntimeDir {self.dir}
 ErrorLog {self.dir}/error.log
-LogLevel warn helpdesk_sso:info
+LogLevel warn{" helpdesk_sso:info" if self.load_module else ""}
 LogFormat "%h %u \\"%r\\" %>s" common
-CustomLog {self.dir}/access.log common
+{"CustomLog " + self.dir + "/access.log common" if self.access_log else ""}
 ScriptSock {self.dir}/cgid.sock
 TypesConfig /dev/null
 {loads}
-LoadModule helpdesk_sso_module {MODULE}
+{"LoadModule helpdesk_sso_module " + MODULE if self.load_module else ""}
 {user}
 DocumentRoot {self.dir}/htdocs
 <Directory {self.dir}/htdocs>
