@@ -204,6 +204,15 @@ const char* set_cache(cmd_parms* cmd, void*, const char* arg) {
     return nullptr;
 }
 
+const char* set_cache_ttl(cmd_parms* cmd, void*, const char* arg) {
+    if (const char* err = ap_check_cmd_context(cmd, GLOBAL_ONLY)) return err;
+    int v;
+    if (const char* e = parse_seconds(cmd, arg, 0, v)) return e;
+    if (v > 300) return bad(cmd, "a number of seconds from 0 to 300", arg);
+    cache_config().process_cache_ttl = v;
+    return nullptr;
+}
+
 }  // namespace
 
 bool enabled(const DirConfig* c) { return pick(c->enabled, 0) != 0; }
@@ -277,6 +286,9 @@ const command_rec commands[] = {
     AP_INIT_TAKE1("HelpdeskSSOCache", as_cmd(set_cache), nullptr, RSRC_CONF,
                   "socache provider for sessions and replay detection: shmcb[:ARGS], memcache:HOST:PORT, "
                   "redis:HOST:PORT (default shmcb; main server only)"),
+    AP_INIT_TAKE1("HelpdeskSSOSessionCacheTTL", as_cmd(set_cache_ttl), nullptr, RSRC_CONF,
+                  "seconds each Apache process may reuse a session it read from the cache, 0 to always ask "
+                  "the cache (default 10; a logout on this server takes effect at once regardless)"),
     AP_INIT_TAKE1("HelpdeskSSORemoteSecretFile", as_cmd(set_secret_file), nullptr, HDSSO_SCOPE,
                   "file holding the remote-authentication shared secret"),
     AP_INIT_TAKE12("HelpdeskSSORemoteWindow", as_cmd(set_window), nullptr, HDSSO_SCOPE,

@@ -75,6 +75,8 @@ struct CacheConfig {
     const ap_socache_provider_t* provider;
     ap_socache_instance_t* instance;
     apr_global_mutex_t* mutex;
+    int process_cache_ttl;     // HelpdeskSSOSessionCacheTTL, -1 until set
+    void* generation;          // std::atomic<uint64_t> in shared memory
 };
 CacheConfig& cache_config();
 

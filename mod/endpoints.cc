@@ -8,7 +8,6 @@
 #include "http_log.h"
 #include "http_protocol.h"
 
-#include "core/clock.h"
 #include "core/replay_cache.h"
 #include "mod/http.h"
 #include "mod/socache_store.h"
@@ -22,8 +21,6 @@ APLOG_USE_MODULE(helpdesk_sso);
 namespace hdsso::mod {
 
 namespace {
-
-const SystemClock kClock;
 
 bool uri_is(request_rec* r, const DirConfig* c, const char* leaf) {
     const char* prefix = endpoint(c);
@@ -76,12 +73,12 @@ int remote_login(request_rec* r, const DirConfig* c) {
     policy.max_future = window_ahead(c);
     RemoteAuthVerifier verifier(std::move(policy), redirect_validator(c));
 
-    SocacheKvStore kv(r);
-    ReplayCache replay(kv);
-    auto login = verifier.verify(params.value(), kClock.now(), replay);
+    RequestStores stores(r);
+    ReplayCache replay(stores.shared());
+    auto login = verifier.verify(params.value(), RequestStores::clock().now(), replay);
     if (!login) return fail(r, c, login.error());
 
-    SessionStore store(kv, kClock, session_policy(c));
+    SessionStore store(stores.sessions(), RequestStores::clock(), session_policy(c));
     if (auto rm = destroy_sessions(r, c, store); !rm) return fail(r, c, rm.error());
     auto session = store.create(login.value().identity, session_binding(r));
     if (!session) return fail(r, c, session.error());
@@ -97,8 +94,8 @@ int logout(request_rec* r, const DirConfig* c) {
         r->allowed = AP_METHOD_BIT << M_GET | AP_METHOD_BIT << M_POST;
         return HTTP_METHOD_NOT_ALLOWED;
     }
-    SocacheKvStore kv(r);
-    SessionStore store(kv, kClock, session_policy(c));
+    RequestStores stores(r);
+    SessionStore store(stores.sessions(), RequestStores::clock(), session_policy(c));
     if (auto rm = destroy_sessions(r, c, store); !rm) return fail(r, c, rm.error());
     clear_session_cookie(r, c);
     if (c->logout_url.set) return redirect(r, append_query(c->logout_url.value, {{"host_url", host_url(r)}}));

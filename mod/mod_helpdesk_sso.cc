@@ -11,7 +11,6 @@
 
 #include "apr_strings.h"
 
-#include "core/clock.h"
 #include "mod/config.h"
 #include "mod/endpoints.h"
 #include "mod/http.h"
@@ -25,7 +24,6 @@ namespace hdsso::mod {
 namespace {
 
 constexpr const char* kAuthType = "HelpdeskSSO";
-const SystemClock kClock;
 
 bool our_auth_type(request_rec* r) {
     const char* type = ap_auth_type(r);
@@ -78,8 +76,8 @@ int check_authn(request_rec* r) {
             r->user = apr_pstrdup(r->pool, id->subject.c_str());
             return OK;
         }
-        SocacheKvStore kv(r);
-        SessionStore store(kv, kClock, session_policy(c));
+        RequestStores stores(r);
+        SessionStore store(stores.sessions(), RequestStores::clock(), session_policy(c));
         std::string binding = session_binding(r);
         for (const auto& cookie : cookie_values(r, cookie_name(c))) {
             auto found = store.get(cookie, binding);

@@ -1,6 +1,11 @@
 #include "mod/socache_store.h"
 
+#include <atomic>
+#include <memory>
+#include <new>
 #include <vector>
+
+#include "apr_shm.h"
 
 #include "ap_provider.h"
 #include "apr_strings.h"
@@ -26,6 +31,23 @@ Error unavailable(const char* what, apr_status_t rv) {
     return make_error(Status::store_unavailable, std::string(what) + ": " + buf);
 }
 
+constexpr int kDefaultProcessCacheTtl = 10;
+constexpr std::size_t kProcessCacheEntries = 10000;
+
+using Counter = std::atomic<std::uint64_t>;
+static_assert(Counter::is_always_lock_free, "the shared generation must be lock-free to work across processes");
+
+// Reset at every post_config (children are forked after it, so each child
+// has its own copy).
+std::unique_ptr<ProcessCache>& process_cache() {
+    static std::unique_ptr<ProcessCache> cache;
+    return cache;
+}
+
+// Stands in when post_config did not run (a configuration failure): every
+// request then reaches the shared store, which reports itself unavailable.
+Counter g_fallback_generation{0};
+
 apr_status_t destroy_cache(void* server) {
     CacheConfig& cc = cache_config();
     if (cc.provider && cc.instance) cc.provider->destroy(cc.instance, static_cast<server_rec*>(server));
@@ -39,6 +61,7 @@ apr_status_t destroy_cache(void* server) {
 int cache_pre_config(apr_pool_t* pconf) {
     CacheConfig& cc = cache_config();
     cc = CacheConfig{};
+    cc.process_cache_ttl = -1;
     return ap_mutex_register(pconf, kMutexType, nullptr, APR_LOCK_DEFAULT, 0) == APR_SUCCESS ? OK : 500;
 }
 
@@ -72,6 +95,18 @@ int cache_post_config(apr_pool_t* pconf, apr_pool_t* ptemp, server_rec* s) {
         return 500;
     }
     apr_pool_cleanup_register(pconf, s, destroy_cache, apr_pool_cleanup_null);
+
+    // The session generation lives in anonymous shared memory, so a logout
+    // in one process invalidates the read caches of all others at once.
+    apr_shm_t* shm = nullptr;
+    rv = apr_shm_create(&shm, sizeof(Counter), nullptr, pconf);
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, "HDSSO006: cannot create shared memory for the session cache");
+        return 500;
+    }
+    cc.generation = new (apr_shm_baseaddr_get(shm)) Counter(0);
+    int ttl = cc.process_cache_ttl < 0 ? kDefaultProcessCacheTtl : cc.process_cache_ttl;
+    process_cache() = std::make_unique<ProcessCache>(ttl, kProcessCacheEntries);
     return OK;
 }
 
@@ -81,6 +116,11 @@ void cache_child_init(apr_pool_t* p, server_rec* s) {
     apr_status_t rv = apr_global_mutex_child_init(&cc.mutex, apr_global_mutex_lockfile(cc.mutex), p);
     if (rv != APR_SUCCESS)
         ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, "HDSSO005: cannot attach to the session cache mutex");
+}
+
+static ProcessCache* process_cache_or_off() {
+    static ProcessCache off(0, 0);
+    return process_cache() ? process_cache().get() : &off;
 }
 
 // Holds the global mutex when the provider needs it (shmcb) or when the
@@ -163,5 +203,16 @@ Result<bool> SocacheKvStore::insert_if_absent(std::string_view key, std::string_
     if (!put) return put.error();
     return true;
 }
+
+const Clock& RequestStores::clock() {
+    static const SystemClock clock;
+    return clock;
+}
+
+RequestStores::RequestStores(request_rec* r)
+    : socache_(r),
+      generation_(cache_config().generation ? static_cast<Counter*>(cache_config().generation)
+                                            : &g_fallback_generation),
+      caching_(socache_, *process_cache_or_off(), generation_, clock()) {}
 
 }  // namespace hdsso::mod

@@ -5,6 +5,8 @@
 
 #include "httpd.h"
 
+#include "core/caching_kv_store.h"
+#include "core/clock.h"
 #include "core/kv_store.h"
 #include "mod/config.h"
 
@@ -31,6 +33,21 @@ private:
     Result<void> put_locked(std::string_view key, std::string_view value, std::int64_t expires_at);
     request_rec* r_;
     CacheConfig& cc_;
+};
+
+// What a request uses: the shared socache, and in front of it this process's
+// read cache for sessions.
+class RequestStores {
+public:
+    explicit RequestStores(request_rec* r);
+    KvStore& sessions() { return caching_; }
+    KvStore& shared() { return socache_; }
+    static const Clock& clock();
+
+private:
+    SocacheKvStore socache_;
+    SharedGeneration generation_;
+    CachingKvStore caching_;
 };
 
 }  // namespace hdsso::mod

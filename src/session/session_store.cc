@@ -44,22 +44,27 @@ Result<Session> SessionStore::create(const Identity& identity, std::string_view 
 Result<std::optional<Session>> SessionStore::get(std::string_view id, std::string_view binding) {
     using Maybe = std::optional<Session>;
     if (!well_formed_id(id)) return Maybe();
-    auto rec = kv_.get(key(id));
-    if (!rec) return rec.error();
-    if (!rec.value()) return Maybe();
-    auto dec = decode_session(*rec.value());
-    if (!dec) return dec.error();
-    Session s = std::move(dec.value());
-    s.id = std::string(id);
-    if (s.binding != binding) return Maybe();
-    std::int64_t now = clock_.now();
-    bool idle = policy_.idle_timeout > 0 && now - s.last_seen >= policy_.idle_timeout;
-    if (now >= s.expires || idle) {
-        auto rm = kv_.remove(key(id));
+    const std::string k = key(id);
+    // Read through any cache; a verdict that ends the session is checked
+    // once more against the shared store, which another process may have
+    // touched meanwhile.
+    for (int fresh = 0; fresh < 2; ++fresh) {
+        auto rec = fresh ? kv_.get_fresh(k) : kv_.get(k);
+        if (!rec) return rec.error();
+        if (!rec.value()) return Maybe();
+        auto dec = decode_session(*rec.value());
+        if (!dec) return dec.error();
+        Session s = std::move(dec.value());
+        s.id = std::string(id);
+        if (s.binding != binding) return Maybe();
+        std::int64_t now = clock_.now();
+        bool idle = policy_.idle_timeout > 0 && now - s.last_seen >= policy_.idle_timeout;
+        if (now < s.expires && !idle) return Maybe(std::move(s));
+        if (!fresh) continue;
+        auto rm = kv_.remove(k);
         if (!rm) return rm.error();
-        return Maybe();
     }
-    return Maybe(std::move(s));
+    return Maybe();
 }
 
 Result<void> SessionStore::touch(Session& s) {

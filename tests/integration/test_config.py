@@ -10,6 +10,7 @@ from hdsso_test import Apache  # noqa: E402
 
 GOOD = """
 HelpdeskSSOCache shmcb
+HelpdeskSSOSessionCacheTTL 5
 <VirtualHost 127.0.0.1:{port}>
   HelpdeskSSO On
   HelpdeskSSOEndpoint /auth/sso
@@ -54,6 +55,9 @@ BAD = [
     ("HelpdeskSSOFallbackLoginURL javascript:alert(1)", "HelpdeskSSOFallbackLoginURL", "http(s) URL"),
     ("HelpdeskSSORedirectAllowHosts evil.example/x", "HelpdeskSSORedirectAllowHosts", "host names"),
     ("HelpdeskSSOHeaderPrefix X_Bad:", "HelpdeskSSOHeaderPrefix", "letters, digits"),
+    ("HelpdeskSSOSessionCacheTTL 301", "HelpdeskSSOSessionCacheTTL", "from 0 to 300"),
+    ("<VirtualHost 127.0.0.1:{port}>\nHelpdeskSSOSessionCacheTTL 5\n</VirtualHost>", "HelpdeskSSOSessionCacheTTL",
+     "cannot occur within <VirtualHost>"),
     ("HelpdeskSSOCache nosuchcache", "HelpdeskSSOCache", "unknown socache provider"),
     ("<VirtualHost 127.0.0.1:{port}>\nHelpdeskSSOCache shmcb\n</VirtualHost>", "HelpdeskSSOCache",
      "cannot occur within <VirtualHost>"),

@@ -16,6 +16,7 @@ from hdsso_test import Apache, EchoBackend, free_port, remote_query, wait_for_po
 
 CONF = """
 HelpdeskSSOCache {cache}
+HelpdeskSSOSessionCacheTTL 0
 <VirtualHost 127.0.0.1:{port}>
   ServerName helpdesk.example.test
   HelpdeskSSO On
@@ -103,8 +104,10 @@ class SharedCacheBase:
         r = self.get(a, "/sso/remote?" + remote_query("Jane Doe", "out@example.com"))
         cookie = r.headers["Set-Cookie"].split(";", 1)[0]
         self.assertEqual(200, self.get(b, "/helpdesk/", cookie).status_code)
+        self.assertEqual(200, self.get(a, "/helpdesk/", cookie).status_code)
         self.get(b, "/sso/logout", cookie)
         self.assertEqual(302, self.get(a, "/helpdesk/", cookie).status_code)
+        self.assertEqual(302, self.get(b, "/helpdesk/", cookie).status_code)
 
     def test_cache_down_fails_closed(self):
         a, _ = self.servers
