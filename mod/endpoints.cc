@@ -73,16 +73,16 @@ int remote_login(request_rec* r, const DirConfig* c) {
     policy.max_future = window_ahead(c);
     RemoteAuthVerifier verifier(std::move(policy), redirect_validator(c));
 
-    RequestStores stores(r);
+    RequestStores stores(r, session_policy(c));
     ReplayCache replay(stores.shared());
     auto login = verifier.verify(params.value(), RequestStores::clock().now(), replay);
     if (!login) return fail(r, c, login.error());
 
-    SessionStore store(stores.sessions(), RequestStores::clock(), session_policy(c));
+    SessionStore& store = stores.sessions();
     if (auto rm = destroy_sessions(r, c, store); !rm) return fail(r, c, rm.error());
     auto session = store.create(login.value().identity, session_binding(r));
     if (!session) return fail(r, c, session.error());
-    set_session_cookie(r, c, session.value().id);
+    set_session_cookie(r, c, session.value()->id);
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "HDSSO030: signed in %s through remote authentication",
                   login.value().identity.subject.c_str());
     const std::string& target = login.value().redirect_to;
@@ -94,9 +94,8 @@ int logout(request_rec* r, const DirConfig* c) {
         r->allowed = AP_METHOD_BIT << M_GET | AP_METHOD_BIT << M_POST;
         return HTTP_METHOD_NOT_ALLOWED;
     }
-    RequestStores stores(r);
-    SessionStore store(stores.sessions(), RequestStores::clock(), session_policy(c));
-    if (auto rm = destroy_sessions(r, c, store); !rm) return fail(r, c, rm.error());
+    RequestStores stores(r, session_policy(c));
+    if (auto rm = destroy_sessions(r, c, stores.sessions()); !rm) return fail(r, c, rm.error());
     clear_session_cookie(r, c);
     if (c->logout_url.set) return redirect(r, append_query(c->logout_url.value, {{"host_url", host_url(r)}}));
     return info_page(r, "Signed out", "You are signed out of the helpdesk.", "/", "Back to the start page");

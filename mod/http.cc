@@ -62,8 +62,8 @@ void set_identity_value(request_rec* r, const char* prefix, const char* header, 
     apr_table_setn(r->subprocess_env, env, v);
 }
 
-apr_status_t destroy_identity(void* p) {
-    static_cast<Identity*>(p)->~Identity();
+apr_status_t release_session(void* p) {
+    static_cast<SessionPtr*>(p)->~SessionPtr();
     return APR_SUCCESS;
 }
 
@@ -138,17 +138,17 @@ void export_identity(request_rec* r, const DirConfig* c, const Identity& id) {
     set_identity_value(r, p, "IdP", "HDSSO_IDP", id.idp_name);
 }
 
-void remember_identity(request_rec* r, const Identity& id) {
-    void* mem = apr_palloc(r->pool, sizeof(Identity));
-    auto* copy = new (mem) Identity(id);
-    apr_pool_cleanup_register(r->pool, copy, destroy_identity, apr_pool_cleanup_null);
-    ap_set_module_config(r->request_config, &helpdesk_sso_module, copy);
+void remember_session(request_rec* r, SessionPtr s) {
+    void* mem = apr_palloc(r->pool, sizeof(SessionPtr));
+    auto* held = new (mem) SessionPtr(std::move(s));
+    apr_pool_cleanup_register(r->pool, held, release_session, apr_pool_cleanup_null);
+    ap_set_module_config(r->request_config, &helpdesk_sso_module, held);
 }
 
 const Identity* find_identity(request_rec* r) {
     for (request_rec* q = r; q; q = q->prev ? q->prev : q->main) {
-        if (auto* id = static_cast<const Identity*>(ap_get_module_config(q->request_config, &helpdesk_sso_module)))
-            return id;
+        if (auto* s = static_cast<const SessionPtr*>(ap_get_module_config(q->request_config, &helpdesk_sso_module)))
+            return &(*s)->identity;
     }
     return nullptr;
 }

@@ -24,8 +24,9 @@ void scrub_identity_headers(request_rec* r, const char* prefix);
 void export_identity(request_rec* r, const DirConfig* c, const Identity& id);
 
 // The signed-in identity of this request (or of the request it was
-// internally redirected from), or null.
-void remember_identity(request_rec* r, const Identity& id);
+// internally redirected from), or null. The session is shared with the
+// process's session cache, not copied.
+void remember_session(request_rec* r, SessionPtr s);
 const Identity* find_identity(request_rec* r);
 
 std::vector<std::string> cookie_values(request_rec* r, const char* name);

@@ -76,8 +76,8 @@ int check_authn(request_rec* r) {
             r->user = apr_pstrdup(r->pool, id->subject.c_str());
             return OK;
         }
-        RequestStores stores(r);
-        SessionStore store(stores.sessions(), RequestStores::clock(), session_policy(c));
+        RequestStores stores(r, session_policy(c));
+        SessionStore& store = stores.sessions();
         std::string binding = session_binding(r);
         for (const auto& cookie : cookie_values(r, cookie_name(c))) {
             auto found = store.get(cookie, binding);
@@ -90,12 +90,12 @@ int check_authn(request_rec* r) {
                 return fail(r, c, found.error());
             }
             if (!found.value()) continue;
-            Session& s = *found.value();
-            if (auto t = store.touch(s); !t)
+            SessionPtr s = std::move(found.value());
+            if (auto t = store.touch(*s); !t)
                 ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "HDSSO041: %s: session activity not recorded: %s",
                               status_name(t.error().code), t.error().detail.c_str());
-            r->user = apr_pstrdup(r->pool, s.identity.subject.c_str());
-            remember_identity(r, s.identity);
+            r->user = apr_pstrdup(r->pool, s->identity.subject.c_str());
+            remember_session(r, std::move(s));
             return OK;
         }
         return start_login(r, c);

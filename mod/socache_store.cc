@@ -39,8 +39,8 @@ static_assert(Counter::is_always_lock_free, "the shared generation must be lock-
 
 // Reset at every post_config (children are forked after it, so each child
 // has its own copy).
-std::unique_ptr<ProcessCache>& process_cache() {
-    static std::unique_ptr<ProcessCache> cache;
+std::unique_ptr<SessionCache>& process_cache() {
+    static std::unique_ptr<SessionCache> cache;
     return cache;
 }
 
@@ -106,7 +106,7 @@ int cache_post_config(apr_pool_t* pconf, apr_pool_t* ptemp, server_rec* s) {
     }
     cc.generation = new (apr_shm_baseaddr_get(shm)) Counter(0);
     int ttl = cc.process_cache_ttl < 0 ? kDefaultProcessCacheTtl : cc.process_cache_ttl;
-    process_cache() = std::make_unique<ProcessCache>(ttl, kProcessCacheEntries);
+    process_cache() = std::make_unique<SessionCache>(ttl, kProcessCacheEntries);
     return OK;
 }
 
@@ -118,8 +118,8 @@ void cache_child_init(apr_pool_t* p, server_rec* s) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, "HDSSO005: cannot attach to the session cache mutex");
 }
 
-static ProcessCache* process_cache_or_off() {
-    static ProcessCache off(0, 0);
+static SessionCache* process_cache_or_off() {
+    static SessionCache off(0, 0);
     return process_cache() ? process_cache().get() : &off;
 }
 
@@ -209,10 +209,10 @@ const Clock& RequestStores::clock() {
     return clock;
 }
 
-RequestStores::RequestStores(request_rec* r)
+RequestStores::RequestStores(request_rec* r, const SessionPolicy& policy)
     : socache_(r),
       generation_(cache_config().generation ? static_cast<Counter*>(cache_config().generation)
                                             : &g_fallback_generation),
-      caching_(socache_, *process_cache_or_off(), generation_, clock()) {}
+      sessions_(socache_, clock(), policy, process_cache_or_off(), &generation_) {}
 
 }  // namespace hdsso::mod

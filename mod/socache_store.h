@@ -5,9 +5,9 @@
 
 #include "httpd.h"
 
-#include "core/caching_kv_store.h"
 #include "core/clock.h"
 #include "core/kv_store.h"
+#include "session/session_store.h"
 #include "mod/config.h"
 
 namespace hdsso::mod {
@@ -35,19 +35,19 @@ private:
     CacheConfig& cc_;
 };
 
-// What a request uses: the shared socache, and in front of it this process's
-// read cache for sessions.
+// What a request uses: the shared socache, and sessions over it with this
+// process's session cache in front.
 class RequestStores {
 public:
-    explicit RequestStores(request_rec* r);
-    KvStore& sessions() { return caching_; }
+    RequestStores(request_rec* r, const SessionPolicy& policy);
+    SessionStore& sessions() { return sessions_; }
     KvStore& shared() { return socache_; }
     static const Clock& clock();
 
 private:
     SocacheKvStore socache_;
     SharedGeneration generation_;
-    CachingKvStore caching_;
+    SessionStore sessions_;
 };
 
 }  // namespace hdsso::mod

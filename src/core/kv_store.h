@@ -20,9 +20,6 @@ public:
     virtual ~KvStore() = default;
     // Missing or expired: an empty optional. A backend failure: store.unavailable.
     virtual Result<std::optional<std::string>> get(std::string_view key) = 0;
-    // The same, bypassing any cache in front of the store: for a verdict
-    // that ends something (an expired or idle session) on possibly old data.
-    virtual Result<std::optional<std::string>> get_fresh(std::string_view key) { return get(key); }
     virtual Result<void> put(std::string_view key, std::string_view value, std::int64_t expires_at) = 0;
     virtual Result<void> remove(std::string_view key) = 0;
     // Atomic check-and-insert: true if the key was absent and is now stored,

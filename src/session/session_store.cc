@@ -26,56 +26,78 @@ std::int64_t SessionStore::store_expiry(const Session& s) const {
     return std::min(s.expires, s.last_seen + policy_.idle_timeout);
 }
 
-Result<Session> SessionStore::create(const Identity& identity, std::string_view binding) {
+bool SessionStore::usable(const Session& s, std::string_view binding, std::int64_t now) const {
+    bool idle = policy_.idle_timeout > 0 && now - s.last_seen >= policy_.idle_timeout;
+    return s.binding == binding && now < s.expires && !idle;
+}
+
+Result<void> SessionStore::put(const Session& s) { return kv_.put(key(s.id), encode_session(s), store_expiry(s)); }
+
+void SessionStore::remember(SessionPtr s, std::uint64_t gen) {
+    if (cache_) cache_->store(std::move(s), clock_.now(), gen);
+}
+
+Result<SessionPtr> SessionStore::create(const Identity& identity, std::string_view binding) {
     auto rnd = random_bytes(kIdBytes);
     if (!rnd) return rnd.error();
-    Session s;
-    s.id = base64url_encode(rnd.value());
-    s.binding = std::string(binding);
-    s.identity = identity;
-    s.created = s.last_seen = clock_.now();
-    s.expires = s.created + policy_.lifetime;
-    if (identity.expiry > 0) s.expires = std::min(s.expires, identity.expiry);
-    auto put = kv_.put(key(s.id), encode_session(s), store_expiry(s));
-    if (!put) return put.error();
-    return s;
+    auto s = std::make_shared<Session>();
+    s->id = base64url_encode(rnd.value());
+    s->binding = std::string(binding);
+    s->identity = identity;
+    s->created = s->last_seen = clock_.now();
+    s->expires = s->created + policy_.lifetime;
+    if (identity.expiry > 0) s->expires = std::min(s->expires, identity.expiry);
+    std::uint64_t gen = gen_ ? gen_->current() : 0;
+    if (auto r = put(*s); !r) return r.error();
+    remember(s, gen);
+    return SessionPtr(std::move(s));
 }
 
-Result<std::optional<Session>> SessionStore::get(std::string_view id, std::string_view binding) {
-    using Maybe = std::optional<Session>;
-    if (!well_formed_id(id)) return Maybe();
-    const std::string k = key(id);
-    // Read through any cache; a verdict that ends the session is checked
-    // once more against the shared store, which another process may have
-    // touched meanwhile.
-    for (int fresh = 0; fresh < 2; ++fresh) {
-        auto rec = fresh ? kv_.get_fresh(k) : kv_.get(k);
-        if (!rec) return rec.error();
-        if (!rec.value()) return Maybe();
-        auto dec = decode_session(*rec.value());
-        if (!dec) return dec.error();
-        Session s = std::move(dec.value());
-        s.id = std::string(id);
-        if (s.binding != binding) return Maybe();
-        std::int64_t now = clock_.now();
-        bool idle = policy_.idle_timeout > 0 && now - s.last_seen >= policy_.idle_timeout;
-        if (now < s.expires && !idle) return Maybe(std::move(s));
-        if (!fresh) continue;
-        auto rm = kv_.remove(k);
-        if (!rm) return rm.error();
+Result<SessionPtr> SessionStore::get(std::string_view id, std::string_view binding) {
+    if (!well_formed_id(id)) return SessionPtr();
+    std::int64_t now = clock_.now();
+    std::string sid(id);
+    // A cached copy that is still usable answers. One that is not (it may be
+    // older than a touch by another process) is checked against the store.
+    if (cache_) {
+        SessionPtr cached = cache_->find(sid, now, gen_->current());
+        if (cached && usable(*cached, binding, now)) return cached;
     }
-    return Maybe();
+    std::uint64_t gen = gen_ ? gen_->current() : 0;  // before the read: a racing destroy wins
+    const std::string k = key(id);
+    auto rec = kv_.get(k);
+    if (!rec) return rec.error();
+    if (!rec.value()) return SessionPtr();
+    auto dec = decode_session(*rec.value());
+    if (!dec) return dec.error();
+    auto s = std::make_shared<Session>(std::move(dec.value()));
+    s->id = std::move(sid);
+    if (s->binding != binding) return SessionPtr();
+    if (!usable(*s, binding, now)) {
+        if (auto rm = destroy(id); !rm) return rm.error();
+        return SessionPtr();
+    }
+    remember(s, gen);
+    return SessionPtr(std::move(s));
 }
 
-Result<void> SessionStore::touch(Session& s) {
+Result<void> SessionStore::touch(const Session& s) {
     std::int64_t now = clock_.now();
     if (now - s.last_seen < policy_.touch_interval) return {};
-    s.last_seen = now;
-    return kv_.put(key(s.id), encode_session(s), store_expiry(s));
+    auto updated = std::make_shared<Session>(s);
+    updated->last_seen = now;
+    std::uint64_t gen = gen_ ? gen_->current() : 0;
+    if (auto r = put(*updated); !r) return r;
+    remember(std::move(updated), gen);
+    return {};
 }
 
 Result<void> SessionStore::destroy(std::string_view id) {
     if (!well_formed_id(id)) return {};
+    if (cache_) {
+        gen_->bump();
+        cache_->erase(std::string(id));
+    }
     return kv_.remove(key(id));
 }
 

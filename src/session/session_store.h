@@ -4,12 +4,13 @@
 #pragma once
 
 #include <cstdint>
-#include <optional>
+#include <memory>
 #include <string>
 #include <string_view>
 
 #include "core/clock.h"
 #include "core/kv_store.h"
+#include "session/session_cache.h"
 #include "session/session_codec.h"
 
 namespace hdsso {
@@ -22,18 +23,24 @@ struct SessionPolicy {
     std::int64_t touch_interval = 60;
 };
 
+using SessionPtr = std::shared_ptr<const Session>;
+
 class SessionStore {
 public:
-    SessionStore(KvStore& kv, const Clock& clock, SessionPolicy policy)
-        : kv_(kv), clock_(clock), policy_(policy) {}
+    // `cache` and `generation` are optional (both or neither): the
+    // process-wide cache of decoded sessions and the counter that
+    // invalidates it.
+    SessionStore(KvStore& kv, const Clock& clock, SessionPolicy policy, SessionCache* cache = nullptr,
+                 Generation* generation = nullptr)
+        : kv_(kv), clock_(clock), policy_(policy), cache_(generation ? cache : nullptr), gen_(generation) {}
 
     // A new session with a fresh random id (never one the client chose).
-    Result<Session> create(const Identity& identity, std::string_view binding);
-    // Empty when there is no usable session: unknown id, malformed id,
+    Result<SessionPtr> create(const Identity& identity, std::string_view binding);
+    // Null when there is no usable session: unknown id, malformed id,
     // expired, idle too long, or issued for another binding.
-    Result<std::optional<Session>> get(std::string_view id, std::string_view binding);
+    Result<SessionPtr> get(std::string_view id, std::string_view binding);
     // Records activity for the idle timeout (writes only every touch_interval).
-    Result<void> touch(Session& s);
+    Result<void> touch(const Session& s);
     Result<void> destroy(std::string_view id);
 
     static bool well_formed_id(std::string_view id);
@@ -41,10 +48,15 @@ public:
 private:
     std::string key(std::string_view id) const;
     std::int64_t store_expiry(const Session& s) const;
+    bool usable(const Session& s, std::string_view binding, std::int64_t now) const;
+    Result<void> put(const Session& s);
+    void remember(SessionPtr s, std::uint64_t gen);
 
     KvStore& kv_;
     const Clock& clock_;
     SessionPolicy policy_;
+    SessionCache* cache_;
+    Generation* gen_;
 };
 
 }  // namespace hdsso
