@@ -114,12 +114,12 @@ std::string page(request_rec* r, const char* title, const std::string& body_html
 
 }  // namespace
 
-void scrub_identity_headers(request_rec* r, const char* prefix) {
+void scrub_identity_headers(request_rec* r, const char* prefix, bool log) {
     ScrubCtx ctx{prefix, apr_array_make(r->pool, 2, sizeof(const char*))};
     apr_table_do(collect_forged, &ctx, r->headers_in, nullptr);
     for (int i = 0; i < ctx.doomed->nelts; ++i) {
         const char* name = APR_ARRAY_IDX(ctx.doomed, i, const char*);
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "HDSSO011: removed client-sent identity header %s", name);
+        if (log) ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "HDSSO011: removed client-sent identity header %s", name);
         apr_table_unset(r->headers_in, name);
     }
 }

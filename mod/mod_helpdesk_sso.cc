@@ -56,7 +56,7 @@ void child_init(apr_pool_t* p, server_rec* s) { cache_child_init(p, s); }
 int post_read_request(request_rec* r) {
     return guarded(r, [&] {
         const DirConfig* c = dir_config(r);
-        if (enabled(c)) scrub_identity_headers(r, header_prefix(c));
+        if (enabled(c)) scrub_identity_headers(r, header_prefix(c), true);
         return DECLINED;
     });
 }
@@ -65,7 +65,7 @@ int check_authn(request_rec* r) {
     if (!our_auth_type(r)) return DECLINED;
     return guarded(r, [&] {
         const DirConfig* c = dir_config(r);
-        scrub_identity_headers(r, header_prefix(c));
+        scrub_identity_headers(r, header_prefix(c), !r->prev && !r->main);
         // The endpoints themselves must be reachable without a session.
         if (enabled(c) && is_endpoint(r, c)) {
             r->user = const_cast<char*>("");
@@ -107,7 +107,7 @@ int fixups(request_rec* r) {
         const DirConfig* c = dir_config(r);
         bool ours = our_auth_type(r);
         if (!ours && !enabled(c)) return DECLINED;
-        scrub_identity_headers(r, header_prefix(c));
+        scrub_identity_headers(r, header_prefix(c), false);
         if (ours && r->user && *r->user) {
             if (const Identity* id = find_identity(r)) export_identity(r, c, *id);
         }

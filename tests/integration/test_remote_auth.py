@@ -34,6 +34,14 @@ HelpdeskSSORedirectAllowHosts helpdesk.example.com
   ProxyPass http://127.0.0.1:{backend}/public
 </Location>
 ScriptAlias /cgi-env {dir}/cgi/env.cgi
+Alias /portal {dir}/portal
+<Directory {dir}/portal>
+  Options +ExecCGI
+  AddHandler cgi-script .cgi
+  DirectoryIndex env.cgi
+  AuthType HelpdeskSSO
+  Require valid-user
+</Directory>
 <Location /cgi-env>
   AuthType HelpdeskSSO
   Require valid-user
@@ -76,6 +84,7 @@ def setUpModule():
     apache = Apache(CONF)
     apache.fmt = {"backend": backend.port}
     apache.write("cgi/env.cgi", CGI, mode=0o755)
+    apache.write("portal/env.cgi", CGI, mode=0o755)
     apache.start()
 
 
@@ -157,6 +166,17 @@ class SignInTest(unittest.TestCase):
         self.assertIn("HDSSO_NAME=Cgi User\n", r.text)
         # The client's copy was replaced by ours.
         self.assertIn("HTTP_X_REMOTE_USER=cgi@example.com\n", r.text)
+
+
+    def test_identity_survives_internal_redirect(self):
+        # /portal/ is served by DirectoryIndex, an internal redirect to env.cgi.
+        cookie, _ = session_cookie(sign_in("Index User", "index@example.com"))
+        r = get("/portal/", cookie=cookie, headers={"X-Remote-User": "admin"})
+        self.assertEqual(200, r.status_code, r.text)
+        self.assertIn("REMOTE_USER=index@example.com\n", r.text)
+        self.assertIn("HDSSO_EMAIL=index@example.com\n", r.text)
+        self.assertIn("HTTP_X_REMOTE_USER=index@example.com\n", r.text)
+        self.assertEqual(302, get("/portal/", headers={"X-Remote-User": "admin"}).status_code)
 
 
 class RejectionTest(unittest.TestCase):
