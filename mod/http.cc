@@ -224,7 +224,8 @@ int fail(request_rec* r, const DirConfig* c, const Error& e) {
     std::string html = page(r, status >= 500 ? "Sign-in is unavailable" : "Sign-in failed", body, fallback,
                             "Sign in with your helpdesk account instead");
     apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
-    ap_custom_response(r, status, apr_pstrcat(r->pool, "\"", html.c_str(), nullptr));
+    // Apache sends a custom response that is not a URL as the body itself.
+    ap_custom_response(r, status, apr_pstrdup(r->pool, html.c_str()));
     return status;
 }
 

@@ -184,6 +184,8 @@ class RejectionTest(unittest.TestCase):
         self.assertEqual(status, resp.status_code, resp.text)
         self.assertIn(name, resp.text)
         self.assertIn("text/html", resp.headers["Content-Type"])
+        self.assertTrue(resp.text.startswith("<!DOCTYPE html>"), resp.text[:40])
+        self.assertEqual("no-store", resp.headers.get("Cache-Control"))
         self.assertIn('href="/login/normal"', resp.text)
         self.assertIsNone(session_cookie(resp)[0])
         deadline = time.monotonic() + 10
