@@ -76,9 +76,12 @@ class HelpdeskHandler(Handler):
     """The sample helpdesk: trusts what Apache passes, as RT or Znuny would."""
 
     def do_GET(self):
-        rows = "".join("<tr><td>%s</td><td>%s</td></tr>" % (html.escape(k), html.escape(v))
+        # http.server reads header bytes as Latin-1; Apache passes UTF-8.
+        def utf8(v):
+            return v.encode("latin-1", "replace").decode("utf-8", "replace")
+        rows = "".join("<tr><td>%s</td><td>%s</td></tr>" % (html.escape(k), html.escape(utf8(v)))
                        for k, v in self.headers.items() if k.lower().startswith("x-remote-"))
-        name = self.headers.get("X-Remote-Name", "").encode("latin-1", "replace").decode("utf-8", "replace")
+        name = utf8(self.headers.get("X-Remote-Name", ""))
         body = ("<p>Signed in as <b>%s</b> (%s).</p><p>Your tickets: none open.</p>"
                 "<p>What the helpdesk received from Apache:</p><table>%s</table>"
                 "<p><a href=\"/sso/logout\">Sign out</a></p>"
