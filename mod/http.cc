@@ -79,6 +79,12 @@ int http_status(Status s) {
     case Status::url_malformed:
     case Status::url_redirect_not_allowed:
         return HTTP_BAD_REQUEST;
+    case Status::jwt_malformed:
+    case Status::jwt_unsupported:
+        return HTTP_BAD_REQUEST;
+    case Status::jwt_bad_signature:
+    case Status::jwt_alg_not_allowed:
+    case Status::jwt_unknown_kid:
     case Status::remote_bad_signature:
     case Status::remote_expired:
     case Status::remote_not_yet_valid:
@@ -88,6 +94,7 @@ int http_status(Status s) {
         return HTTP_SERVICE_UNAVAILABLE;
     case Status::config_invalid:
     case Status::config_io:
+    case Status::jwt_key_invalid:
     case Status::session_malformed:
     case Status::internal:
         return HTTP_INTERNAL_SERVER_ERROR;

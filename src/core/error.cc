@@ -15,6 +15,12 @@ const char* status_name(Status s) {
     case Status::remote_expired: return "remote.expired";
     case Status::remote_not_yet_valid: return "remote.not_yet_valid";
     case Status::remote_replayed: return "remote.replayed";
+    case Status::jwt_malformed: return "jwt.malformed";
+    case Status::jwt_bad_signature: return "jwt.bad_signature";
+    case Status::jwt_alg_not_allowed: return "jwt.alg_not_allowed";
+    case Status::jwt_unknown_kid: return "jwt.unknown_kid";
+    case Status::jwt_unsupported: return "jwt.unsupported";
+    case Status::jwt_key_invalid: return "jwt.key_invalid";
     case Status::url_malformed: return "url.malformed";
     case Status::url_redirect_not_allowed: return "url.redirect_not_allowed";
     case Status::store_unavailable: return "store.unavailable";
@@ -42,6 +48,12 @@ const char* status_message(Status s) {
         return "The sign-in link is dated in the future. The clocks of the two servers may differ.";
     case Status::remote_replayed:
         return "This sign-in link has already been used. Each link works only once; please sign in again.";
+    case Status::jwt_malformed: return "The sign-in token is damaged or not a token at all.";
+    case Status::jwt_bad_signature: return "The sign-in token's signature does not match a trusted key.";
+    case Status::jwt_alg_not_allowed: return "The sign-in token uses a signature algorithm that is not allowed here.";
+    case Status::jwt_unknown_kid: return "The sign-in token names a key that is not configured here.";
+    case Status::jwt_unsupported: return "The sign-in token uses a feature that is not supported.";
+    case Status::jwt_key_invalid: return "A configured key is not usable.";
     case Status::url_malformed: return "The address is not well formed.";
     case Status::url_redirect_not_allowed:
         return "The page to return to after sign-in is not on an allowed site.";

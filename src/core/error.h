@@ -21,6 +21,13 @@ enum class Status {
     remote_expired,
     remote_not_yet_valid,
     remote_replayed,
+    // JWT / JOSE.
+    jwt_malformed,
+    jwt_bad_signature,
+    jwt_alg_not_allowed,
+    jwt_unknown_kid,
+    jwt_unsupported,
+    jwt_key_invalid,
     // URLs and redirects.
     url_malformed,
     url_redirect_not_allowed,

@@ -1,8 +1,6 @@
 #include "core/identity.h"
 
-#include <jansson.h>
-
-#include "core/crypto.h"
+#include "jose/json.h"
 
 namespace hdsso {
 
@@ -14,8 +12,6 @@ bool Identity::operator==(const Identity& o) const {
 }
 
 namespace {
-
-using JsonPtr = CPtr<json_t, json_decref>;
 
 json_t* str(const std::string& s) { return json_stringn(s.data(), s.size()); }
 

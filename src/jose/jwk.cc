@@ -1,0 +1,310 @@
+#include "jose/jwk.h"
+
+#include <cstring>
+
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/err.h>
+#include <openssl/param_build.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include "jose/base64url.h"
+
+namespace hdsso {
+
+namespace {
+
+struct AlgInfo {
+    JwsAlg alg;
+    const char* name;
+};
+constexpr AlgInfo kAlgs[] = {
+    {JwsAlg::HS256, "HS256"}, {JwsAlg::HS384, "HS384"}, {JwsAlg::HS512, "HS512"}, {JwsAlg::RS256, "RS256"},
+    {JwsAlg::RS384, "RS384"}, {JwsAlg::RS512, "RS512"}, {JwsAlg::PS256, "PS256"}, {JwsAlg::PS384, "PS384"},
+    {JwsAlg::PS512, "PS512"}, {JwsAlg::ES256, "ES256"}, {JwsAlg::ES384, "ES384"}, {JwsAlg::ES512, "ES512"},
+    {JwsAlg::EdDSA, "EdDSA"},
+};
+
+using BnPtr = CPtr<BIGNUM, BN_clear_free>;
+using ParamBldPtr = CPtr<OSSL_PARAM_BLD, OSSL_PARAM_BLD_free>;
+using ParamPtr = CPtr<OSSL_PARAM, OSSL_PARAM_free>;
+using PkeyCtxPtr = CPtr<EVP_PKEY_CTX, EVP_PKEY_CTX_free>;
+using BioPtr = CPtr<BIO, BIO_free>;
+using X509Ptr = CPtr<X509, X509_free>;
+
+Error invalid(std::string why) {
+    ERR_clear_error();
+    return make_error(Status::jwt_key_invalid, std::move(why));
+}
+
+std::shared_ptr<EVP_PKEY> share(EVP_PKEY* k) { return std::shared_ptr<EVP_PKEY>(k, EVP_PKEY_free); }
+
+Result<std::string> b64_member(const json_t* jwk, const char* name, bool required) {
+    const json_t* v = json_object_get(jwk, name);
+    if (!v) {
+        if (required) return invalid(std::string("JWK member '") + name + "' is missing");
+        return std::string();
+    }
+    if (!json_is_string(v)) return invalid(std::string("JWK member '") + name + "' is not a string");
+    auto d = base64url_decode(std::string_view(json_string_value(v), json_string_length(v)));
+    if (!d) return invalid(std::string("JWK member '") + name + "': " + d.error().detail);
+    return d;
+}
+
+BIGNUM* bn(const std::string& bytes) {
+    return BN_bin2bn(reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()), nullptr);
+}
+
+Result<std::shared_ptr<EVP_PKEY>> from_params(const char* type, OSSL_PARAM_BLD* bld, bool priv) {
+    ParamPtr params(OSSL_PARAM_BLD_to_param(bld));
+    PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr));
+    EVP_PKEY* key = nullptr;
+    if (!params || !ctx || EVP_PKEY_fromdata_init(ctx.get()) <= 0 ||
+        EVP_PKEY_fromdata(ctx.get(), &key, priv ? EVP_PKEY_KEYPAIR : EVP_PKEY_PUBLIC_KEY, params.get()) <= 0)
+        return invalid(std::string("OpenSSL rejected the ") + type + " key");
+    return share(key);
+}
+
+Result<JwsKey> rsa_from_jwk(const json_t* jwk, JwsKey key) {
+    static const char* const kPrivate[] = {"d", "p", "q", "dp", "dq", "qi"};
+    static const char* const kParams[] = {OSSL_PKEY_PARAM_RSA_D,         OSSL_PKEY_PARAM_RSA_FACTOR1,
+                                          OSSL_PKEY_PARAM_RSA_FACTOR2,   OSSL_PKEY_PARAM_RSA_EXPONENT1,
+                                          OSSL_PKEY_PARAM_RSA_EXPONENT2, OSSL_PKEY_PARAM_RSA_COEFFICIENT1};
+    auto n = b64_member(jwk, "n", true);
+    if (!n) return n.error();
+    auto e = b64_member(jwk, "e", true);
+    if (!e) return e.error();
+    key.has_private = json_object_get(jwk, "d") != nullptr;
+    ParamBldPtr bld(OSSL_PARAM_BLD_new());
+    std::vector<BnPtr> keep;
+    keep.emplace_back(bn(n.value()));
+    keep.emplace_back(bn(e.value()));
+    OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_N, keep[0].get());
+    OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_E, keep[1].get());
+    if (key.has_private) {
+        for (std::size_t i = 0; i < 6; ++i) {
+            auto v = b64_member(jwk, kPrivate[i], i == 0);
+            if (!v) return v.error();
+            if (v.value().empty()) {
+                if (i == 1) break;  // d alone: no CRT parameters
+                return invalid(std::string("JWK member '") + kPrivate[i] + "' is missing");
+            }
+            keep.emplace_back(bn(v.value()));
+            OSSL_PARAM_BLD_push_BN(bld.get(), kParams[i], keep.back().get());
+        }
+    }
+    auto pkey = from_params("RSA", bld.get(), key.has_private);
+    if (!pkey) return pkey.error();
+    key.pkey = pkey.value();
+    return key;
+}
+
+struct Curve {
+    const char* crv;
+    const char* group;
+    std::size_t bytes;
+    JwsAlg alg;
+};
+constexpr Curve kCurves[] = {
+    {"P-256", "P-256", 32, JwsAlg::ES256},
+    {"P-384", "P-384", 48, JwsAlg::ES384},
+    {"P-521", "P-521", 66, JwsAlg::ES512},
+};
+
+Result<JwsKey> ec_from_jwk(const json_t* jwk, JwsKey key) {
+    auto crv = json_string_member(jwk, "crv");
+    const Curve* curve = nullptr;
+    for (const auto& c : kCurves)
+        if (crv && *crv == c.crv) curve = &c;
+    if (!curve) return invalid("EC JWK: curve must be P-256, P-384 or P-521");
+    if (key.alg != curve->alg) return invalid(std::string("EC JWK: curve ") + curve->crv + " does not go with " +
+                                              jws_alg_name(key.alg));
+    auto x = b64_member(jwk, "x", true);
+    if (!x) return x.error();
+    auto y = b64_member(jwk, "y", true);
+    if (!y) return y.error();
+    if (x.value().size() != curve->bytes || y.value().size() != curve->bytes)
+        return invalid("EC JWK: x and y must be " + std::to_string(curve->bytes) + " bytes");
+    std::string point = "\x04" + x.value() + y.value();
+    ParamBldPtr bld(OSSL_PARAM_BLD_new());
+    OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, curve->group, 0);
+    OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, point.data(), point.size());
+    BnPtr d;
+    key.has_private = json_object_get(jwk, "d") != nullptr;
+    if (key.has_private) {
+        auto dv = b64_member(jwk, "d", true);
+        if (!dv) return dv.error();
+        if (dv.value().size() != curve->bytes) return invalid("EC JWK: d has the wrong length");
+        d.reset(bn(dv.value()));
+        OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_PRIV_KEY, d.get());
+    }
+    auto pkey = from_params("EC", bld.get(), key.has_private);
+    if (!pkey) return pkey.error();
+    // The point must be on the curve (invalid-curve attacks).
+    PkeyCtxPtr check(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey.value().get(), nullptr));
+    if (!check || EVP_PKEY_public_check(check.get()) != 1) return invalid("EC JWK: the point is not on the curve");
+    key.pkey = pkey.value();
+    return key;
+}
+
+Result<JwsKey> okp_from_jwk(const json_t* jwk, JwsKey key) {
+    auto crv = json_string_member(jwk, "crv");
+    if (!crv || *crv != "Ed25519") return invalid("OKP JWK: only crv Ed25519 is supported");
+    if (key.alg != JwsAlg::EdDSA) return invalid(std::string("OKP JWK does not go with ") + jws_alg_name(key.alg));
+    auto x = b64_member(jwk, "x", true);
+    if (!x) return x.error();
+    if (x.value().size() != 32) return invalid("OKP JWK: x must be 32 bytes");
+    EVP_PKEY* k = nullptr;
+    key.has_private = json_object_get(jwk, "d") != nullptr;
+    if (key.has_private) {
+        auto d = b64_member(jwk, "d", true);
+        if (!d) return d.error();
+        if (d.value().size() != 32) return invalid("OKP JWK: d must be 32 bytes");
+        k = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr,
+                                         reinterpret_cast<const unsigned char*>(d.value().data()), 32);
+    } else {
+        k = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr,
+                                        reinterpret_cast<const unsigned char*>(x.value().data()), 32);
+    }
+    if (!k) return invalid("OpenSSL rejected the Ed25519 key");
+    key.pkey = share(k);
+    return key;
+}
+
+// RSA at least 2048 bits for RS*/PS*; the key type must match the algorithm.
+Result<JwsKey> check_pkey(JwsKey key) {
+    int id = EVP_PKEY_get_base_id(key.pkey.get());
+    switch (key.alg) {
+    case JwsAlg::RS256: case JwsAlg::RS384: case JwsAlg::RS512:
+    case JwsAlg::PS256: case JwsAlg::PS384: case JwsAlg::PS512:
+        if (id != EVP_PKEY_RSA) return invalid(std::string(jws_alg_name(key.alg)) + " needs an RSA key");
+        if (EVP_PKEY_get_bits(key.pkey.get()) < 2048) return invalid("RSA keys must have at least 2048 bits");
+        break;
+    case JwsAlg::ES256: case JwsAlg::ES384: case JwsAlg::ES512: {
+        if (id != EVP_PKEY_EC) return invalid(std::string(jws_alg_name(key.alg)) + " needs an EC key");
+        char group[32] = {0};
+        std::size_t len = 0;
+        EVP_PKEY_get_utf8_string_param(key.pkey.get(), OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group, &len);
+        const char* want = key.alg == JwsAlg::ES256 ? "prime256v1" : key.alg == JwsAlg::ES384 ? "secp384r1" : "secp521r1";
+        const char* want_nist = key.alg == JwsAlg::ES256 ? "P-256" : key.alg == JwsAlg::ES384 ? "P-384" : "P-521";
+        if (std::strcmp(group, want) != 0 && std::strcmp(group, want_nist) != 0)
+            return invalid(std::string(jws_alg_name(key.alg)) + " needs a key on " + want_nist);
+        break;
+    }
+    case JwsAlg::EdDSA:
+        if (id != EVP_PKEY_ED25519) return invalid("EdDSA needs an Ed25519 key");
+        break;
+    case JwsAlg::HS256: case JwsAlg::HS384: case JwsAlg::HS512:
+        return invalid(std::string(jws_alg_name(key.alg)) + " takes a shared secret, not a public key");
+    }
+    return key;
+}
+
+std::size_t hmac_min_bytes(JwsAlg a) { return a == JwsAlg::HS256 ? 32 : a == JwsAlg::HS384 ? 48 : 64; }
+
+}  // namespace
+
+std::optional<JwsAlg> parse_jws_alg(std::string_view name) {
+    for (const auto& a : kAlgs)
+        if (name == a.name) return a.alg;
+    return std::nullopt;
+}
+
+const char* jws_alg_name(JwsAlg alg) {
+    for (const auto& a : kAlgs)
+        if (a.alg == alg) return a.name;
+    return "?";
+}
+
+bool is_hmac(JwsAlg a) { return a == JwsAlg::HS256 || a == JwsAlg::HS384 || a == JwsAlg::HS512; }
+
+Result<JwsKey> secret_to_key(SecretString secret, JwsAlg alg, std::string kid) {
+    if (!is_hmac(alg)) return invalid(std::string(jws_alg_name(alg)) + " does not take a shared secret");
+    if (secret.size() < hmac_min_bytes(alg))
+        return invalid(std::string(jws_alg_name(alg)) + " needs a secret of at least " +
+                       std::to_string(hmac_min_bytes(alg)) + " bytes");
+    JwsKey key;
+    key.kid = std::move(kid);
+    key.alg = alg;
+    key.secret = std::move(secret);
+    key.has_private = true;
+    return key;
+}
+
+Result<JwsKey> jwk_to_key(const json_t* jwk, std::optional<JwsAlg> alg) {
+    if (!json_is_object(jwk)) return invalid("a JWK must be a JSON object");
+    auto kty = json_string_member(jwk, "kty");
+    if (!kty) return invalid("JWK member 'kty' is missing");
+    if (auto use = json_string_member(jwk, "use"); use && *use != "sig")
+        return invalid("JWK 'use' is '" + *use + "', not 'sig'");
+    JwsKey key;
+    key.kid = json_string_member(jwk, "kid").value_or("");
+    if (auto own = json_string_member(jwk, "alg")) {
+        auto parsed = parse_jws_alg(*own);
+        if (!parsed) return invalid("JWK 'alg' " + *own + " is not supported");
+        if (alg && *alg != *parsed)
+            return invalid(std::string("JWK 'alg' is ") + *own + ", configured " + jws_alg_name(*alg));
+        alg = parsed;
+    }
+    if (!alg) return invalid("no algorithm: the JWK has no 'alg' and none was configured");
+    key.alg = *alg;
+    if (*kty == "oct") {
+        auto k = b64_member(jwk, "k", true);
+        if (!k) return k.error();
+        return secret_to_key(SecretString(std::move(k.value())), key.alg, key.kid);
+    }
+    if (is_hmac(key.alg)) return invalid(std::string(jws_alg_name(key.alg)) + " needs a JWK of kty 'oct'");
+    Result<JwsKey> r = *kty == "RSA" ? rsa_from_jwk(jwk, key)
+                       : *kty == "EC" ? ec_from_jwk(jwk, key)
+                       : *kty == "OKP" ? okp_from_jwk(jwk, key)
+                                       : Result<JwsKey>(invalid("JWK kty '" + *kty + "' is not supported"));
+    if (!r) return r;
+    return check_pkey(std::move(r.value()));
+}
+
+Result<std::vector<JwsKey>> parse_jwks(std::string_view text, std::optional<JwsAlg> alg) {
+    auto doc = parse_json_object(text, Status::jwt_key_invalid);
+    if (!doc) return doc.error();
+    std::vector<JwsKey> keys;
+    const json_t* list = json_object_get(doc.value().get(), "keys");
+    if (!list) {
+        auto k = jwk_to_key(doc.value().get(), alg);
+        if (!k) return k.error();
+        keys.push_back(std::move(k.value()));
+        return keys;
+    }
+    if (!json_is_array(list) || json_array_size(list) == 0) return invalid("'keys' must be a non-empty array");
+    std::size_t i;
+    json_t* jwk;
+    json_array_foreach(list, i, jwk) {
+        auto k = jwk_to_key(jwk, alg);
+        if (!k) return make_error(Status::jwt_key_invalid, "key " + std::to_string(i) + ": " + k.error().detail);
+        keys.push_back(std::move(k.value()));
+    }
+    return keys;
+}
+
+Result<JwsKey> pem_to_key(std::string_view pem, JwsAlg alg, std::string kid) {
+    BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+    EVP_PKEY* k = nullptr;
+    bool priv = false;
+    if (pem.find("CERTIFICATE-----") != std::string_view::npos) {
+        X509Ptr cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
+        if (cert) k = X509_get_pubkey(cert.get());
+    } else if (pem.find("PRIVATE KEY-----") != std::string_view::npos) {
+        k = PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr);
+        priv = true;
+    } else {
+        k = PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr);
+    }
+    if (!k) return invalid("not a PEM public key, certificate or private key");
+    JwsKey key;
+    key.kid = std::move(kid);
+    key.alg = alg;
+    key.pkey = share(k);
+    key.has_private = priv;
+    return check_pkey(std::move(key));
+}
+
+}  // namespace hdsso

@@ -1,0 +1,275 @@
+// JWS verification and signing: Wycheproof JOSE vectors (see
+// ../shared/vectors/wycheproof/NOTES.txt for the label corrections applied
+// below), RFC 7520 / RFC 8037 examples, and sign-then-verify for every
+// algorithm with every bit of the signature flipped and every truncation.
+#include <cppunit/extensions/HelperMacros.h>
+
+#include <algorithm>
+#include <set>
+
+#include <jansson.h>
+#include <openssl/ec.h>
+#include <openssl/pem.h>
+#include <openssl/rsa.h>
+
+#include "jose/base64url.h"
+#include "jose/jws.h"
+#include "vectors.h"
+
+using namespace hdsso;
+
+namespace {
+
+JsonPtr load_json(const std::string& rel) {
+    auto doc = parse_json_object(read_vector(rel), Status::internal, JsonLimits{4 * 1024 * 1024, 64});
+    CPPUNIT_ASSERT_MESSAGE(rel, doc.ok());
+    return std::move(doc.value());
+}
+
+std::string str(const json_t* o, const char* k) {
+    const json_t* v = json_object_get(o, k);
+    return v && json_is_string(v) ? json_string_value(v) : "";
+}
+
+// Generates a key of the algorithm's kind with OpenSSL, as JWK text.
+JwsKey fresh_key(JwsAlg alg) {
+    if (is_hmac(alg)) return secret_to_key(SecretString(std::string(64, 'k')), alg, "k1").value();
+    const char* pem = nullptr;
+    std::string gen;
+    EVP_PKEY* k = nullptr;
+    switch (alg) {
+    case JwsAlg::ES256: k = EVP_EC_gen("P-256"); break;
+    case JwsAlg::ES384: k = EVP_EC_gen("P-384"); break;
+    case JwsAlg::ES512: k = EVP_EC_gen("P-521"); break;
+    case JwsAlg::EdDSA: k = EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519"); break;
+    default: k = EVP_RSA_gen(2048); break;
+    }
+    (void)pem;
+    CPPUNIT_ASSERT(k);
+    JwsKey key;
+    key.kid = "k1";
+    key.alg = alg;
+    key.pkey = std::shared_ptr<EVP_PKEY>(k, EVP_PKEY_free);
+    key.has_private = true;
+    return key;
+}
+
+}  // namespace
+
+class JwsTest : public CppUnit::TestFixture {
+    CPPUNIT_TEST_SUITE(JwsTest);
+    CPPUNIT_TEST(testBase64urlStrict);
+    CPPUNIT_TEST(testWycheproofJwsVectors);
+    CPPUNIT_TEST(testRfc7520CompactExamplesVerify);
+    CPPUNIT_TEST(testRfc8037Ed25519ExampleVerifies);
+    CPPUNIT_TEST(testRfc7797UnencodedPayloadRejected);
+    CPPUNIT_TEST(testSignThenVerifyEveryAlgorithm);
+    CPPUNIT_TEST(testEveryBitFlipAndTruncationRejected);
+    CPPUNIT_TEST(testAlgNoneRejected);
+    CPPUNIT_TEST(testHeaderAlgMustMatchKeyAlg);
+    CPPUNIT_TEST(testUnknownKidRejected);
+    CPPUNIT_TEST(testEmbeddedJwkIgnored);
+    CPPUNIT_TEST(testDuplicateHeaderMemberRejected);
+    CPPUNIT_TEST(testWeakKeysRejected);
+    CPPUNIT_TEST_SUITE_END();
+
+public:
+    void testBase64urlStrict() {
+        CPPUNIT_ASSERT_EQUAL(std::string("foo"), base64url_decode("Zm9v").value());
+        CPPUNIT_ASSERT_EQUAL(std::string("f"), base64url_decode("Zg").value());
+        for (const char* bad : {"Zm9v=", "Zg==", "Zm9v\n", "Zm+v", "Zm/v", "Zh", "Z", "Zm9 v"})
+            CPPUNIT_ASSERT_MESSAGE(bad, !base64url_decode(bad).ok());
+    }
+
+    void testWycheproofJwsVectors() {
+        JsonPtr doc = load_json("wycheproof/json_web_signature_test.json");
+        // NOTES.txt: 372/373 carry the MAC of the unmodified input (really
+        // invalid); 346/347/350/351 bind header alg to a JWK alg that
+        // differs, 367/370 duplicate the valid 357: acceptable either way.
+        const std::set<int> really_invalid = {372, 373};
+        const std::set<int> acceptable = {346, 347, 350, 351, 367, 370};
+        int accepted_valid = 0, rejected_invalid = 0, acceptable_count = 0;
+        std::string mismatches;
+        std::size_t gi;
+        json_t* group;
+        json_array_foreach(json_object_get(doc.get(), "testGroups"), gi, group) {
+            const json_t* jwk = json_object_get(group, "public");
+            if (!jwk) jwk = json_object_get(group, "private");
+            auto key = jwk_to_key(jwk, std::nullopt);
+            std::size_t ti;
+            json_t* t;
+            json_array_foreach(json_object_get(group, "tests"), ti, t) {
+                int id = static_cast<int>(json_integer_value(json_object_get(t, "tcId")));
+                std::string expected = str(t, "result");
+                if (really_invalid.count(id)) expected = "invalid";
+                if (acceptable.count(id)) expected = "acceptable";
+                bool json_serialization = false;
+                std::size_t fi;
+                json_t* f;
+                json_array_foreach(json_object_get(t, "flags"), fi, f) {
+                    if (std::string(json_string_value(f)) == "JsonSerialization") json_serialization = true;
+                }
+                const json_t* jws = json_object_get(t, "jws");
+                bool ok = false;
+                if (key.ok() && json_is_string(jws)) {
+                    JwsVerifier v({key.value()});
+                    ok = v.verify(json_string_value(jws)).ok();
+                }
+                if (expected == "acceptable") {
+                    ++acceptable_count;
+                } else if (expected == "valid" && !ok) {
+                    // Only the JSON serialization is outside this verifier's scope.
+                    if (json_serialization) ++acceptable_count;
+                    else mismatches += " tcId " + std::to_string(id) + " (valid, rejected" +
+                                       (key.ok() ? "" : ": key " + key.error().detail) + ")";
+                } else if (expected == "invalid" && ok) {
+                    mismatches += " tcId " + std::to_string(id) + " (invalid, accepted)";
+                } else {
+                    ++(ok ? accepted_valid : rejected_invalid);
+                }
+            }
+        }
+        std::cout << "\n  wycheproof JWS: " << accepted_valid << " valid accepted, " << rejected_invalid
+                  << " invalid rejected, " << acceptable_count << " acceptable\n";
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(mismatches, std::string(), mismatches);
+        CPPUNIT_ASSERT(accepted_valid >= 26);
+        CPPUNIT_ASSERT(rejected_invalid >= 300);
+    }
+
+    void checkCookbook(const std::string& example, const std::string& key_file) {
+        JsonPtr ex = load_json("jose-cookbook-rfc7520/" + example);
+        const json_t* input = json_object_get(ex.get(), "input");
+        JsonPtr jwk = key_file.empty() ? JsonPtr(json_incref(json_object_get(input, "key")))
+                                       : load_json("jose-cookbook-rfc7520/" + key_file);
+        auto alg = parse_jws_alg(str(input, "alg"));
+        CPPUNIT_ASSERT(alg);
+        auto key = jwk_to_key(jwk.get(), *alg);
+        CPPUNIT_ASSERT_MESSAGE(example + ": " + (key.ok() ? "" : key.error().detail), key.ok());
+        JwsVerifier v({key.value()});
+        auto r = v.verify(str(json_object_get(ex.get(), "output"), "compact"));
+        CPPUNIT_ASSERT_MESSAGE(example + ": " + (r.ok() ? "" : r.error().detail), r.ok());
+        CPPUNIT_ASSERT_EQUAL(str(input, "payload"), r.value().payload);
+    }
+
+    void testRfc7520CompactExamplesVerify() {
+        checkCookbook("jws/4_1.rsa_v15_signature.json", "");
+        checkCookbook("jws/4_2.rsa-pss_signature.json", "");
+        checkCookbook("jws/4_3.ecdsa_signature.json", "");
+        checkCookbook("jws/4_4.hmac-sha2_integrity_protection.json", "");
+    }
+
+    void testRfc8037Ed25519ExampleVerifies() { checkCookbook("curve25519/jws.json", ""); }
+
+    void testRfc7797UnencodedPayloadRejected() {
+        JsonPtr ex = load_json("jose-cookbook-rfc7520/rfc7797/4.2.hmac-sha2_b64_false.json");
+        const json_t* input = json_object_get(ex.get(), "input");
+        auto key = jwk_to_key(json_object_get(input, "key"), JwsAlg::HS256);
+        CPPUNIT_ASSERT(key.ok());
+        JwsVerifier v({key.value()});
+        auto r = v.verify(str(json_object_get(ex.get(), "output"), "compact"));
+        CPPUNIT_ASSERT(!r.ok());
+    }
+
+    void testSignThenVerifyEveryAlgorithm() {
+        for (JwsAlg alg : {JwsAlg::HS256, JwsAlg::HS384, JwsAlg::HS512, JwsAlg::RS256, JwsAlg::RS384, JwsAlg::RS512,
+                           JwsAlg::PS256, JwsAlg::PS384, JwsAlg::PS512, JwsAlg::ES256, JwsAlg::ES384, JwsAlg::ES512,
+                           JwsAlg::EdDSA}) {
+            JwsKey key = fresh_key(alg);
+            auto token = jws_sign(key, "{\"sub\":\"jane\"}");
+            CPPUNIT_ASSERT_MESSAGE(jws_alg_name(alg), token.ok());
+            JwsVerifier v({key});
+            auto r = v.verify(token.value());
+            CPPUNIT_ASSERT_MESSAGE(std::string(jws_alg_name(alg)) + (r.ok() ? "" : ": " + r.error().detail), r.ok());
+            CPPUNIT_ASSERT_EQUAL(std::string("{\"sub\":\"jane\"}"), r.value().payload);
+        }
+    }
+
+    void testEveryBitFlipAndTruncationRejected() {
+        for (JwsAlg alg : {JwsAlg::HS256, JwsAlg::RS256, JwsAlg::ES256, JwsAlg::EdDSA}) {
+            JwsKey key = fresh_key(alg);
+            std::string token = jws_sign(key, "{\"sub\":\"jane\"}").value();
+            std::size_t dot = token.rfind('.');
+            std::string input = token.substr(0, dot);
+            std::string sig = base64url_decode(token.substr(dot + 1)).value();
+            JwsVerifier v({key});
+            for (std::size_t i = 0; i < sig.size() * 8; ++i) {
+                std::string s = sig;
+                s[i / 8] = static_cast<char>(s[i / 8] ^ (1 << (i % 8)));
+                CPPUNIT_ASSERT(!v.verify(input + "." + base64url_encode(s)).ok());
+            }
+            for (std::size_t n = 0; n < sig.size(); ++n)
+                CPPUNIT_ASSERT(!v.verify(input + "." + base64url_encode(sig.substr(0, n))).ok());
+        }
+    }
+
+    void testAlgNoneRejected() {
+        JwsVerifier v({fresh_key(JwsAlg::HS256)});
+        std::string token = base64url_encode("{\"alg\":\"none\"}") + "." + base64url_encode("{}") + ".";
+        auto r = v.verify(token);
+        CPPUNIT_ASSERT(!r.ok());
+        CPPUNIT_ASSERT_EQUAL(Status::jwt_alg_not_allowed, r.error().code);
+    }
+
+    void testHeaderAlgMustMatchKeyAlg() {
+        JwsKey hs = fresh_key(JwsAlg::HS256);
+        JwsKey hs512 = secret_to_key(SecretString(std::string(64, 'k')), JwsAlg::HS512, "k1").value();
+        JwsVerifier v({hs});
+        auto r = v.verify(jws_sign(hs512, "{}").value());
+        CPPUNIT_ASSERT(!r.ok());
+        CPPUNIT_ASSERT_EQUAL(Status::jwt_alg_not_allowed, r.error().code);
+    }
+
+    void testUnknownKidRejected() {
+        JwsKey a = fresh_key(JwsAlg::HS256), b = a;
+        b.kid = "other";
+        JwsVerifier v({b});
+        auto r = v.verify(jws_sign(a, "{}").value());
+        CPPUNIT_ASSERT_EQUAL(Status::jwt_unknown_kid, r.error().code);
+    }
+
+    // ATTACKS.md: a key embedded in the header is never used.
+    void testEmbeddedJwkIgnored() {
+        JwsKey attacker = fresh_key(JwsAlg::ES256), trusted = fresh_key(JwsAlg::ES256);
+        std::string header = "{\"alg\":\"ES256\",\"jwk\":{\"kty\":\"EC\"},\"kid\":\"k1\"}";
+        std::string input = base64url_encode(header) + "." + base64url_encode("{}");
+        std::string token = input + "." + base64url_encode(jws_sign_raw(attacker, input).value());
+        JwsVerifier v({trusted});
+        CPPUNIT_ASSERT_EQUAL(Status::jwt_bad_signature, v.verify(token).error().code);
+    }
+
+    void testDuplicateHeaderMemberRejected() {
+        JwsKey key = fresh_key(JwsAlg::HS256);
+        std::string header = "{\"alg\":\"HS256\",\"alg\":\"HS256\"}";
+        std::string input = base64url_encode(header) + "." + base64url_encode("{}");
+        std::string token = input + "." + base64url_encode(jws_sign_raw(key, input).value());
+        JwsVerifier v({key});
+        CPPUNIT_ASSERT_EQUAL(Status::jwt_malformed, v.verify(token).error().code);
+    }
+
+    void testWeakKeysRejected() {
+        CPPUNIT_ASSERT(!secret_to_key(SecretString(std::string(31, 'k')), JwsAlg::HS256).ok());
+        CPPUNIT_ASSERT(!secret_to_key(SecretString(std::string(63, 'k')), JwsAlg::HS512).ok());
+        CPPUNIT_ASSERT(!pem_to_key("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n", JwsAlg::RS256).ok());
+        // RSA under 2048 bits, and a key of the wrong type for the algorithm.
+        auto pem_of = [](EVP_PKEY* k) {
+            CPtr<BIO, BIO_free> bio(BIO_new(BIO_s_mem()));
+            PEM_write_bio_PUBKEY(bio.get(), k);
+            char* data = nullptr;
+            long n = BIO_get_mem_data(bio.get(), &data);
+            std::string pem(data, static_cast<std::size_t>(n));
+            EVP_PKEY_free(k);
+            return pem;
+        };
+        std::string rsa1024 = pem_of(EVP_RSA_gen(1024));
+        auto r = pem_to_key(rsa1024, JwsAlg::RS256);
+        CPPUNIT_ASSERT(!r.ok());
+        CPPUNIT_ASSERT(r.error().detail.find("2048") != std::string::npos);
+        std::string p256 = pem_of(EVP_EC_gen("P-256"));
+        CPPUNIT_ASSERT(pem_to_key(p256, JwsAlg::ES256).ok());
+        CPPUNIT_ASSERT(!pem_to_key(p256, JwsAlg::ES384).ok());
+        CPPUNIT_ASSERT(!pem_to_key(p256, JwsAlg::RS256).ok());
+        CPPUNIT_ASSERT(!pem_to_key(p256, JwsAlg::HS256).ok());
+    }
+};
+
+CPPUNIT_TEST_SUITE_REGISTRATION(JwsTest);
