@@ -81,7 +81,16 @@ int http_status(Status s) {
         return HTTP_BAD_REQUEST;
     case Status::jwt_malformed:
     case Status::jwt_unsupported:
+    case Status::jwt_missing_claim:
+    case Status::jwt_invalid_claim:
         return HTTP_BAD_REQUEST;
+    case Status::jwt_expired:
+    case Status::jwt_not_yet_valid:
+    case Status::jwt_issued_in_future:
+    case Status::jwt_too_old:
+    case Status::jwt_issuer_mismatch:
+    case Status::jwt_audience_mismatch:
+    case Status::jwt_replayed:
     case Status::jwt_bad_signature:
     case Status::jwt_alg_not_allowed:
     case Status::jwt_unknown_kid:

@@ -21,6 +21,15 @@ const char* status_name(Status s) {
     case Status::jwt_unknown_kid: return "jwt.unknown_kid";
     case Status::jwt_unsupported: return "jwt.unsupported";
     case Status::jwt_key_invalid: return "jwt.key_invalid";
+    case Status::jwt_missing_claim: return "jwt.missing_claim";
+    case Status::jwt_invalid_claim: return "jwt.invalid_claim";
+    case Status::jwt_expired: return "jwt.expired";
+    case Status::jwt_not_yet_valid: return "jwt.not_yet_valid";
+    case Status::jwt_issued_in_future: return "jwt.issued_in_future";
+    case Status::jwt_too_old: return "jwt.too_old";
+    case Status::jwt_issuer_mismatch: return "jwt.issuer_mismatch";
+    case Status::jwt_audience_mismatch: return "jwt.audience_mismatch";
+    case Status::jwt_replayed: return "jwt.replayed";
     case Status::url_malformed: return "url.malformed";
     case Status::url_redirect_not_allowed: return "url.redirect_not_allowed";
     case Status::store_unavailable: return "store.unavailable";
@@ -54,6 +63,15 @@ const char* status_message(Status s) {
     case Status::jwt_unknown_kid: return "The sign-in token names a key that is not configured here.";
     case Status::jwt_unsupported: return "The sign-in token uses a feature that is not supported.";
     case Status::jwt_key_invalid: return "A configured key is not usable.";
+    case Status::jwt_missing_claim: return "The sign-in token lacks a claim this site requires.";
+    case Status::jwt_invalid_claim: return "A claim of the sign-in token has the wrong type or form.";
+    case Status::jwt_expired: return "The sign-in token has expired. Please sign in again.";
+    case Status::jwt_not_yet_valid: return "The sign-in token is not valid yet. The clocks of the two servers may differ.";
+    case Status::jwt_issued_in_future: return "The sign-in token claims to be issued in the future. The clocks of the two servers may differ.";
+    case Status::jwt_too_old: return "The sign-in token was issued too long ago. Please sign in again.";
+    case Status::jwt_issuer_mismatch: return "The sign-in token comes from an issuer this site does not trust.";
+    case Status::jwt_audience_mismatch: return "The sign-in token was made for another site.";
+    case Status::jwt_replayed: return "This sign-in token has already been used. Please sign in again.";
     case Status::url_malformed: return "The address is not well formed.";
     case Status::url_redirect_not_allowed:
         return "The page to return to after sign-in is not on an allowed site.";
