@@ -4,16 +4,19 @@
 
 namespace hdsso {
 
-Result<Args> Args::parse(const std::vector<std::string>& words) {
+Result<Args> Args::parse(const std::vector<std::string>& words, std::initializer_list<const char*> flags) {
     Args a;
     for (std::size_t i = 0; i < words.size(); ++i) {
         const std::string& w = words[i];
         if (w.size() > 2 && w.compare(0, 2, "--") == 0) {
             std::string name = w.substr(2), value;
             auto eq = name.find('=');
+            bool flag = std::any_of(flags.begin(), flags.end(), [&](const char* f) { return name == f; });
             if (eq != std::string::npos) {
                 value = name.substr(eq + 1);
                 name.resize(eq);
+            } else if (flag) {
+                value = "yes";
             } else if (i + 1 < words.size()) {
                 value = words[++i];
             } else {

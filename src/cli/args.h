@@ -1,5 +1,6 @@
 // A small option parser for hdsso: "--name value" or "--name=value",
-// repeatable options, and positional words ("-" is positional).
+// value-less flags, repeatable options, and positional words ("-" is
+// positional).
 #pragma once
 
 #include <initializer_list>
@@ -16,7 +17,8 @@ struct Args {
     std::multimap<std::string, std::string> options;
     std::vector<std::string> positional;
 
-    static Result<Args> parse(const std::vector<std::string>& words);
+    // `flags`: options that take no value; they read as "yes".
+    static Result<Args> parse(const std::vector<std::string>& words, std::initializer_list<const char*> flags = {});
     // The value of an option given once (the last one if repeated).
     std::optional<std::string> one(const std::string& name) const;
     std::vector<std::string> all(const std::string& name) const;

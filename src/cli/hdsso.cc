@@ -5,15 +5,12 @@
 // error exits 2; a configuration or I/O error exits 3.
 #include "config.h"
 
-#include <cstdio>
-#include <cstdlib>
 #include <iostream>
-#include <map>
-#include <optional>
 #include <string>
 #include <vector>
 
 #include "cli/args.h"
+#include "cli/cli.h"
 #include "core/clock.h"
 #include "core/kv_store.h"
 #include "core/replay_cache.h"
@@ -22,48 +19,9 @@
 #include "url/query.h"
 
 using namespace hdsso;
+using namespace hdsso::cli;
 
 namespace {
-
-constexpr int kOk = 0, kFailed = 1, kUsage = 2, kConfig = 3;
-
-const char kUsageText[] =
-    "usage: hdsso COMMAND ...\n"
-    "\n"
-    "  hdsso remote-auth sign --secret-file F --name N --email E [--timestamp T]\n"
-    "        [--digest md5|sha256] [--base-url URL] [--redirect-to P] [--phone P] [--company C]\n"
-    "      Print the signed remote-authentication (Freshdesk Simple SSO) URL.\n"
-    "  hdsso remote-auth verify --secret-file F [--now T] [--window BACK[:AHEAD]]\n"
-    "        [--digest md5|sha256] [--allow-host H]... QUERY|URL\n"
-    "      Check a remote-authentication query; print the identity as JSON.\n"
-    "  hdsso --version\n"
-    "\n"
-    "Exit status: 0 success, 1 verification failed, 2 usage error, 3 configuration or I/O error.\n";
-
-int usage(const std::string& why) {
-    std::cerr << "hdsso: " << why << "\n\n" << kUsageText;
-    return kUsage;
-}
-
-int fail(const Error& e) {
-    bool config = e.code == Status::config_invalid || e.code == Status::config_io;
-    std::cerr << "error: " << status_name(e.code) << ": " << status_message(e.code);
-    if (!e.detail.empty()) std::cerr << " (" << e.detail << ")";
-    std::cerr << "\n";
-    return config ? kConfig : kFailed;
-}
-
-std::optional<std::int64_t> parse_int(const std::string& s) {
-    if (s.empty() || s.size() > 18) return std::nullopt;
-    std::size_t i = s[0] == '-' ? 1 : 0;
-    if (i == s.size()) return std::nullopt;
-    std::int64_t v = 0;
-    for (; i < s.size(); ++i) {
-        if (s[i] < '0' || s[i] > '9') return std::nullopt;
-        v = v * 10 + (s[i] - '0');
-    }
-    return s[0] == '-' ? -v : v;
-}
 
 // Fills the policy from --secret-file and --digest. Returns an exit code, or
 // -1 when all went well.
@@ -162,11 +120,13 @@ int main(int argc, char** argv) {
         return kOk;
     }
     if (words.size() < 2) return usage("'" + words[0] + "' needs a subcommand");
-    auto args = Args::parse(std::vector<std::string>(words.begin() + 2, words.end()));
+    auto args = Args::parse(std::vector<std::string>(words.begin() + 2, words.end()), {"raw", "no-aud", "no-exp"});
     if (!args) return usage(args.error().detail);
     try {
         if (words[0] == "remote-auth" && words[1] == "sign") return remote_sign(args.value());
         if (words[0] == "remote-auth" && words[1] == "verify") return remote_verify(args.value());
+        if (words[0] == "jwt" && words[1] == "verify") return jwt_verify(args.value());
+        if (words[0] == "jwt" && words[1] == "sign") return jwt_sign(args.value());
     } catch (const std::exception& e) {
         std::cerr << "error: internal: " << e.what() << "\n";
         return kConfig;

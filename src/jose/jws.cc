@@ -179,8 +179,10 @@ Result<VerifiedJws> JwsVerifier::verify(std::string_view token) const {
     std::string kid = kid_v ? json_string_value(kid_v) : "";
     std::vector<const JwsKey*> candidates;
     bool kid_known = false;
+    // A key configured without a kid is a candidate for every token; one
+    // with a kid only for tokens naming it.
     for (const auto& k : keys_) {
-        if (kid_v && k.kid != kid) continue;
+        if (kid_v && !k.kid.empty() && k.kid != kid) continue;
         kid_known = true;
         if (k.alg == *alg) candidates.push_back(&k);
     }

@@ -26,8 +26,9 @@ public:
         : keys_(std::move(keys)), max_token_(max_token) {}
 
     // Checks, in order: size and shape; the header (strict JSON, a supported
-    // alg, no unknown crit, no b64:false); key selection (kid among the
-    // configured keys; the key's algorithm must be the header's); the
+    // alg, no unknown crit, no b64:false); key selection (a header kid picks
+    // the configured keys with that kid, and keys configured without one;
+    // the key's algorithm must be the header's); the
     // signature. jku, x5u, jwk and x5c in the header are never used.
     Result<VerifiedJws> verify(std::string_view token) const;
 

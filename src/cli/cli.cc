@@ -1,0 +1,54 @@
+// Pieces every hdsso command shares: the usage text, the error line and
+// the exit codes.
+#include "cli/cli.h"
+
+#include <iostream>
+
+namespace hdsso::cli {
+
+const char kUsageText[] =
+    "usage: hdsso COMMAND ...\n"
+    "\n"
+    "  hdsso remote-auth sign --secret-file F --name N --email E [--timestamp T]\n"
+    "        [--digest md5|sha256] [--base-url URL] [--redirect-to P] [--phone P] [--company C]\n"
+    "      Print the signed remote-authentication (Freshdesk Simple SSO) URL.\n"
+    "  hdsso remote-auth verify --secret-file F [--now T] [--window BACK[:AHEAD]]\n"
+    "        [--digest md5|sha256] [--allow-host H]... QUERY|URL\n"
+    "      Check a remote-authentication query; print the identity as JSON.\n"
+    "  hdsso jwt verify (--key F | --jwks F) [--alg A] [--iss I] [--aud A]... [--no-aud]\n"
+    "        [--leeway S] [--max-age S] [--no-exp] [--now T] [--raw] TOKEN|-\n"
+    "      Verify a compact JWS/JWT; print its claims (with --raw: signature only, the payload).\n"
+    "      --key takes a PEM file, a single JWK, or with --alg HS* a secret file.\n"
+    "  hdsso jwt sign --key F --alg A [--kid K] --claims JSON|@FILE [--ttl S] [--now T]\n"
+    "      Sign the claims, adding iat, exp (now + ttl, default 300) and a fresh jti when absent.\n"
+    "  hdsso --version\n"
+    "\n"
+    "Exit status: 0 success, 1 verification failed, 2 usage error, 3 configuration or I/O error.\n";
+
+int usage(const std::string& why) {
+    std::cerr << "hdsso: " << why << "\n\n" << kUsageText;
+    return kUsage;
+}
+
+int fail(const Error& e) {
+    bool config = e.code == Status::config_invalid || e.code == Status::config_io ||
+                  e.code == Status::jwt_key_invalid;
+    std::cerr << "error: " << status_name(e.code) << ": " << status_message(e.code);
+    if (!e.detail.empty()) std::cerr << " (" << e.detail << ")";
+    std::cerr << "\n";
+    return config ? kConfig : kFailed;
+}
+
+std::optional<std::int64_t> parse_int(const std::string& s) {
+    if (s.empty() || s.size() > 18) return std::nullopt;
+    std::size_t i = s[0] == '-' ? 1 : 0;
+    if (i == s.size()) return std::nullopt;
+    std::int64_t v = 0;
+    for (; i < s.size(); ++i) {
+        if (s[i] < '0' || s[i] > '9') return std::nullopt;
+        v = v * 10 + (s[i] - '0');
+    }
+    return s[0] == '-' ? -v : v;
+}
+
+}  // namespace hdsso::cli

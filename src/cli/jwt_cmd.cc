@@ -1,0 +1,158 @@
+// hdsso jwt verify / hdsso jwt sign.
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <sstream>
+
+#include "cli/cli.h"
+#include "core/clock.h"
+#include "core/crypto.h"
+#include "core/secret_file.h"
+#include "jose/claims.h"
+#include "jose/jws.h"
+
+namespace hdsso {
+
+using namespace cli;
+
+namespace {
+
+Result<std::string> read_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return make_error(Status::config_io, "cannot open " + path);
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+// --key: PEM, a single JWK, or (HS*) a secret file. --jwks: a JWK set.
+Result<std::vector<JwsKey>> load_keys(const Args& a, std::optional<JwsAlg> alg) {
+    auto jwks = a.one("jwks"), key = a.one("key");
+    if (jwks) {
+        auto text = read_file(*jwks);
+        if (!text) return text.error();
+        return parse_jwks(text.value(), alg);
+    }
+    auto text = read_file(*key);
+    if (!text) return text.error();
+    std::string_view t = text.value();
+    std::size_t first = t.find_first_not_of(" \t\r\n");
+    std::vector<JwsKey> keys;
+    if (first != std::string_view::npos && t.substr(first, 10) == "-----BEGIN") {
+        if (!alg) return make_error(Status::jwt_key_invalid, "a PEM key needs --alg");
+        auto k = pem_to_key(t, *alg, a.one("kid").value_or(""));
+        if (!k) return k.error();
+        keys.push_back(std::move(k.value()));
+    } else if (first != std::string_view::npos && t[first] == '{') {
+        return parse_jwks(t, alg);
+    } else {
+        if (!alg || !is_hmac(*alg)) return make_error(Status::jwt_key_invalid, "a secret file needs --alg HS256|HS384|HS512");
+        auto secret = read_secret_file(*key);
+        if (!secret) return secret.error();
+        auto k = secret_to_key(std::move(secret.value()), *alg, a.one("kid").value_or(""));
+        if (!k) return k.error();
+        keys.push_back(std::move(k.value()));
+    }
+    return keys;
+}
+
+Result<std::optional<JwsAlg>> alg_option(const Args& a) {
+    auto name = a.one("alg");
+    if (!name) return std::optional<JwsAlg>();
+    auto alg = parse_jws_alg(*name);
+    if (!alg) return make_error(Status::config_invalid, "--alg " + *name + " is not supported");
+    return std::optional<JwsAlg>(alg);
+}
+
+std::string dump(const json_t* v) {
+    CPtr<char, free> text(json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII));
+    return text ? text.get() : "";
+}
+
+}  // namespace
+
+int jwt_verify(const Args& a) {
+    if (auto bad = a.check({"key", "jwks", "alg", "iss", "aud", "no-aud", "leeway", "max-age", "no-exp", "now",
+                            "raw", "kid"},
+                           1, 1))
+        return usage(*bad);
+    if (!a.one("key") == !a.one("jwks")) return usage("give exactly one of --key and --jwks");
+    auto alg = alg_option(a);
+    if (!alg) return usage(alg.error().detail);
+    ClaimsPolicy policy;
+    std::int64_t now = SystemClock().now();
+    for (const char* opt : {"now", "leeway", "max-age"}) {
+        if (auto v = a.one(opt)) {
+            auto n = parse_int(*v);
+            if (!n || *n < 0) return usage(std::string("--") + opt + " takes a number of seconds");
+            (std::string(opt) == "now" ? now : std::string(opt) == "leeway" ? policy.leeway : policy.max_age) = *n;
+        }
+    }
+    policy.issuer = a.one("iss").value_or("");
+    policy.audiences = a.all("aud");
+    policy.waive_audience = a.one("no-aud") == std::optional<std::string>("yes");
+    policy.require_exp = a.one("no-exp") != std::optional<std::string>("yes");
+    bool raw = a.one("raw") == std::optional<std::string>("yes");
+
+    auto keys = load_keys(a, alg.value());
+    if (!keys) return fail(keys.error());
+    std::string token = a.positional[0];
+    if (token == "-") token.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+    while (!token.empty() && (token.back() == '\n' || token.back() == '\r' || token.back() == ' ')) token.pop_back();
+
+    JwsVerifier verifier(std::move(keys.value()));
+    auto jws = verifier.verify(token);
+    if (!jws) return fail(jws.error());
+    if (raw) {
+        std::cout << jws.value().payload << "\n";
+        return kOk;
+    }
+    auto claims = parse_claims(jws.value().payload);
+    if (!claims) return fail(claims.error());
+    if (auto r = check_claims(claims.value().get(), policy, now); !r) return fail(r.error());
+    std::cout << dump(claims.value().get()) << "\n";
+    return kOk;
+}
+
+int jwt_sign(const Args& a) {
+    if (auto bad = a.check({"key", "alg", "kid", "claims", "ttl", "now"}, 0, 0)) return usage(*bad);
+    if (!a.one("key") || !a.one("alg") || !a.one("claims")) return usage("--key, --alg and --claims are required");
+    auto alg = alg_option(a);
+    if (!alg) return usage(alg.error().detail);
+    std::int64_t now = SystemClock().now(), ttl = 300;
+    if (auto v = a.one("now")) {
+        auto n = parse_int(*v);
+        if (!n || *n < 0) return usage("--now takes Unix seconds");
+        now = *n;
+    }
+    if (auto v = a.one("ttl")) {
+        auto n = parse_int(*v);
+        if (!n || *n < 1) return usage("--ttl takes a number of seconds");
+        ttl = *n;
+    }
+    std::string text = a.one("claims").value_or("");
+    if (!text.empty() && text[0] == '@') {
+        auto f = read_file(text.substr(1));
+        if (!f) return fail(f.error());
+        text = f.value();
+    }
+    auto claims = parse_claims(text);
+    if (!claims) return fail(make_error(Status::config_invalid, claims.error().detail));
+    auto keys = load_keys(a, alg.value());
+    if (!keys) return fail(keys.error());
+    if (keys.value().size() != 1) return fail(make_error(Status::jwt_key_invalid, "signing needs exactly one key"));
+    json_t* c = claims.value().get();
+    if (!json_object_get(c, "iat")) json_object_set_new(c, "iat", json_integer(now));
+    if (!json_object_get(c, "exp")) json_object_set_new(c, "exp", json_integer(now + ttl));
+    if (!json_object_get(c, "jti")) {
+        auto rnd = random_bytes(16);
+        if (!rnd) return fail(rnd.error());
+        json_object_set_new(c, "jti", json_string(base64url_encode(rnd.value()).c_str()));
+    }
+    auto token = jws_sign(keys.value()[0], dump(c));
+    if (!token) return fail(token.error());
+    std::cout << token.value() << "\n";
+    return kOk;
+}
+
+}  // namespace hdsso
