@@ -10,6 +10,7 @@
 #include "core/secret_file.h"
 #include "jose/claims.h"
 #include "jose/jws.h"
+#include "jose/jwt.h"
 
 namespace hdsso {
 
@@ -141,15 +142,7 @@ int jwt_sign(const Args& a) {
     auto keys = load_keys(a, alg.value());
     if (!keys) return fail(keys.error());
     if (keys.value().size() != 1) return fail(make_error(Status::jwt_key_invalid, "signing needs exactly one key"));
-    json_t* c = claims.value().get();
-    if (!json_object_get(c, "iat")) json_object_set_new(c, "iat", json_integer(now));
-    if (!json_object_get(c, "exp")) json_object_set_new(c, "exp", json_integer(now + ttl));
-    if (!json_object_get(c, "jti")) {
-        auto rnd = random_bytes(16);
-        if (!rnd) return fail(rnd.error());
-        json_object_set_new(c, "jti", json_string(base64url_encode(rnd.value()).c_str()));
-    }
-    auto token = jws_sign(keys.value()[0], dump(c));
+    auto token = jwt_mint(keys.value()[0], claims.value().get(), now, ttl);
     if (!token) return fail(token.error());
     std::cout << token.value() << "\n";
     return kOk;

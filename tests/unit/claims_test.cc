@@ -1,6 +1,8 @@
 #include <cppunit/extensions/HelperMacros.h>
 
 #include "jose/claims.h"
+#include "jose/jws.h"
+#include "jose/jwt.h"
 
 using namespace hdsso;
 
@@ -39,6 +41,7 @@ class ClaimsTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testEmptyAudienceListAcceptsNothing);
     CPPUNIT_TEST(testJtiOnce);
     CPPUNIT_TEST(testClaimsMustBeAnObject);
+    CPPUNIT_TEST(testMintAddsIatExpJti);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -124,6 +127,24 @@ public:
         kv.set_unavailable(true);
         auto other = claims(with("\"exp\":1700000300,\"jti\":\"b2\""));
         CPPUNIT_ASSERT_EQUAL(Status::store_unavailable, check_jti_once(other.get(), policy(), kNow, replay).error().code);
+    }
+
+    void testMintAddsIatExpJti() {
+        JwsKey key = secret_to_key(SecretString(std::string(32, 's')), JwsAlg::HS256, "k1").value();
+        auto c1 = claims(R"({"sub":"jane","iss":"https://idp.example.com","aud":"helpdesk"})");
+        auto c2 = claims(R"({"sub":"jane","iss":"https://idp.example.com","aud":"helpdesk"})");
+        auto t1 = jwt_mint(key, c1.get(), kNow, 120), t2 = jwt_mint(key, c2.get(), kNow, 120);
+        CPPUNIT_ASSERT(t1.ok() && t2.ok());
+        auto v = JwsVerifier({key}).verify(t1.value());
+        CPPUNIT_ASSERT(v.ok());
+        auto minted = claims(v.value().payload);
+        std::int64_t iat = 0, exp = 0;
+        CPPUNIT_ASSERT(json_int_member(minted.get(), "iat", iat) == IntMember::ok && iat == kNow);
+        CPPUNIT_ASSERT(json_int_member(minted.get(), "exp", exp) == IntMember::ok && exp == kNow + 120);
+        CPPUNIT_ASSERT(check_claims(minted.get(), policy(), kNow + 119).ok());
+        // Fresh jti each time.
+        auto j1 = json_string_member(c1.get(), "jti"), j2 = json_string_member(c2.get(), "jti");
+        CPPUNIT_ASSERT(j1 && j2 && *j1 != *j2 && j1->size() >= 22);
     }
 
     void testClaimsMustBeAnObject() {
