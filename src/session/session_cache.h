@@ -55,7 +55,6 @@ private:
 class SessionCache {
 public:
     SessionCache(std::int64_t ttl, std::size_t max_entries) : ttl_(ttl), max_(max_entries) {}
-    std::int64_t ttl() const { return ttl_; }
     // Null when absent, older than ttl, or of an older generation.
     std::shared_ptr<const Session> find(const std::string& id, std::int64_t now, std::uint64_t gen) const;
     void store(std::shared_ptr<const Session> s, std::int64_t now, std::uint64_t gen);
