@@ -31,11 +31,9 @@ std::string str(const json_t* o, const char* k) {
     return v && json_is_string(v) ? json_string_value(v) : "";
 }
 
-// Generates a key of the algorithm's kind with OpenSSL, as JWK text.
+// Generates a key of the algorithm's kind with OpenSSL.
 JwsKey fresh_key(JwsAlg alg) {
     if (is_hmac(alg)) return secret_to_key(SecretString(std::string(64, 'k')), alg, "k1").value();
-    const char* pem = nullptr;
-    std::string gen;
     EVP_PKEY* k = nullptr;
     switch (alg) {
     case JwsAlg::ES256: k = EVP_EC_gen("P-256"); break;
@@ -44,7 +42,6 @@ JwsKey fresh_key(JwsAlg alg) {
     case JwsAlg::EdDSA: k = EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519"); break;
     default: k = EVP_RSA_gen(2048); break;
     }
-    (void)pem;
     CPPUNIT_ASSERT(k);
     JwsKey key;
     key.kid = "k1";
