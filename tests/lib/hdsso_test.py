@@ -8,6 +8,7 @@ import hmac
 import http.server
 import json
 import os
+import random
 import shutil
 import signal
 import socket
@@ -27,10 +28,27 @@ APACHE_MODULES = os.environ.get("APACHE_MODULES_DIR", "/usr/lib/apache2/modules"
 SECRET = "s3cr3t-integration"
 
 
+_handed_out = set()
+
+
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A loopback port nobody listens on, below the kernel's ephemeral range
+    (32768-60999 on Linux) so that no outgoing connection of the test run can
+    take it between this check and the server's bind, and never the same port
+    twice in one run."""
+    rng = random.Random()
+    for _ in range(1000):
+        port = rng.randrange(20000, 32700)
+        if port in _handed_out:
+            continue
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _handed_out.add(port)
+        return port
+    raise RuntimeError("no free loopback port found")
 
 
 def wait_for_port(port, deadline_s=60.0, proc=None):
@@ -158,16 +176,25 @@ DocumentRoot {self.dir}/htdocs
         return p.returncode, p.stdout + p.stderr
 
     def start(self):
-        path = self.write("httpd.conf", self.config_text())
-        self.proc = subprocess.Popen([APACHE_BIN, "-f", path, "-DFOREGROUND"],
-                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        try:
-            wait_for_port(self.port, proc=self.proc)
-            wait_for_port(self.port2, proc=self.proc)
-        except RuntimeError:
-            self.stop()
-            raise RuntimeError("Apache did not start:\n" + self.error_log())
-        return self
+        """Starts Apache; if another process took one of its ports in the
+        meantime (bind fails), tries again on fresh ports, a bounded number of
+        times."""
+        for attempt in range(3):
+            path = self.write("httpd.conf", self.config_text())
+            self.proc = subprocess.Popen([APACHE_BIN, "-f", path, "-DFOREGROUND"],
+                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+            try:
+                wait_for_port(self.port, proc=self.proc)
+                wait_for_port(self.port2, proc=self.proc)
+                return self
+            except RuntimeError:
+                output = self.proc.stdout.read().decode(errors="replace") if self.proc.poll() is not None else ""
+                self.stop()
+                if "could not bind" in output and attempt < 2:
+                    self.port, self.port2 = free_port(), free_port()
+                    continue
+                raise RuntimeError("Apache did not start:\n" + output + self.error_log())
+        raise AssertionError("unreachable")
 
     def url(self, path, second=False):
         return "http://127.0.0.1:%d%s" % (self.port2 if second else self.port, path)
