@@ -9,6 +9,7 @@
 #include "http_log.h"
 
 #include "core/secret_file.h"
+#include "jose/key_source.h"
 
 #include <openssl/crypto.h>
 
@@ -182,6 +183,83 @@ const char* set_header_prefix(cmd_parms* cmd, void* m, const char* arg) {
     return nullptr;
 }
 
+apr_status_t delete_jwt_keys(void* data) {
+    delete static_cast<JwtKeys*>(data);
+    return APR_SUCCESS;
+}
+
+// HelpdeskSSOJWTKeyFile PATH [ALG...]: loaded now, so that apachectl -t
+// names a bad key.
+const char* set_jwt_key_file(cmd_parms* cmd, void* m, int argc, char* const argv[]) {
+    if (argc < 1) return apr_psprintf(cmd->pool, "%s: expected a key file and the algorithms it serves", cmd->cmd->name);
+    const char* path = ap_server_root_relative(cmd->pool, argv[0]);
+    if (!path) return bad(cmd, "a file path", argv[0]);
+    std::vector<JwsAlg> algs;
+    for (int i = 1; i < argc; ++i) {
+        auto a = parse_jws_alg(argv[i]);
+        if (!a)
+            return bad(cmd, "an algorithm: HS256 HS384 HS512 RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 "
+                            "ES512 EdDSA", argv[i]);
+        algs.push_back(*a);
+    }
+    auto keys = load_key_file(path, algs);
+    if (!keys) return apr_psprintf(cmd->pool, "%s: %s", cmd->cmd->name, keys.error().detail.c_str());
+    auto* k = new JwtKeys{path, std::make_shared<const JwsVerifier>(std::move(keys.value()))};
+    apr_pool_cleanup_register(cmd->pool, k, delete_jwt_keys, apr_pool_cleanup_null);
+    cfg(m)->jwt_keys = {k, 1};
+    return nullptr;
+}
+
+const char* set_jwt_issuer(cmd_parms* cmd, void* m, const char* arg) {
+    if (!*arg || std::strlen(arg) > 1024) return bad(cmd, "the exact 'iss' value the tokens carry", arg);
+    cfg(m)->jwt_issuer = {arg, 1};
+    return nullptr;
+}
+
+const char* add_jwt_audience(cmd_parms* cmd, void* m, const char* arg) {
+    if (!*arg || std::strlen(arg) > 1024) return bad(cmd, "an audience ('aud') value", arg);
+    DirConfig* c = cfg(m);
+    if (!c->jwt_audiences.set) c->jwt_audiences = {apr_array_make(cmd->pool, 2, sizeof(const char*)), 1};
+    *static_cast<const char**>(apr_array_push(c->jwt_audiences.value)) = arg;
+    return nullptr;
+}
+
+const char* set_jwt_leeway(cmd_parms* cmd, void* m, const char* arg) {
+    int v;
+    if (const char* e = parse_seconds(cmd, arg, 0, v)) return e;
+    if (v > 600) return bad(cmd, "a number of seconds from 0 to 600", arg);
+    cfg(m)->jwt_leeway = {v, 1};
+    return nullptr;
+}
+
+const char* set_jwt_max_age(cmd_parms* cmd, void* m, const char* arg) {
+    int v;
+    if (const char* e = parse_seconds(cmd, arg, 0, v)) return e;
+    cfg(m)->jwt_max_age = {v, 1};
+    return nullptr;
+}
+
+const char* set_jwt_replay(cmd_parms* cmd, void* m, int on) { return set_flag_on(cmd, m, on, &DirConfig::jwt_replay); }
+
+const char* set_claim(cmd_parms* cmd, void* m, const char* arg, Setting<const char*> DirConfig::*field) {
+    if (!*arg || std::strlen(arg) > 128) return bad(cmd, "a claim name", arg);
+    for (const char* p = arg; *p; ++p)
+        if (static_cast<unsigned char>(*p) <= 0x20 || *p == 0x7f) return bad(cmd, "a claim name without spaces", arg);
+    (cfg(m)->*field) = {arg, 1};
+    return nullptr;
+}
+const char* set_user_claim(cmd_parms* c, void* m, const char* a) { return set_claim(c, m, a, &DirConfig::jwt_user_claim); }
+const char* set_email_claim(cmd_parms* c, void* m, const char* a) {
+    return set_claim(c, m, a, &DirConfig::jwt_email_claim);
+}
+const char* set_name_claim(cmd_parms* c, void* m, const char* a) { return set_claim(c, m, a, &DirConfig::jwt_name_claim); }
+const char* set_groups_claim(cmd_parms* c, void* m, const char* a) {
+    return set_claim(c, m, a, &DirConfig::jwt_groups_claim);
+}
+const char* set_jwt_login_url(cmd_parms* cmd, void* m, const char* a) {
+    return set_url(cmd, m, a, &DirConfig::jwt_login_url);
+}
+
 const char* set_cache(cmd_parms* cmd, void*, const char* arg) {
     if (const char* err = ap_check_cmd_context(cmd, GLOBAL_ONLY)) return err;
     CacheConfig& cc = cache_config();
@@ -226,6 +304,8 @@ SameSite cookie_samesite(const DirConfig* c) { return pick(c->cookie_samesite, S
 int window_back(const DirConfig* c) { return pick(c->window_back, 1800); }
 int window_ahead(const DirConfig* c) { return pick(c->window_ahead, 60); }
 const char* header_prefix(const DirConfig* c) { return pick(c->header_prefix, kDefaultHeaderPrefix); }
+int jwt_leeway(const DirConfig* c) { return pick(c->jwt_leeway, 60); }
+bool jwt_replay(const DirConfig* c) { return pick(c->jwt_replay, 1) != 0; }
 
 CacheConfig& cache_config() {
     static CacheConfig cc{};
@@ -255,6 +335,17 @@ void* merge_dir_config(apr_pool_t* p, void* base_v, void* add_v) {
     merge(out->fallback_url, base->fallback_url, add->fallback_url);
     merge(out->allow_hosts, base->allow_hosts, add->allow_hosts);
     merge(out->header_prefix, base->header_prefix, add->header_prefix);
+    merge(out->jwt_keys, base->jwt_keys, add->jwt_keys);
+    merge(out->jwt_issuer, base->jwt_issuer, add->jwt_issuer);
+    merge(out->jwt_audiences, base->jwt_audiences, add->jwt_audiences);
+    merge(out->jwt_leeway, base->jwt_leeway, add->jwt_leeway);
+    merge(out->jwt_max_age, base->jwt_max_age, add->jwt_max_age);
+    merge(out->jwt_replay, base->jwt_replay, add->jwt_replay);
+    merge(out->jwt_user_claim, base->jwt_user_claim, add->jwt_user_claim);
+    merge(out->jwt_email_claim, base->jwt_email_claim, add->jwt_email_claim);
+    merge(out->jwt_name_claim, base->jwt_name_claim, add->jwt_name_claim);
+    merge(out->jwt_groups_claim, base->jwt_groups_claim, add->jwt_groups_claim);
+    merge(out->jwt_login_url, base->jwt_login_url, add->jwt_login_url);
     return out;
 }
 
@@ -306,6 +397,31 @@ const command_rec commands[] = {
                     HDSSO_SCOPE, "hosts that absolute return URLs may name (local paths are always allowed)"),
     AP_INIT_TAKE1("HelpdeskSSOHeaderPrefix", as_cmd(set_header_prefix), nullptr, HDSSO_SCOPE,
                   "prefix of the identity headers passed to the backend (default X-Remote-)"),
+    AP_INIT_TAKE_ARGV("HelpdeskSSOJWTKeyFile", as_cmd(set_jwt_key_file), nullptr, HDSSO_SCOPE,
+                      "JWT verification key: a PEM public key or certificate, a JWK or JWK set, or a shared-secret "
+                      "file, then the algorithms it may verify (e.g. RS256; required but for JWKs that name "
+                      "their own alg)"),
+    AP_INIT_TAKE1("HelpdeskSSOJWTIssuer", as_cmd(set_jwt_issuer), nullptr, HDSSO_SCOPE,
+                  "the exact 'iss' of accepted tokens (unset: any issuer)"),
+    AP_INIT_ITERATE("HelpdeskSSOJWTAudience", as_cmd(add_jwt_audience), nullptr, HDSSO_SCOPE,
+                    "audiences this site accepts; a token's 'aud' must name one of them (required)"),
+    AP_INIT_TAKE1("HelpdeskSSOJWTLeeway", as_cmd(set_jwt_leeway), nullptr, HDSSO_SCOPE,
+                  "seconds of clock skew allowed for exp, nbf and iat (default 60)"),
+    AP_INIT_TAKE1("HelpdeskSSOJWTMaxAge", as_cmd(set_jwt_max_age), nullptr, HDSSO_SCOPE,
+                  "refuse tokens issued ('iat') longer ago than this, 0 for no limit (default 0)"),
+    AP_INIT_FLAG("HelpdeskSSOJWTReplayCheck", as_cmd(set_jwt_replay), nullptr, HDSSO_SCOPE,
+                 "require a 'jti' and accept each token once (default On)"),
+    AP_INIT_TAKE1("HelpdeskSSOJWTUserClaim", as_cmd(set_user_claim), nullptr, HDSSO_SCOPE,
+                  "claim that holds the user name (REMOTE_USER; default sub)"),
+    AP_INIT_TAKE1("HelpdeskSSOJWTEmailClaim", as_cmd(set_email_claim), nullptr, HDSSO_SCOPE,
+                  "claim that holds the email address (default email)"),
+    AP_INIT_TAKE1("HelpdeskSSOJWTNameClaim", as_cmd(set_name_claim), nullptr, HDSSO_SCOPE,
+                  "claim that holds the display name (default name)"),
+    AP_INIT_TAKE1("HelpdeskSSOJWTGroupsClaim", as_cmd(set_groups_claim), nullptr, HDSSO_SCOPE,
+                  "claim that holds the groups, a string or an array of strings (default groups)"),
+    AP_INIT_TAKE1("HelpdeskSSOJWTLoginURL", as_cmd(set_jwt_login_url), nullptr, HDSSO_SCOPE,
+                  "where people without a session are sent to get a token (the broker's or application's "
+                  "sign-in URL); it receives redirect_to"),
     {nullptr, nullptr, nullptr, 0, RAW_ARGS, nullptr},
 };
 

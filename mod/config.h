@@ -9,6 +9,9 @@
 #include "ap_socache.h"
 
 #include <cstddef>
+#include <memory>
+
+#include "jose/jws.h"
 
 extern "C" module AP_MODULE_DECLARE_DATA helpdesk_sso_module;
 
@@ -28,6 +31,12 @@ struct Secret {
 
 enum class SameSite { lax, strict, none };
 
+// Keys loaded by HelpdeskSSOJWTKeyFile; freed with the configuration pool.
+struct JwtKeys {
+    const char* path;
+    std::shared_ptr<const JwsVerifier> verifier;
+};
+
 struct DirConfig {
     Setting<int> enabled;              // HelpdeskSSO On|Off: endpoints and header scrubbing
     Setting<const char*> endpoint;     // HelpdeskSSOEndpoint, default /sso
@@ -46,6 +55,18 @@ struct DirConfig {
     Setting<const char*> fallback_url; // HelpdeskSSOFallbackLoginURL
     Setting<apr_array_header_t*> allow_hosts;  // HelpdeskSSORedirectAllowHosts
     Setting<const char*> header_prefix;        // HelpdeskSSOHeaderPrefix
+    // JWT identity provider
+    Setting<const JwtKeys*> jwt_keys;          // HelpdeskSSOJWTKeyFile PATH [ALG...]
+    Setting<const char*> jwt_issuer;           // HelpdeskSSOJWTIssuer
+    Setting<apr_array_header_t*> jwt_audiences;  // HelpdeskSSOJWTAudience
+    Setting<int> jwt_leeway;                   // HelpdeskSSOJWTLeeway (s)
+    Setting<int> jwt_max_age;                  // HelpdeskSSOJWTMaxAge (s, 0 = none)
+    Setting<int> jwt_replay;                   // HelpdeskSSOJWTReplayCheck On|Off
+    Setting<const char*> jwt_user_claim;       // HelpdeskSSOJWTUserClaim
+    Setting<const char*> jwt_email_claim;      // HelpdeskSSOJWTEmailClaim
+    Setting<const char*> jwt_name_claim;       // HelpdeskSSOJWTNameClaim
+    Setting<const char*> jwt_groups_claim;     // HelpdeskSSOJWTGroupsClaim
+    Setting<const char*> jwt_login_url;        // HelpdeskSSOJWTLoginURL
 };
 
 // Effective values, defaults applied.
@@ -60,6 +81,8 @@ SameSite cookie_samesite(const DirConfig* c);
 int window_back(const DirConfig* c);
 int window_ahead(const DirConfig* c);
 const char* header_prefix(const DirConfig* c);
+int jwt_leeway(const DirConfig* c);
+bool jwt_replay(const DirConfig* c);
 
 inline DirConfig* dir_config(request_rec* r) {
     return static_cast<DirConfig*>(ap_get_module_config(r->per_dir_config, &helpdesk_sso_module));

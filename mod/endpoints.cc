@@ -9,6 +9,7 @@
 #include "http_protocol.h"
 
 #include "core/replay_cache.h"
+#include "jose/jwt_login.h"
 #include "mod/http.h"
 #include "mod/socache_store.h"
 #include "remote/remote_auth.h"
@@ -55,6 +56,20 @@ Result<void> destroy_sessions(request_rec* r, const DirConfig* c, SessionStore& 
     return {};
 }
 
+// A verified sign-in becomes a fresh session: whatever session the browser
+// had ends (no fixation), the cookie is set, and the browser goes on to the
+// validated return path.
+int finish_login(request_rec* r, const DirConfig* c, RequestStores& stores, const Identity& identity,
+                 const std::string& target, const char* how) {
+    SessionStore& store = stores.sessions();
+    if (auto rm = destroy_sessions(r, c, store); !rm) return fail(r, c, rm.error());
+    auto session = store.create(identity, session_binding(r));
+    if (!session) return fail(r, c, session.error());
+    set_session_cookie(r, c, session.value()->id);
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "HDSSO030: signed in %s through %s", identity.subject.c_str(), how);
+    return redirect(r, target.empty() ? "/" : target);
+}
+
 int remote_login(request_rec* r, const DirConfig* c) {
     if (r->method_number != M_GET) {
         r->allowed = AP_METHOD_BIT << M_GET;
@@ -78,15 +93,108 @@ int remote_login(request_rec* r, const DirConfig* c) {
     auto login = verifier.verify(params.value(), RequestStores::clock().now(), replay);
     if (!login) return fail(r, c, login.error());
 
-    SessionStore& store = stores.sessions();
-    if (auto rm = destroy_sessions(r, c, store); !rm) return fail(r, c, rm.error());
-    auto session = store.create(login.value().identity, session_binding(r));
-    if (!session) return fail(r, c, session.error());
-    set_session_cookie(r, c, session.value()->id);
-    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "HDSSO030: signed in %s through remote authentication",
-                  login.value().identity.subject.c_str());
-    const std::string& target = login.value().redirect_to;
-    return redirect(r, target.empty() ? "/" : target);
+    return finish_login(r, c, stores, login.value().identity, login.value().redirect_to, "remote authentication");
+}
+
+constexpr apr_off_t kMaxFormBody = 64 * 1024;
+
+// The request's parameters: the query string, and for a POST the
+// application/x-www-form-urlencoded body (bounded) after it.
+Result<QueryParams> request_params(request_rec* r) {
+    std::string text = r->args ? r->args : "";
+    if (r->method_number == M_POST) {
+        const char* type = apr_table_get(r->headers_in, "Content-Type");
+        if (!type || strncasecmp(type, "application/x-www-form-urlencoded", 33) != 0 ||
+            (type[33] != '\0' && type[33] != ';' && type[33] != ' '))
+            return make_error(Status::url_malformed, "a POST must be application/x-www-form-urlencoded");
+        if (ap_setup_client_block(r, REQUEST_CHUNKED_DECHUNK) != OK)
+            return make_error(Status::url_malformed, "the request body cannot be read");
+        std::string body;
+        if (ap_should_client_block(r)) {
+            char buf[8192];
+            long n;
+            while ((n = ap_get_client_block(r, buf, sizeof buf)) > 0) {
+                if (static_cast<apr_off_t>(body.size()) + n > kMaxFormBody)
+                    return make_error(Status::url_malformed, "the form is over 64 KiB");
+                body.append(buf, static_cast<std::size_t>(n));
+            }
+            if (n < 0) return make_error(Status::url_malformed, "the request body could not be read");
+        }
+        if (!body.empty()) text += (text.empty() ? "" : "&") + body;
+    }
+    return parse_query(text, QueryLimits{kMaxFormBody + 8192, 64});
+}
+
+// The one value of parameter `name`, empty when absent.
+Result<std::string> single(const QueryParams& params, const char* name) {
+    std::string value;
+    bool seen = false;
+    for (const auto& [k, v] : params) {
+        if (k != name) continue;
+        if (seen) return make_error(Status::jwt_malformed, std::string("parameter '") + name + "' appears more than once");
+        seen = true;
+        value = v;
+    }
+    return value;
+}
+
+std::vector<std::string> audiences(const DirConfig* c) {
+    std::vector<std::string> out;
+    const apr_array_header_t* a = c->jwt_audiences.value;
+    for (int i = 0; a && i < a->nelts; ++i) out.emplace_back(APR_ARRAY_IDX(a, i, const char*));
+    return out;
+}
+
+// <prefix>/jwt: a token from a broker or the customer's application, as
+// id_token or jwt, in the query or a POST form.
+int jwt_login(request_rec* r, const DirConfig* c) {
+    if (r->method_number != M_GET && r->method_number != M_POST) {
+        r->allowed = AP_METHOD_BIT << M_GET | AP_METHOD_BIT << M_POST;
+        return HTTP_METHOD_NOT_ALLOWED;
+    }
+    if (!c->jwt_keys.set)
+        return fail(r, c, make_error(Status::config_invalid, "HelpdeskSSOJWTKeyFile is not set here"));
+    if (!c->jwt_audiences.set)
+        return fail(r, c, make_error(Status::config_invalid, "HelpdeskSSOJWTAudience is not set here"));
+    auto params = request_params(r);
+    if (!params) return fail(r, c, params.error());
+    auto id_token = single(params.value(), "id_token");
+    if (!id_token) return fail(r, c, id_token.error());
+    auto jwt = single(params.value(), "jwt");
+    if (!jwt) return fail(r, c, jwt.error());
+    if (id_token.value().empty() == jwt.value().empty())
+        return fail(r, c, make_error(Status::jwt_malformed, id_token.value().empty()
+                                                                ? "no token: expected parameter 'id_token' or 'jwt'"
+                                                                : "both 'id_token' and 'jwt' were sent"));
+    auto back = single(params.value(), "redirect_to");
+    if (!back) return fail(r, c, back.error());
+    std::string target;
+    if (!back.value().empty()) {
+        auto valid = redirect_validator(c).validate(back.value());
+        if (!valid) return fail(r, c, valid.error());
+        target = std::move(valid.value());
+    }
+
+    JwtLoginPolicy policy;
+    policy.claims.issuer = c->jwt_issuer.set ? c->jwt_issuer.value : "";
+    policy.claims.audiences = audiences(c);
+    policy.claims.leeway = jwt_leeway(c);
+    policy.claims.max_age = c->jwt_max_age.set ? c->jwt_max_age.value : 0;
+    policy.one_time = jwt_replay(c);
+    ClaimMapping& m = policy.mapping;
+    if (c->jwt_user_claim.set) m.user = c->jwt_user_claim.value;
+    if (c->jwt_email_claim.set) m.email = c->jwt_email_claim.value;
+    if (c->jwt_name_claim.set) m.name = c->jwt_name_claim.value;
+    if (c->jwt_groups_claim.set) m.groups = c->jwt_groups_claim.value;
+    policy.idp_name = "jwt";
+    JwtLoginVerifier verifier(c->jwt_keys.value->verifier, std::move(policy));
+
+    RequestStores stores(r, session_policy(c));
+    ReplayCache replay(stores.shared());
+    const std::string& token = id_token.value().empty() ? jwt.value() : id_token.value();
+    auto identity = verifier.verify(token, RequestStores::clock().now(), replay);
+    if (!identity) return fail(r, c, identity.error());
+    return finish_login(r, c, stores, identity.value(), target, "a JWT");
 }
 
 int logout(request_rec* r, const DirConfig* c) {
@@ -111,16 +219,19 @@ bool is_endpoint(request_rec* r, const DirConfig* c) {
 
 int handle_endpoint(request_rec* r, const DirConfig* c) {
     if (uri_is(r, c, "/remote")) return remote_login(r, c);
+    if (uri_is(r, c, "/jwt")) return jwt_login(r, c);
     if (uri_is(r, c, "/logout")) return logout(r, c);
     return DECLINED;
 }
 
 int start_login(request_rec* r, const DirConfig* c) {
-    if (!c->login_url.set)
-        return fail(r, c, make_error(Status::config_invalid, "HelpdeskSSORemoteLoginURL is not set here"));
     std::string back = r->unparsed_uri ? r->unparsed_uri : "/";
     if (!redirect_validator(c).validate(back)) back = "/";
-    return redirect(r, append_query(c->login_url.value, {{"host_url", host_url(r)}, {"redirect_to", back}}));
+    if (c->login_url.set)
+        return redirect(r, append_query(c->login_url.value, {{"host_url", host_url(r)}, {"redirect_to", back}}));
+    if (c->jwt_login_url.set) return redirect(r, append_query(c->jwt_login_url.value, {{"redirect_to", back}}));
+    return fail(r, c, make_error(Status::config_invalid,
+                                 "no sign-in page is set here (HelpdeskSSORemoteLoginURL or HelpdeskSSOJWTLoginURL)"));
 }
 
 }  // namespace hdsso::mod

@@ -1,5 +1,6 @@
 // The sign-in endpoints under HelpdeskSSOEndpoint (default /sso):
 //   <prefix>/remote  remote-authentication sign-in (Freshdesk-style HMAC)
+//   <prefix>/jwt     sign-in with a JWT (id_token or jwt, query or POST form)
 //   <prefix>/logout  ends the session
 #pragma once
 

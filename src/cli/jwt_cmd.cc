@@ -7,10 +7,10 @@
 #include "cli/cli.h"
 #include "core/clock.h"
 #include "core/crypto.h"
-#include "core/secret_file.h"
 #include "jose/claims.h"
 #include "jose/jws.h"
 #include "jose/jwt.h"
+#include "jose/key_source.h"
 
 namespace hdsso {
 
@@ -28,33 +28,14 @@ Result<std::string> read_file(const std::string& path) {
 
 // --key: PEM, a single JWK, or (HS*) a secret file. --jwks: a JWK set.
 Result<std::vector<JwsKey>> load_keys(const Args& a, std::optional<JwsAlg> alg) {
-    auto jwks = a.one("jwks"), key = a.one("key");
-    if (jwks) {
+    std::vector<JwsAlg> algs;
+    if (alg) algs.push_back(*alg);
+    if (auto jwks = a.one("jwks")) {
         auto text = read_file(*jwks);
         if (!text) return text.error();
-        return parse_jwks(text.value(), alg);
+        return keys_from_jwks(text.value(), algs);
     }
-    auto text = read_file(*key);
-    if (!text) return text.error();
-    std::string_view t = text.value();
-    std::size_t first = t.find_first_not_of(" \t\r\n");
-    std::vector<JwsKey> keys;
-    if (first != std::string_view::npos && t.substr(first, 10) == "-----BEGIN") {
-        if (!alg) return make_error(Status::jwt_key_invalid, "a PEM key needs --alg");
-        auto k = pem_to_key(t, *alg, a.one("kid").value_or(""));
-        if (!k) return k.error();
-        keys.push_back(std::move(k.value()));
-    } else if (first != std::string_view::npos && t[first] == '{') {
-        return parse_jwks(t, alg);
-    } else {
-        if (!alg || !is_hmac(*alg)) return make_error(Status::jwt_key_invalid, "a secret file needs --alg HS256|HS384|HS512");
-        auto secret = read_secret_file(*key);
-        if (!secret) return secret.error();
-        auto k = secret_to_key(std::move(secret.value()), *alg, a.one("kid").value_or(""));
-        if (!k) return k.error();
-        keys.push_back(std::move(k.value()));
-    }
-    return keys;
+    return load_key_file(*a.one("key"), algs, a.one("kid").value_or(""));
 }
 
 Result<std::optional<JwsAlg>> alg_option(const Args& a) {

@@ -1,0 +1,138 @@
+#include "jose/key_source.h"
+
+#include <algorithm>
+#include <fstream>
+#include <functional>
+#include <sstream>
+
+#include "core/secret_file.h"
+
+namespace hdsso {
+
+namespace {
+
+Error invalid(std::string detail) { return make_error(Status::jwt_key_invalid, std::move(detail)); }
+
+bool allowed(const std::vector<JwsAlg>& algs, JwsAlg a) {
+    return algs.empty() || std::find(algs.begin(), algs.end(), a) != algs.end();
+}
+
+// Whether a JWK without "alg" can serve `a`: the key type, and the curve
+// for EC and OKP.
+bool fits(const json_t* jwk, JwsAlg a) {
+    auto kty = json_string_member(jwk, "kty").value_or("");
+    auto crv = json_string_member(jwk, "crv").value_or("");
+    switch (a) {
+    case JwsAlg::HS256: case JwsAlg::HS384: case JwsAlg::HS512: return kty == "oct";
+    case JwsAlg::RS256: case JwsAlg::RS384: case JwsAlg::RS512:
+    case JwsAlg::PS256: case JwsAlg::PS384: case JwsAlg::PS512: return kty == "RSA";
+    case JwsAlg::ES256: return kty == "EC" && crv == "P-256";
+    case JwsAlg::ES384: return kty == "EC" && crv == "P-384";
+    case JwsAlg::ES512: return kty == "EC" && crv == "P-521";
+    case JwsAlg::EdDSA: return kty == "OKP" && crv == "Ed25519";
+    }
+    return false;
+}
+
+Result<void> add_jwk(const json_t* jwk, const std::vector<JwsAlg>& algs, std::vector<JwsKey>& out,
+                     const std::string& where) {
+    if (!json_is_object(jwk)) return invalid(where + "a JWK must be a JSON object");
+    if (auto own = json_string_member(jwk, "alg")) {
+        auto a = parse_jws_alg(*own);
+        if (a && !allowed(algs, *a)) return {};  // another algorithm's key: not ours to use
+        auto k = jwk_to_key(jwk, std::nullopt);
+        if (!k) return invalid(where + k.error().detail);
+        out.push_back(std::move(k.value()));
+        return {};
+    }
+    if (algs.empty()) return invalid(where + "the JWK has no 'alg' and no algorithm is configured");
+    for (JwsAlg a : algs) {
+        if (!fits(jwk, a)) continue;
+        auto k = jwk_to_key(jwk, a);
+        if (!k) return invalid(where + k.error().detail);
+        out.push_back(std::move(k.value()));
+    }
+    return {};
+}
+
+std::string alg_list(const std::vector<JwsAlg>& algs) {
+    std::string s;
+    for (JwsAlg a : algs) s += (s.empty() ? "" : " ") + std::string(jws_alg_name(a));
+    return s.empty() ? "any" : s;
+}
+
+Result<std::vector<JwsKey>> one_per_alg(const std::vector<JwsAlg>& algs, const char* what,
+                                        const std::function<Result<JwsKey>(JwsAlg)>& make) {
+    if (algs.empty()) return invalid(std::string("a ") + what + " needs an algorithm");
+    std::vector<JwsKey> keys;
+    for (JwsAlg a : algs) {
+        auto k = make(a);
+        if (!k) return k.error();
+        keys.push_back(std::move(k.value()));
+    }
+    return keys;
+}
+
+bool is_pem(std::string_view t) {
+    std::size_t first = t.find_first_not_of(" \t\r\n");
+    return first != std::string_view::npos && t.substr(first, 10) == "-----BEGIN";
+}
+
+bool is_json(std::string_view t) {
+    std::size_t first = t.find_first_not_of(" \t\r\n");
+    return first != std::string_view::npos && t[first] == '{';
+}
+
+}  // namespace
+
+Result<std::vector<JwsKey>> keys_from_jwks(std::string_view text, const std::vector<JwsAlg>& algs) {
+    auto doc = parse_json_object(text, Status::jwt_key_invalid);
+    if (!doc) return doc.error();
+    std::vector<JwsKey> keys;
+    const json_t* list = json_object_get(doc.value().get(), "keys");
+    if (!list) {
+        if (auto r = add_jwk(doc.value().get(), algs, keys, ""); !r) return r.error();
+    } else {
+        if (!json_is_array(list) || json_array_size(list) == 0) return invalid("'keys' must be a non-empty array");
+        std::size_t i;
+        json_t* jwk;
+        json_array_foreach(list, i, jwk) {
+            if (auto r = add_jwk(jwk, algs, keys, "key " + std::to_string(i) + ": "); !r) return r.error();
+        }
+    }
+    if (keys.empty()) return invalid("no key fits the allowed algorithms (" + alg_list(algs) + ")");
+    return keys;
+}
+
+Result<std::vector<JwsKey>> keys_from_text(std::string_view text, const std::vector<JwsAlg>& algs,
+                                           const std::string& kid) {
+    if (is_pem(text))
+        return one_per_alg(algs, "PEM key", [&](JwsAlg a) { return pem_to_key(text, a, kid); });
+    if (is_json(text)) return keys_from_jwks(text, algs);
+    for (JwsAlg a : algs)
+        if (!is_hmac(a)) return invalid(std::string("a shared secret cannot serve ") + jws_alg_name(a));
+    return one_per_alg(algs, "shared secret", [&](JwsAlg a) {
+        return secret_to_key(SecretString(std::string(text)), a, kid);
+    });
+}
+
+Result<std::vector<JwsKey>> load_key_file(const std::string& path, const std::vector<JwsAlg>& algs,
+                                          const std::string& kid) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return make_error(Status::config_io, "cannot open " + path);
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    std::string text = ss.str();
+    if (is_pem(text) || is_json(text)) {
+        auto keys = keys_from_text(text, algs, kid);
+        if (!keys) return make_error(keys.error().code, path + ": " + keys.error().detail);
+        return keys;
+    }
+    auto secret = read_secret_file(path);
+    if (!secret) return secret.error();
+    auto keys = keys_from_text(secret.value().view(), algs, kid);
+    if (!keys) return make_error(keys.error().code, path + ": " + keys.error().detail);
+    return keys;
+}
+
+}  // namespace hdsso
