@@ -172,6 +172,43 @@ Result<JwsKey> okp_from_jwk(const json_t* jwk, JwsKey key) {
     return key;
 }
 
+// The ROCA fingerprint (CVE-2017-15361, Nemec et al. 2017): moduli made by
+// the flawed Infineon generator are, modulo each small prime p, a power of
+// 65537. A random modulus fails this for some prime in the list with
+// overwhelming probability.
+bool roca_fingerprint(const BIGNUM* n) {
+    static const unsigned kPrimes[] = {3,  5,  7,  11, 13, 17, 19, 23,  29,  31,  37,  41,  43,  47,  53,  59,  61,
+                                       67, 71, 73, 79, 83, 89, 97, 101, 103, 107, 109, 113, 127, 131, 137, 139, 149,
+                                       151, 157, 163, 167};
+    for (unsigned p : kPrimes) {
+        BN_ULONG r = BN_mod_word(n, p);
+        if (r == static_cast<BN_ULONG>(-1)) return false;
+        unsigned g = 65537 % p, x = 1;
+        bool in_subgroup = false;
+        for (unsigned k = 0; k < p && !in_subgroup; ++k) {
+            in_subgroup = x == r;
+            x = x * g % p;
+        }
+        if (!in_subgroup) return false;
+    }
+    return true;
+}
+
+// OpenSSL's public-key check (SP 800-56B: odd modulus without small factors,
+// odd e from 65537 to 2^256), and the ROCA fingerprint.
+Result<void> check_rsa_public(EVP_PKEY* pkey) {
+    CPtr<EVP_PKEY_CTX, EVP_PKEY_CTX_free> ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey, nullptr));
+    if (!ctx || EVP_PKEY_public_check(ctx.get()) != 1) {
+        ERR_clear_error();
+        return invalid("the RSA public key fails validation (exponent or modulus)");
+    }
+    BIGNUM* n = nullptr;
+    if (EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_N, &n) != 1) return invalid("the RSA key has no modulus");
+    CPtr<BIGNUM, BN_free> n_owner(n);
+    if (roca_fingerprint(n)) return invalid("the RSA key has the ROCA fingerprint (CVE-2017-15361)");
+    return {};
+}
+
 // RSA at least 2048 bits for RS*/PS*; the key type must match the algorithm.
 Result<JwsKey> check_pkey(JwsKey key) {
     int id = EVP_PKEY_get_base_id(key.pkey.get());
@@ -180,6 +217,7 @@ Result<JwsKey> check_pkey(JwsKey key) {
     case JwsAlg::PS256: case JwsAlg::PS384: case JwsAlg::PS512:
         if (id != EVP_PKEY_RSA) return invalid(std::string(jws_alg_name(key.alg)) + " needs an RSA key");
         if (EVP_PKEY_get_bits(key.pkey.get()) < 2048) return invalid("RSA keys must have at least 2048 bits");
+        if (auto r = check_rsa_public(key.pkey.get()); !r) return r.error();
         break;
     case JwsAlg::ES256: case JwsAlg::ES384: case JwsAlg::ES512: {
         if (id != EVP_PKEY_EC) return invalid(std::string(jws_alg_name(key.alg)) + " needs an EC key");
@@ -261,28 +299,6 @@ Result<JwsKey> jwk_to_key(const json_t* jwk, std::optional<JwsAlg> alg) {
                                        : Result<JwsKey>(invalid("JWK kty '" + *kty + "' is not supported"));
     if (!r) return r;
     return check_pkey(std::move(r.value()));
-}
-
-Result<std::vector<JwsKey>> parse_jwks(std::string_view text, std::optional<JwsAlg> alg) {
-    auto doc = parse_json_object(text, Status::jwt_key_invalid);
-    if (!doc) return doc.error();
-    std::vector<JwsKey> keys;
-    const json_t* list = json_object_get(doc.value().get(), "keys");
-    if (!list) {
-        auto k = jwk_to_key(doc.value().get(), alg);
-        if (!k) return k.error();
-        keys.push_back(std::move(k.value()));
-        return keys;
-    }
-    if (!json_is_array(list) || json_array_size(list) == 0) return invalid("'keys' must be a non-empty array");
-    std::size_t i;
-    json_t* jwk;
-    json_array_foreach(list, i, jwk) {
-        auto k = jwk_to_key(jwk, alg);
-        if (!k) return make_error(Status::jwt_key_invalid, "key " + std::to_string(i) + ": " + k.error().detail);
-        keys.push_back(std::move(k.value()));
-    }
-    return keys;
 }
 
 Result<JwsKey> pem_to_key(std::string_view pem, JwsAlg alg, std::string kid) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <fstream>
 #include <functional>
+#include <set>
 #include <sstream>
 
 #include "core/secret_file.h"
@@ -34,24 +35,37 @@ bool fits(const json_t* jwk, JwsAlg a) {
     return false;
 }
 
+// In a key set, keys for another purpose are passed over: encryption keys
+// ("use":"enc", or an "alg" that is no JWS algorithm) that identity
+// providers publish beside their signing keys, and keys of algorithms this
+// site does not allow. A lone JWK must be usable.
 Result<void> add_jwk(const json_t* jwk, const std::vector<JwsAlg>& algs, std::vector<JwsKey>& out,
-                     const std::string& where) {
+                     const std::string& where, bool in_set) {
     if (!json_is_object(jwk)) return invalid(where + "a JWK must be a JSON object");
-    if (auto own = json_string_member(jwk, "alg")) {
-        auto a = parse_jws_alg(*own);
-        if (a && !allowed(algs, *a)) return {};  // another algorithm's key: not ours to use
+    auto own = json_string_member(jwk, "alg");
+    std::optional<JwsAlg> a = own ? parse_jws_alg(*own) : std::nullopt;
+    if (in_set) {
+        auto use = json_string_member(jwk, "use");
+        if ((use && *use != "sig") || (own && !a) || (a && !allowed(algs, *a))) return {};
+    }
+    if (own) {
         auto k = jwk_to_key(jwk, std::nullopt);
         if (!k) return invalid(where + k.error().detail);
+        if (!allowed(algs, k.value().alg))
+            return invalid(where + "the JWK's alg " + *own + " is not one of the allowed algorithms");
         out.push_back(std::move(k.value()));
         return {};
     }
     if (algs.empty()) return invalid(where + "the JWK has no 'alg' and no algorithm is configured");
-    for (JwsAlg a : algs) {
-        if (!fits(jwk, a)) continue;
-        auto k = jwk_to_key(jwk, a);
+    bool any = false;
+    for (JwsAlg alg : algs) {
+        if (!fits(jwk, alg)) continue;
+        auto k = jwk_to_key(jwk, alg);
         if (!k) return invalid(where + k.error().detail);
         out.push_back(std::move(k.value()));
+        any = true;
     }
+    if (!any && !in_set) return invalid(where + "the JWK fits none of the allowed algorithms");
     return {};
 }
 
@@ -91,16 +105,27 @@ Result<std::vector<JwsKey>> keys_from_jwks(std::string_view text, const std::vec
     std::vector<JwsKey> keys;
     const json_t* list = json_object_get(doc.value().get(), "keys");
     if (!list) {
-        if (auto r = add_jwk(doc.value().get(), algs, keys, ""); !r) return r.error();
-    } else {
-        if (!json_is_array(list) || json_array_size(list) == 0) return invalid("'keys' must be a non-empty array");
-        std::size_t i;
-        json_t* jwk;
-        json_array_foreach(list, i, jwk) {
-            if (auto r = add_jwk(jwk, algs, keys, "key " + std::to_string(i) + ": "); !r) return r.error();
-        }
+        if (auto r = add_jwk(doc.value().get(), algs, keys, "", false); !r) return r.error();
+        return keys;
     }
-    if (keys.empty()) return invalid("no key fits the allowed algorithms (" + alg_list(algs) + ")");
+    if (!json_is_array(list) || json_array_size(list) == 0) return invalid("'keys' must be a non-empty array");
+    std::set<std::string> kids;
+    bool secret = false, pub = false;
+    std::size_t i;
+    json_t* jwk;
+    json_array_foreach(list, i, jwk) {
+        std::string where = "key " + std::to_string(i) + ": ";
+        std::size_t before = keys.size();
+        if (auto r = add_jwk(jwk, algs, keys, where, true); !r) return r.error();
+        if (keys.size() == before) continue;
+        // kid is the only selector a token has: two keys under one kid, or
+        // shared secrets published beside public keys, make a set ambiguous.
+        auto kid = json_string_member(jwk, "kid");
+        if (kid && !kids.insert(*kid).second) return invalid(where + "kid '" + *kid + "' appears twice in the set");
+        (is_hmac(keys.back().alg) ? secret : pub) = true;
+        if (secret && pub) return invalid(where + "a set mixes shared secrets (kty 'oct') and public keys");
+    }
+    if (keys.empty()) return invalid("no key in the set fits the allowed algorithms (" + alg_list(algs) + ")");
     return keys;
 }
 

@@ -12,10 +12,13 @@
 namespace hdsso {
 
 // `algs`: the allowed algorithms. PEM and secret keys get one key per
-// allowed algorithm (each must fit the key). In a JWK set a JWK that names
-// its own "alg" is kept only when that algorithm is allowed (any, if `algs`
-// is empty); a JWK without "alg" gets each allowed algorithm that fits its
-// kty and curve. jwt.key_invalid when no key is left.
+// allowed algorithm (each must fit the key). A JWK that names its own "alg"
+// is kept when that algorithm is allowed (any, if `algs` is empty); a JWK
+// without "alg" gets each allowed algorithm that fits its kty and curve. In a
+// JWK set, keys for other purposes ("use":"enc", JWE algorithms, algorithms
+// not allowed here) are passed over; a set with two keys under one kid, or
+// mixing shared secrets with public keys, is refused. jwt.key_invalid when no
+// key is left.
 Result<std::vector<JwsKey>> keys_from_text(std::string_view text, const std::vector<JwsAlg>& algs,
                                            const std::string& kid = {});
 // The JWK set case alone (the text must be JSON).

@@ -1,0 +1,144 @@
+// Key loading: every case of Wycheproof's json_web_key_test.json (a key set
+// and a JWS: "valid" means the set loads and the JWS verifies, "invalid"
+// that one of the two fails), and the rules of key sets.
+#include <cppunit/extensions/HelperMacros.h>
+
+#include <iostream>
+
+#include <jansson.h>
+
+#include "core/crypto.h"
+#include "jose/jws.h"
+#include "jose/key_source.h"
+#include "vectors.h"
+
+using namespace hdsso;
+
+namespace {
+
+std::string dump(const json_t* v) {
+    CPtr<char, free> text(json_dumps(v, JSON_COMPACT));
+    return text ? text.get() : "";
+}
+
+constexpr const char* kEcPub =
+    R"("kty":"EC","crv":"P-256","x":"04N0xi21hshyvBp7I167sbE_bXqyqkAPfefdklMO7wY","y":"UI8exy-C06a7DUnjIdENkxeFtHM4-l_41LqEw9nVgmw")";
+constexpr const char* kOct = R"("kty":"oct","k":"-ebuDNsVZ2iJtoZ-akfXTSCt4UO2cruLCsbWlBinggE")";
+
+std::string jwk(const std::string& members) { return "{" + members + "}"; }
+std::string set(std::initializer_list<std::string> keys) {
+    std::string s = "{\"keys\":[";
+    for (const auto& k : keys) s += (s.back() == '[' ? "" : ",") + k;
+    return s + "]}";
+}
+
+}  // namespace
+
+class KeySourceTest : public CppUnit::TestFixture {
+    CPPUNIT_TEST_SUITE(KeySourceTest);
+    CPPUNIT_TEST(testWycheproofJwkVectors);
+    CPPUNIT_TEST(testEncryptionKeysInASetArePassedOver);
+    CPPUNIT_TEST(testDuplicateKidRefused);
+    CPPUNIT_TEST(testMixedSecretAndPublicRefused);
+    CPPUNIT_TEST(testAllowedAlgorithmsFilterTheSet);
+    CPPUNIT_TEST(testJwkWithoutAlgGetsEachFittingAlgorithm);
+    CPPUNIT_TEST(testLoneJwkMustBeUsable);
+    CPPUNIT_TEST(testSecretNeedsHmacAlgorithms);
+    CPPUNIT_TEST_SUITE_END();
+
+public:
+    void testWycheproofJwkVectors() {
+        auto doc = parse_json_object(read_vector("wycheproof/json_web_key_test.json"), Status::internal);
+        CPPUNIT_ASSERT(doc.ok());
+        int valid = 0, invalid = 0;
+        std::string mismatches;
+        std::size_t gi;
+        json_t* group;
+        json_array_foreach(json_object_get(doc.value().get(), "testGroups"), gi, group) {
+            const json_t* keyset = json_object_get(group, "public");
+            if (!keyset) keyset = json_object_get(group, "private");
+            auto keys = keys_from_jwks(dump(keyset), {});
+            std::size_t ti;
+            json_t* t;
+            json_array_foreach(json_object_get(group, "tests"), ti, t) {
+                int id = static_cast<int>(json_integer_value(json_object_get(t, "tcId")));
+                std::string expected = json_string_value(json_object_get(t, "result"));
+                bool ok = keys.ok() && JwsVerifier(keys.value()).verify(json_string_value(json_object_get(t, "jws"))).ok();
+                if (expected == "valid" && !ok)
+                    mismatches += " tcId " + std::to_string(id) + " (valid, rejected: " +
+                                  (keys.ok() ? "signature" : keys.error().detail) + ")";
+                else if (expected == "invalid" && ok)
+                    mismatches += " tcId " + std::to_string(id) + " (invalid, accepted)";
+                else
+                    ++(ok ? valid : invalid);
+            }
+        }
+        std::cout << "\n  wycheproof JWK: " << valid << " valid accepted, " << invalid << " invalid rejected\n";
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(mismatches, std::string(), mismatches);
+        CPPUNIT_ASSERT(valid >= 5);
+        CPPUNIT_ASSERT(invalid >= 20);
+    }
+
+    void testEncryptionKeysInASetArePassedOver() {
+        // As Keycloak publishes them: a signing key and an encryption key.
+        auto keys = keys_from_jwks(set({jwk(std::string(kEcPub) + R"(,"kid":"s","alg":"ES256","use":"sig")"),
+                                        jwk(std::string(kEcPub) + R"(,"kid":"e","alg":"ECDH-ES","use":"enc")")}),
+                                   {JwsAlg::ES256});
+        CPPUNIT_ASSERT(keys.ok());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), keys.value().size());
+        CPPUNIT_ASSERT_EQUAL(std::string("s"), keys.value()[0].kid);
+        // Only encryption keys: nothing to verify with.
+        auto none = keys_from_jwks(set({jwk(std::string(kEcPub) + R"(,"kid":"e","use":"enc")")}), {JwsAlg::ES256});
+        CPPUNIT_ASSERT(!none.ok());
+        CPPUNIT_ASSERT(none.error().code == Status::jwt_key_invalid);
+    }
+
+    void testDuplicateKidRefused() {
+        auto r = keys_from_jwks(set({jwk(std::string(kEcPub) + R"(,"kid":"a","alg":"ES256")"),
+                                     jwk(std::string(kEcPub) + R"(,"kid":"a","alg":"ES256")")}),
+                                {});
+        CPPUNIT_ASSERT(!r.ok());
+        CPPUNIT_ASSERT(r.error().detail.find("twice") != std::string::npos);
+    }
+
+    void testMixedSecretAndPublicRefused() {
+        auto r = keys_from_jwks(set({jwk(std::string(kOct) + R"(,"kid":"h","alg":"HS256")"),
+                                     jwk(std::string(kEcPub) + R"(,"kid":"e","alg":"ES256")")}),
+                                {});
+        CPPUNIT_ASSERT(!r.ok());
+        CPPUNIT_ASSERT(r.error().detail.find("mixes") != std::string::npos);
+    }
+
+    void testAllowedAlgorithmsFilterTheSet() {
+        std::string text = set({jwk(std::string(kEcPub) + R"(,"kid":"e","alg":"ES256")")});
+        CPPUNIT_ASSERT(!keys_from_jwks(text, {JwsAlg::RS256}).ok());
+        CPPUNIT_ASSERT(keys_from_jwks(text, {JwsAlg::RS256, JwsAlg::ES256}).ok());
+    }
+
+    void testJwkWithoutAlgGetsEachFittingAlgorithm() {
+        auto keys = keys_from_jwks(set({jwk(std::string(kEcPub) + R"(,"kid":"e")")}),
+                                   {JwsAlg::ES256, JwsAlg::ES384, JwsAlg::RS256});
+        CPPUNIT_ASSERT(keys.ok());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), keys.value().size());  // P-256: ES256 only
+        CPPUNIT_ASSERT(keys.value()[0].alg == JwsAlg::ES256);
+        CPPUNIT_ASSERT(!keys_from_jwks(set({jwk(std::string(kEcPub) + R"(,"kid":"e")")}), {}).ok());
+    }
+
+    void testLoneJwkMustBeUsable() {
+        CPPUNIT_ASSERT(!keys_from_jwks(jwk(std::string(kEcPub) + R"(,"use":"enc","alg":"ES256")"), {}).ok());
+        CPPUNIT_ASSERT(!keys_from_jwks(jwk(std::string(kEcPub)), {JwsAlg::RS256}).ok());
+        CPPUNIT_ASSERT(!keys_from_jwks(jwk(std::string(kEcPub) + R"(,"alg":"ES256")"), {JwsAlg::RS256}).ok());
+        CPPUNIT_ASSERT(keys_from_jwks(jwk(std::string(kEcPub)), {JwsAlg::ES256}).ok());
+    }
+
+    void testSecretNeedsHmacAlgorithms() {
+        std::string secret(48, 's');
+        CPPUNIT_ASSERT(keys_from_text(secret, {JwsAlg::HS256, JwsAlg::HS384}).ok());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), keys_from_text(secret, {JwsAlg::HS256, JwsAlg::HS384}).value().size());
+        CPPUNIT_ASSERT(!keys_from_text(secret, {JwsAlg::HS512}).ok());  // 48 bytes < 64
+        CPPUNIT_ASSERT(!keys_from_text(secret, {JwsAlg::RS256}).ok());
+        CPPUNIT_ASSERT(!keys_from_text(secret, {}).ok());
+    }
+};
+
+CPPUNIT_TEST_SUITE_REGISTRATION(KeySourceTest);
