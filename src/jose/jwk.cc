@@ -276,6 +276,17 @@ Result<JwsKey> jwk_to_key(const json_t* jwk, std::optional<JwsAlg> alg) {
     if (!kty) return invalid("JWK member 'kty' is missing");
     if (auto use = json_string_member(jwk, "use"); use && *use != "sig")
         return invalid("JWK 'use' is '" + *use + "', not 'sig'");
+    if (const json_t* ops = json_object_get(jwk, "key_ops")) {
+        bool signing = false;
+        std::size_t i;
+        json_t* op;
+        if (!json_is_array(ops)) return invalid("JWK 'key_ops' must be an array");
+        json_array_foreach(ops, i, op) {
+            const char* o = json_string_value(op);
+            if (o && (!std::strcmp(o, "verify") || !std::strcmp(o, "sign"))) signing = true;
+        }
+        if (!signing) return invalid("JWK 'key_ops' allows neither 'verify' nor 'sign'");
+    }
     JwsKey key;
     key.kid = json_string_member(jwk, "kid").value_or("");
     if (auto own = json_string_member(jwk, "alg")) {
