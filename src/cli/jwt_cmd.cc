@@ -46,10 +46,6 @@ Result<std::optional<JwsAlg>> alg_option(const Args& a) {
     return std::optional<JwsAlg>(alg);
 }
 
-std::string dump(const json_t* v) {
-    CPtr<char, free> text(json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII));
-    return text ? text.get() : "";
-}
 
 }  // namespace
 
@@ -91,8 +87,8 @@ int jwt_verify(const Args& a) {
     }
     auto claims = parse_claims(jws.value().payload);
     if (!claims) return fail(claims.error());
-    if (auto r = check_claims(claims.value().get(), policy, now); !r) return fail(r.error());
-    std::cout << dump(claims.value().get()) << "\n";
+    if (auto r = check_claims(claims.value(), policy, now); !r) return fail(r.error());
+    std::cout << claims.value().json() << "\n";
     return kOk;
 }
 
@@ -118,8 +114,8 @@ int jwt_sign(const Args& a) {
         if (!f) return fail(f.error());
         text = f.value();
     }
-    auto claims = parse_claims(text);
-    if (!claims) return fail(make_error(Status::config_invalid, claims.error().detail));
+    auto claims = parse_json_object(text, Status::config_invalid);
+    if (!claims) return fail(make_error(Status::config_invalid, "claims: " + claims.error().detail));
     auto keys = load_keys(a, alg.value());
     if (!keys) return fail(keys.error());
     if (keys.value().size() != 1) return fail(make_error(Status::jwt_key_invalid, "signing needs exactly one key"));

@@ -7,8 +7,8 @@ namespace {
 Error claim_error(Status s, std::string why) { return make_error(s, std::move(why)); }
 
 // exp/nbf/iat: absent, or an integer NumericDate (no fraction, no string).
-Result<bool> time_claim(const json_t* claims, const char* name, std::int64_t& out) {
-    switch (json_int_member(claims, name, out)) {
+Result<bool> time_claim(const JsonObject& claims, const char* name, std::int64_t& out) {
+    switch (claims.integer(name, out)) {
     case IntMember::absent: return false;
     case IntMember::ok: return true;
     case IntMember::wrong_type: break;
@@ -18,13 +18,13 @@ Result<bool> time_claim(const json_t* claims, const char* name, std::int64_t& ou
 
 }  // namespace
 
-Result<JsonPtr> parse_claims(std::string_view payload) {
-    auto doc = parse_json_object(payload, Status::jwt_invalid_claim);
+Result<JsonObject> parse_claims(std::string_view payload) {
+    auto doc = JsonObject::parse(payload, Status::jwt_invalid_claim);
     if (!doc) return make_error(Status::jwt_invalid_claim, "claims: " + doc.error().detail);
     return doc;
 }
 
-Result<void> check_time_claims(const json_t* claims, const ClaimsPolicy& p, std::int64_t now) {
+Result<void> check_time_claims(const JsonObject& claims, const ClaimsPolicy& p, std::int64_t now) {
     std::int64_t exp = 0, nbf = 0, iat = 0;
     auto has_exp = time_claim(claims, "exp", exp);
     if (!has_exp) return has_exp.error();
@@ -47,56 +47,42 @@ Result<void> check_time_claims(const json_t* claims, const ClaimsPolicy& p, std:
     return {};
 }
 
-Result<void> check_issuer(const json_t* claims, const ClaimsPolicy& p) {
+Result<void> check_issuer(const JsonObject& claims, const ClaimsPolicy& p) {
     if (p.issuer.empty()) return {};
-    const json_t* iss = json_object_get(claims, "iss");
-    if (!iss) return claim_error(Status::jwt_missing_claim, "'iss' is required");
-    if (!json_is_string(iss)) return claim_error(Status::jwt_invalid_claim, "'iss' must be a string");
-    if (p.issuer != std::string(json_string_value(iss), json_string_length(iss)))
-        return claim_error(Status::jwt_issuer_mismatch, "issuer is not the configured one");
+    auto t = claims.type("iss");
+    if (t == JsonObject::Type::absent) return claim_error(Status::jwt_missing_claim, "'iss' is required");
+    if (t != JsonObject::Type::string) return claim_error(Status::jwt_invalid_claim, "'iss' must be a string");
+    if (*claims.string("iss") != p.issuer) return claim_error(Status::jwt_issuer_mismatch, "issuer is not the configured one");
     return {};
 }
 
-Result<void> check_audience(const json_t* claims, const ClaimsPolicy& p) {
+Result<void> check_audience(const JsonObject& claims, const ClaimsPolicy& p) {
     if (p.waive_audience) return {};
     if (p.audiences.empty()) return claim_error(Status::jwt_audience_mismatch, "no audience is configured");
-    const json_t* aud = json_object_get(claims, "aud");
-    if (!aud) return claim_error(Status::jwt_missing_claim, "'aud' is required");
-    auto matches = [&](const json_t* v) {
-        if (!json_is_string(v)) return false;
-        std::string a(json_string_value(v), json_string_length(v));
-        for (const auto& want : p.audiences)
-            if (a == want) return true;
-        return false;
-    };
-    if (json_is_string(aud)) {
-        if (matches(aud)) return {};
-    } else if (json_is_array(aud)) {
-        std::size_t i;
-        json_t* v;
-        json_array_foreach(aud, i, v) {
-            if (!json_is_string(v)) return claim_error(Status::jwt_invalid_claim, "'aud' must hold strings");
-        }
-        json_array_foreach(aud, i, v) {
-            if (matches(v)) return {};
-        }
-    } else {
+    std::vector<std::string_view> auds;
+    switch (claims.strings("aud", auds)) {
+    case JsonObject::Strings::absent: return claim_error(Status::jwt_missing_claim, "'aud' is required");
+    case JsonObject::Strings::wrong_type:
         return claim_error(Status::jwt_invalid_claim, "'aud' must be a string or an array of strings");
+    case JsonObject::Strings::ok: break;
     }
+    for (std::string_view a : auds)
+        for (const auto& want : p.audiences)
+            if (a == want) return {};
     return claim_error(Status::jwt_audience_mismatch, "no audience of the token is configured here");
 }
 
-Result<void> check_claims(const json_t* claims, const ClaimsPolicy& p, std::int64_t now) {
+Result<void> check_claims(const JsonObject& claims, const ClaimsPolicy& p, std::int64_t now) {
     if (auto r = check_time_claims(claims, p, now); !r) return r;
     if (auto r = check_issuer(claims, p); !r) return r;
     return check_audience(claims, p);
 }
 
-Result<void> check_jti_once(const json_t* claims, const ClaimsPolicy& p, std::int64_t now, ReplayCache& replay) {
-    auto jti = json_string_member(claims, "jti");
+Result<void> check_jti_once(const JsonObject& claims, const ClaimsPolicy& p, std::int64_t now, ReplayCache& replay) {
+    auto jti = claims.string("jti");
     if (!jti || jti->empty()) return claim_error(Status::jwt_missing_claim, "'jti' is required for replay detection");
     std::int64_t exp = 0;
-    std::int64_t until = json_int_member(claims, "exp", exp) == IntMember::ok ? exp + p.leeway : now + 24 * 3600;
+    std::int64_t until = claims.integer("exp", exp) == IntMember::ok ? exp + p.leeway : now + 24 * 3600;
     auto first = replay.first_use("jwt", *jti, std::max(until, now) + 1);
     if (!first) return first.error();
     if (!first.value()) return claim_error(Status::jwt_replayed, "jti already used");

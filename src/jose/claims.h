@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "core/replay_cache.h"
-#include "jose/json.h"
+#include "jose/json_object.h"
 
 namespace hdsso {
 
@@ -22,14 +22,14 @@ struct ClaimsPolicy {
 };
 
 // The claim set of a verified JWS: one JSON object.
-Result<JsonPtr> parse_claims(std::string_view payload);
+Result<JsonObject> parse_claims(std::string_view payload);
 
-Result<void> check_time_claims(const json_t* claims, const ClaimsPolicy& p, std::int64_t now);
-Result<void> check_issuer(const json_t* claims, const ClaimsPolicy& p);
-Result<void> check_audience(const json_t* claims, const ClaimsPolicy& p);
+Result<void> check_time_claims(const JsonObject& claims, const ClaimsPolicy& p, std::int64_t now);
+Result<void> check_issuer(const JsonObject& claims, const ClaimsPolicy& p);
+Result<void> check_audience(const JsonObject& claims, const ClaimsPolicy& p);
 // All of the above, in that order.
-Result<void> check_claims(const json_t* claims, const ClaimsPolicy& p, std::int64_t now);
+Result<void> check_claims(const JsonObject& claims, const ClaimsPolicy& p, std::int64_t now);
 // One-time use of jti (required), remembered until exp + leeway.
-Result<void> check_jti_once(const json_t* claims, const ClaimsPolicy& p, std::int64_t now, ReplayCache& replay);
+Result<void> check_jti_once(const JsonObject& claims, const ClaimsPolicy& p, std::int64_t now, ReplayCache& replay);
 
 }  // namespace hdsso

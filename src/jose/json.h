@@ -1,6 +1,8 @@
-// Strict JSON for JOSE headers, claim sets and keys, on Jansson: duplicate
-// member names rejected, size and nesting bounded, UTF-8 checked (Jansson
-// rejects invalid UTF-8 and, without JSON_ALLOW_NUL, NUL in strings).
+// Strict JSON for JOSE keys and the claims given to minting: parsed by
+// simdjson with the checks of jose/json_object.h (duplicate member names
+// rejected, size and nesting bounded, UTF-8 validated, no NUL in strings,
+// integers within int64), then held as a Jansson tree, which is also what
+// minting builds and serialises.
 #pragma once
 
 #include <cstdint>

@@ -3,6 +3,7 @@
 // among configured keys (by kid) and must name that key's algorithm.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -28,6 +29,12 @@ struct JwsKey {
     std::shared_ptr<EVP_PKEY> pkey;  // RSA, EC, Ed25519
     SecretString secret;             // HS*
     bool has_private = false;
+    // Verification set up once (digest, padding, HMAC key schedule) by
+    // prepare_verification(); each verification works on a copy, so a key
+    // can be shared between threads.
+    std::shared_ptr<EVP_MD_CTX> verify_ctx;
+    std::shared_ptr<EVP_MAC_CTX> mac_ctx;
+    std::uint64_t mac_id = 0;  // names mac_ctx in per-thread caches; never reused
 };
 
 // A single JWK (object). `alg`: the configured algorithm; when the JWK has

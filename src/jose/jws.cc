@@ -1,5 +1,8 @@
 #include "jose/jws.h"
 
+#include <atomic>
+#include <mutex>
+
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
 #include <openssl/err.h>
@@ -35,8 +38,49 @@ bool is_pss(JwsAlg a) { return a == JwsAlg::PS256 || a == JwsAlg::PS384 || a == 
 bool is_ecdsa(JwsAlg a) { return a == JwsAlg::ES256 || a == JwsAlg::ES384 || a == JwsAlg::ES512; }
 std::size_t ec_bytes(JwsAlg a) { return a == JwsAlg::ES256 ? 32 : a == JwsAlg::ES384 ? 48 : 66; }
 
+EVP_MAC* hmac_algorithm() {
+    static EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+    return mac;
+}
+
+// Each thread keeps its own copies of the last few prepared HMAC contexts:
+// EVP_MAC_init without a key starts a new MAC with the key (and its padded
+// blocks) already in place, so a verification costs the hashing alone.
+class ThreadMacs {
+public:
+    ~ThreadMacs() {
+        for (auto& s : slots_) EVP_MAC_CTX_free(s.ctx);
+    }
+    EVP_MAC_CTX* get(const JwsKey& key) {
+        for (auto& s : slots_)
+            if (s.id == key.mac_id && s.ctx) return EVP_MAC_init(s.ctx, nullptr, 0, nullptr) == 1 ? s.ctx : nullptr;
+        Slot& s = slots_[next_++ % kSlots];
+        EVP_MAC_CTX_free(s.ctx);
+        s = {key.mac_id, EVP_MAC_CTX_dup(key.mac_ctx.get())};
+        return s.ctx;
+    }
+
+private:
+    static constexpr std::size_t kSlots = 8;
+    struct Slot {
+        std::uint64_t id = 0;
+        EVP_MAC_CTX* ctx = nullptr;
+    };
+    Slot slots_[kSlots];
+    std::size_t next_ = 0;
+};
+
 std::string hmac_raw(const JwsKey& key, std::string_view input) {
     unsigned char out[EVP_MAX_MD_SIZE];
+    if (key.mac_ctx) {
+        thread_local ThreadMacs macs;
+        EVP_MAC_CTX* ctx = macs.get(key);
+        std::size_t n = 0;
+        if (ctx && EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(input.data()), input.size()) == 1 &&
+            EVP_MAC_final(ctx, out, &n, sizeof out) == 1)
+            return std::string(reinterpret_cast<char*>(out), n);
+        ERR_clear_error();
+    }
     unsigned int len = 0;
     if (!HMAC(digest_of(key.alg), key.secret.view().data(), static_cast<int>(key.secret.size()),
               reinterpret_cast<const unsigned char*>(input.data()), input.size(), out, &len))
@@ -109,11 +153,37 @@ Result<void> jws_verify_signature(const JwsKey& key, std::string_view input, std
         signature = der;
     }
     MdCtxPtr ctx(EVP_MD_CTX_new());
-    if (!ctx || !init_ctx(ctx.get(), key, false)) return bad_sig("cannot set up verification");
+    bool ready = ctx && key.verify_ctx && EVP_MD_CTX_copy_ex(ctx.get(), key.verify_ctx.get()) == 1;
+    if (!ready && (!ctx || !init_ctx(ctx.get(), key, false))) return bad_sig("cannot set up verification");
     if (EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(signature.data()), signature.size(),
                          reinterpret_cast<const unsigned char*>(input.data()), input.size()) != 1)
         return bad_sig(std::string(jws_alg_name(key.alg)) + " signature does not verify");
     return {};
+}
+
+void prepare_verification(JwsKey& key) {
+    if (is_hmac(key.alg)) {
+        EVP_MAC* mac = hmac_algorithm();
+        std::shared_ptr<EVP_MAC_CTX> ctx(mac ? EVP_MAC_CTX_new(mac) : nullptr, EVP_MAC_CTX_free);
+        OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+                                                                const_cast<char*>(EVP_MD_get0_name(digest_of(key.alg))), 0),
+                               OSSL_PARAM_construct_end()};
+        static std::atomic<std::uint64_t> ids{0};
+        if (ctx && EVP_MAC_init(ctx.get(), reinterpret_cast<const unsigned char*>(key.secret.view().data()),
+                                key.secret.size(), params) == 1) {
+            key.mac_ctx = std::move(ctx);
+            key.mac_id = ++ids;
+        }
+    } else if (key.pkey) {
+        std::shared_ptr<EVP_MD_CTX> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+        if (ctx && init_ctx(ctx.get(), key, false)) key.verify_ctx = std::move(ctx);
+    }
+    ERR_clear_error();
+}
+
+JwsVerifier::JwsVerifier(std::vector<JwsKey> keys, std::size_t max_token)
+    : keys_(std::move(keys)), max_token_(max_token), cache_(std::make_shared<HeaderCache>()) {
+    for (auto& k : keys_) prepare_verification(k);
 }
 
 Result<std::string> jws_sign_raw(const JwsKey& key, std::string_view input) {
@@ -150,6 +220,44 @@ Result<std::string> jws_sign(const JwsKey& key, std::string_view payload) {
     return input + "." + base64url_encode(sig.value());
 }
 
+struct JwsVerifier::HeaderCache {
+    static constexpr std::size_t kSize = 8;
+    std::mutex mu;
+    std::vector<std::pair<std::string, Header>> entries;
+    std::size_t next = 0;
+};
+
+// The header checks on the decoded, strictly parsed header.
+Result<JwsVerifier::Header> JwsVerifier::header(std::string_view h64) const {
+    {
+        std::lock_guard<std::mutex> lock(cache_->mu);
+        for (const auto& [text, h] : cache_->entries)
+            if (text == h64) return h;
+    }
+    auto header_json = base64url_decode(h64);
+    if (!header_json) return malformed("header: " + header_json.error().detail);
+    auto parsed = JsonObject::parse(header_json.value(), Status::jwt_malformed);
+    if (!parsed) return make_error(Status::jwt_malformed, "header: " + parsed.error().detail);
+    const JsonObject& h = parsed.value();
+    auto alg_name = h.string("alg");
+    if (!alg_name) return malformed("header has no 'alg' string");
+    auto alg = parse_jws_alg(*alg_name);
+    if (!alg) return make_error(Status::jwt_alg_not_allowed, "algorithm '" + std::string(*alg_name) + "' is not allowed");
+    if (auto crit = h.type("crit"); crit != JsonObject::Type::absent)
+        return make_error(Status::jwt_unsupported,
+                          crit == JsonObject::Type::array ? "header 'crit' names extensions this verifier does not implement"
+                                                          : "header 'crit' is not an array");
+    if (h.has("b64")) return make_error(Status::jwt_unsupported, "header 'b64' (RFC 7797) is not supported");
+    auto kid_type = h.type("kid");
+    Header out{*alg, kid_type != JsonObject::Type::absent, std::string(h.string("kid").value_or(""))};
+    if (out.has_kid && kid_type != JsonObject::Type::string) return malformed("header 'kid' is not a string");
+    std::lock_guard<std::mutex> lock(cache_->mu);
+    auto& e = cache_->entries;
+    if (e.size() < HeaderCache::kSize) e.emplace_back(std::string(h64), out);
+    else e[cache_->next++ % HeaderCache::kSize] = {std::string(h64), out};
+    return out;
+}
+
 Result<VerifiedJws> JwsVerifier::verify(std::string_view token) const {
     if (token.size() > max_token_) return malformed("token longer than " + std::to_string(max_token_) + " bytes");
     std::size_t d1 = token.find('.');
@@ -157,39 +265,24 @@ Result<VerifiedJws> JwsVerifier::verify(std::string_view token) const {
     if (d2 == std::string_view::npos || token.find('.', d2 + 1) != std::string_view::npos)
         return malformed("a compact JWS has exactly three parts");
     std::string_view h64 = token.substr(0, d1), p64 = token.substr(d1 + 1, d2 - d1 - 1), s64 = token.substr(d2 + 1);
-
-    auto header_json = base64url_decode(h64);
-    if (!header_json) return malformed("header: " + header_json.error().detail);
-    auto header = parse_json_object(header_json.value(), Status::jwt_malformed);
-    if (!header) return make_error(Status::jwt_malformed, "header: " + header.error().detail);
-    auto alg_name = json_string_member(header.value().get(), "alg");
-    if (!alg_name) return malformed("header has no 'alg' string");
-    auto alg = parse_jws_alg(*alg_name);
-    if (!alg) return make_error(Status::jwt_alg_not_allowed, "algorithm '" + *alg_name + "' is not allowed");
-    if (const json_t* crit = json_object_get(header.value().get(), "crit"))
-        return make_error(Status::jwt_unsupported,
-                          json_is_array(crit) ? "header 'crit' names extensions this verifier does not implement"
-                                              : "header 'crit' is not an array");
-    if (json_object_get(header.value().get(), "b64"))
-        return make_error(Status::jwt_unsupported, "header 'b64' (RFC 7797) is not supported");
+    auto header = this->header(h64);
+    if (!header) return header.error();
+    const Header& h = header.value();
 
     // Key selection: kid picks among configured keys; never from the header's jwk/jku/x5u/x5c.
-    const json_t* kid_v = json_object_get(header.value().get(), "kid");
-    if (kid_v && !json_is_string(kid_v)) return malformed("header 'kid' is not a string");
-    std::string kid = kid_v ? json_string_value(kid_v) : "";
     std::vector<const JwsKey*> candidates;
     bool kid_known = false;
     // A key configured without a kid is a candidate for every token; one
     // with a kid only for tokens naming it.
     for (const auto& k : keys_) {
-        if (kid_v && !k.kid.empty() && k.kid != kid) continue;
+        if (h.has_kid && !k.kid.empty() && k.kid != h.kid) continue;
         kid_known = true;
-        if (k.alg == *alg) candidates.push_back(&k);
+        if (k.alg == h.alg) candidates.push_back(&k);
     }
-    if (kid_v && !kid_known) return make_error(Status::jwt_unknown_kid, "no configured key has kid '" + kid + "'");
+    if (h.has_kid && !kid_known) return make_error(Status::jwt_unknown_kid, "no configured key has kid '" + h.kid + "'");
     if (candidates.empty())
-        return make_error(Status::jwt_alg_not_allowed,
-                          "algorithm " + *alg_name + " is not the configured algorithm of the selected key(s)");
+        return make_error(Status::jwt_alg_not_allowed, std::string("algorithm ") + jws_alg_name(h.alg) +
+                                                           " is not the configured algorithm of the selected key(s)");
 
     auto payload = base64url_decode(p64);
     if (!payload) return malformed("payload: " + payload.error().detail);
@@ -199,7 +292,7 @@ Result<VerifiedJws> JwsVerifier::verify(std::string_view token) const {
     Error last = make_error(Status::jwt_bad_signature, "no key verified the signature");
     for (const JwsKey* k : candidates) {
         auto ok = jws_verify_signature(*k, input, sig.value());
-        if (ok) return VerifiedJws{std::move(header.value()), std::move(payload.value()), k};
+        if (ok) return VerifiedJws{std::move(payload.value()), k};
         last = ok.error();
     }
     return last;

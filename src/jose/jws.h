@@ -3,17 +3,18 @@
 // are checked elsewhere (jose/claims.h), on the verified payload only.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "jose/json.h"
+#include "jose/json_object.h"
 #include "jose/jwk.h"
 
 namespace hdsso {
 
 struct VerifiedJws {
-    JsonPtr header;
     std::string payload;
     const JwsKey* key = nullptr;  // the key that verified it
 };
@@ -22,22 +23,38 @@ class JwsVerifier {
 public:
     static constexpr std::size_t kDefaultMaxToken = 16 * 1024;
 
-    explicit JwsVerifier(std::vector<JwsKey> keys, std::size_t max_token = kDefaultMaxToken)
-        : keys_(std::move(keys)), max_token_(max_token) {}
+    // Prepares every key for verification (see prepare_verification).
+    explicit JwsVerifier(std::vector<JwsKey> keys, std::size_t max_token = kDefaultMaxToken);
 
     // Checks, in order: size and shape; the header (strict JSON, a supported
     // alg, no unknown crit, no b64:false); key selection (a header kid picks
     // the configured keys with that kid, and keys configured without one;
     // the key's algorithm must be the header's); the
     // signature. jku, x5u, jwk and x5c in the header are never used.
+    // Tokens from one issuer share their header: the outcome of the header
+    // checks is remembered for the last few distinct headers (exact bytes).
     Result<VerifiedJws> verify(std::string_view token) const;
 
     const std::vector<JwsKey>& keys() const { return keys_; }
 
+    struct Header {
+        JwsAlg alg;
+        bool has_kid = false;
+        std::string kid;
+    };
+
 private:
+    struct HeaderCache;
+    Result<Header> header(std::string_view h64) const;
+
     std::vector<JwsKey> keys_;
     std::size_t max_token_;
+    std::shared_ptr<HeaderCache> cache_;
 };
+
+// Sets up key.verify_ctx / key.mac_ctx; verification falls back to a full
+// set-up per call when this was not done or failed.
+void prepare_verification(JwsKey& key);
 
 // Verifies one signature over `input` with `key` (the JWS signature format:
 // raw r||s for ECDSA).

@@ -1,7 +1,5 @@
 #include "jose/jwt_login.h"
 
-#include <algorithm>
-
 #include "core/text.h"
 
 namespace hdsso {
@@ -11,83 +9,53 @@ namespace {
 Error claim_error(Status s, std::string detail) { return make_error(s, std::move(detail)); }
 
 // A string claim that is safe to hand on (UTF-8, no control characters).
-Result<std::string> text_claim(const json_t* claims, const std::string& name, bool required) {
-    const json_t* v = json_object_get(claims, name.c_str());
-    if (!v) {
+Result<std::string> text_claim(const JsonObject& claims, const std::string& name, bool required) {
+    auto t = claims.type(name);
+    if (t == JsonObject::Type::absent) {
         if (required) return claim_error(Status::jwt_missing_claim, "'" + name + "' is required");
         return std::string();
     }
-    if (!json_is_string(v)) return claim_error(Status::jwt_invalid_claim, "'" + name + "' must be a string");
-    std::string s(json_string_value(v), json_string_length(v));
+    if (t != JsonObject::Type::string) return claim_error(Status::jwt_invalid_claim, "'" + name + "' must be a string");
+    std::string s(*claims.string(name));
     if (!safe_text(s)) return claim_error(Status::jwt_invalid_claim, "'" + name + "': a control character");
     if (required && s.empty()) return claim_error(Status::jwt_invalid_claim, "'" + name + "' is empty");
     return s;
 }
 
-// Every claim that is a string or an array of strings, as an attribute.
-void collect_attributes(const json_t* claims, Identity& id) {
-    const char* key;
-    json_t* v;
-    json_object_foreach(const_cast<json_t*>(claims), key, v) {
-        std::vector<std::string> values;
-        if (json_is_string(v)) {
-            values.emplace_back(json_string_value(v), json_string_length(v));
-        } else if (json_is_array(v)) {
-            std::size_t i;
-            json_t* e;
-            json_array_foreach(v, i, e) {
-                if (json_is_string(e)) values.emplace_back(json_string_value(e), json_string_length(e));
-            }
-        } else {
-            continue;
-        }
-        values.erase(std::remove_if(values.begin(), values.end(), [](const std::string& s) { return !safe_text(s); }),
-                     values.end());
-        if (!values.empty()) id.attributes[key] = std::move(values);
-    }
-}
-
 }  // namespace
 
-Result<Identity> identity_from_claims(const json_t* claims, const ClaimMapping& m, std::int64_t now) {
+Result<Identity> identity_from_claims(const JsonObject& claims, const ClaimMapping& m, std::int64_t now) {
     Identity id;
     auto user = text_claim(claims, m.user, true);
     if (!user) return user.error();
     id.subject = std::move(user.value());
-    for (auto [field, claim] : {std::pair{&id.email, &m.email}, {&id.display_name, &m.name}}) {
-        auto v = text_claim(claims, *claim, false);
-        if (!v) return v.error();
-        *field = std::move(v.value());
-    }
-    for (auto [field, claim] : {std::pair{&id.given_name, "given_name"}, {&id.family_name, "family_name"}}) {
+    for (auto [field, claim] : {std::pair{&id.email, m.email}, {&id.display_name, m.name},
+                                {&id.given_name, std::string("given_name")},
+                                {&id.family_name, std::string("family_name")}}) {
         auto v = text_claim(claims, claim, false);
         if (!v) return v.error();
         *field = std::move(v.value());
     }
-    if (const json_t* g = json_object_get(claims, m.groups.c_str())) {
-        std::vector<const json_t*> items;
-        if (json_is_string(g)) {
-            items.push_back(g);
-        } else if (json_is_array(g)) {
-            std::size_t i;
-            json_t* e;
-            json_array_foreach(g, i, e) items.push_back(e);
-        } else {
-            return claim_error(Status::jwt_invalid_claim, "'" + m.groups + "' must be a string or an array of strings");
-        }
-        for (const json_t* e : items) {
-            if (!json_is_string(e) || !safe_text(json_string_value(e)))
-                return claim_error(Status::jwt_invalid_claim, "'" + m.groups + "' must hold strings");
-            id.groups.emplace_back(json_string_value(e), json_string_length(e));
-        }
+    std::vector<std::string_view> groups;
+    if (claims.strings(m.groups, groups) == JsonObject::Strings::wrong_type)
+        return claim_error(Status::jwt_invalid_claim, "'" + m.groups + "' must be a string or an array of strings");
+    for (std::string_view g : groups) {
+        if (!safe_text(g)) return claim_error(Status::jwt_invalid_claim, "'" + m.groups + "': a control character");
+        id.groups.emplace_back(g);
     }
-    id.issuer = json_string_member(claims, "iss").value_or("");
+    id.issuer = std::string(claims.string("iss").value_or(""));
     std::int64_t t = 0;
-    id.auth_time = json_int_member(claims, "auth_time", t) == IntMember::ok ? t
-                   : json_int_member(claims, "iat", t) == IntMember::ok ? t
-                                                                          : now;
-    id.expiry = json_int_member(claims, "exp", t) == IntMember::ok ? t : 0;
-    collect_attributes(claims, id);
+    id.auth_time = claims.integer("auth_time", t) == IntMember::ok ? t
+                   : claims.integer("iat", t) == IntMember::ok     ? t
+                                                                   : now;
+    id.expiry = claims.integer("exp", t) == IntMember::ok ? t : 0;
+    // Every claim that is a string or an array of strings, as an attribute.
+    for (auto& [name, values] : claims.string_members()) {
+        std::vector<std::string> safe;
+        for (std::string_view v : values)
+            if (safe_text(v)) safe.emplace_back(v);
+        if (!safe.empty()) id.attributes[std::string(name)] = std::move(safe);
+    }
     return id;
 }
 
@@ -96,7 +64,7 @@ Result<Identity> JwtLoginVerifier::verify(std::string_view token, std::int64_t n
     if (!jws) return jws.error();
     auto claims = parse_claims(jws.value().payload);
     if (!claims) return claims.error();
-    const json_t* c = claims.value().get();
+    const JsonObject& c = claims.value();
     if (auto r = check_claims(c, policy_.claims, now); !r) return r.error();
     auto id = identity_from_claims(c, policy_.mapping, now);
     if (!id) return id;

@@ -48,6 +48,6 @@ private:
 };
 
 // The claims -> Identity step alone.
-Result<Identity> identity_from_claims(const json_t* claims, const ClaimMapping& m, std::int64_t now);
+Result<Identity> identity_from_claims(const JsonObject& claims, const ClaimMapping& m, std::int64_t now);
 
 }  // namespace hdsso

@@ -9,7 +9,8 @@ using namespace hdsso;
 namespace {
 constexpr std::int64_t kNow = 1700000000;
 
-JsonPtr claims(const std::string& json) { return std::move(parse_claims(json).value()); }
+JsonObject claims(const std::string& json) { return std::move(parse_claims(json).value()); }
+JsonPtr tree(const std::string& json) { return std::move(parse_json_object(json, Status::internal).value()); }
 
 ClaimsPolicy policy() {
     ClaimsPolicy p;
@@ -19,7 +20,7 @@ ClaimsPolicy policy() {
 }
 
 Status check(const std::string& json, ClaimsPolicy p = policy(), std::int64_t now = kNow) {
-    auto r = check_claims(claims(json).get(), p, now);
+    auto r = check_claims(claims(json), p, now);
     return r ? Status::internal : r.error().code;  // internal stands for "accepted" here
 }
 
@@ -120,28 +121,28 @@ public:
         MemoryKvStore kv(clock);
         ReplayCache replay(kv);
         auto c = claims(with("\"exp\":1700000300,\"jti\":\"a1\""));
-        CPPUNIT_ASSERT(check_jti_once(c.get(), policy(), kNow, replay).ok());
-        CPPUNIT_ASSERT_EQUAL(Status::jwt_replayed, check_jti_once(c.get(), policy(), kNow, replay).error().code);
+        CPPUNIT_ASSERT(check_jti_once(c, policy(), kNow, replay).ok());
+        CPPUNIT_ASSERT_EQUAL(Status::jwt_replayed, check_jti_once(c, policy(), kNow, replay).error().code);
         auto no_jti = claims(with("\"exp\":1700000300"));
-        CPPUNIT_ASSERT_EQUAL(Status::jwt_missing_claim, check_jti_once(no_jti.get(), policy(), kNow, replay).error().code);
+        CPPUNIT_ASSERT_EQUAL(Status::jwt_missing_claim, check_jti_once(no_jti, policy(), kNow, replay).error().code);
         kv.set_unavailable(true);
         auto other = claims(with("\"exp\":1700000300,\"jti\":\"b2\""));
-        CPPUNIT_ASSERT_EQUAL(Status::store_unavailable, check_jti_once(other.get(), policy(), kNow, replay).error().code);
+        CPPUNIT_ASSERT_EQUAL(Status::store_unavailable, check_jti_once(other, policy(), kNow, replay).error().code);
     }
 
     void testMintAddsIatExpJti() {
         JwsKey key = secret_to_key(SecretString(std::string(32, 's')), JwsAlg::HS256, "k1").value();
-        auto c1 = claims(R"({"sub":"jane","iss":"https://idp.example.com","aud":"helpdesk"})");
-        auto c2 = claims(R"({"sub":"jane","iss":"https://idp.example.com","aud":"helpdesk"})");
+        auto c1 = tree(R"({"sub":"jane","iss":"https://idp.example.com","aud":"helpdesk"})");
+        auto c2 = tree(R"({"sub":"jane","iss":"https://idp.example.com","aud":"helpdesk"})");
         auto t1 = jwt_mint(key, c1.get(), kNow, 120), t2 = jwt_mint(key, c2.get(), kNow, 120);
         CPPUNIT_ASSERT(t1.ok() && t2.ok());
         auto v = JwsVerifier({key}).verify(t1.value());
         CPPUNIT_ASSERT(v.ok());
         auto minted = claims(v.value().payload);
         std::int64_t iat = 0, exp = 0;
-        CPPUNIT_ASSERT(json_int_member(minted.get(), "iat", iat) == IntMember::ok && iat == kNow);
-        CPPUNIT_ASSERT(json_int_member(minted.get(), "exp", exp) == IntMember::ok && exp == kNow + 120);
-        CPPUNIT_ASSERT(check_claims(minted.get(), policy(), kNow + 119).ok());
+        CPPUNIT_ASSERT(minted.integer("iat", iat) == IntMember::ok && iat == kNow);
+        CPPUNIT_ASSERT(minted.integer("exp", exp) == IntMember::ok && exp == kNow + 120);
+        CPPUNIT_ASSERT(check_claims(minted, policy(), kNow + 119).ok());
         // Fresh jti each time.
         auto j1 = json_string_member(c1.get(), "jti"), j2 = json_string_member(c2.get(), "jti");
         CPPUNIT_ASSERT(j1 && j2 && *j1 != *j2 && j1->size() >= 22);
@@ -150,6 +151,17 @@ public:
     void testClaimsMustBeAnObject() {
         for (const char* bad : {"[]", "\"x\"", "123", "{", "{\"a\":1,\"a\":2}", ""})
             CPPUNIT_ASSERT_MESSAGE(bad, !parse_claims(bad).ok());
+        // Not JSON, or JSON this layer refuses (RFC 8259 strictly; nst/JSONTestSuite "n_" cases).
+        for (const char* bad : {"{\"a\":1,}", "{\"a\":01}", "{\"a\":+1}", "{\"a\":NaN}", "{\"a\":Infinity}",
+                                "{'a':1}", "{\"a\":1} x", "{\"a\":1}{}", "{/*c*/\"a\":1}", "{\"a\":\"\\x41\"}",
+                                "{\"a\":\"\t\"}", "{\"a\":\"\\ud800\"}", "{\"a\":\"\\udc00x\"}",
+                                "\xef\xbb\xbf{}", "{\"a\":\"\xed\xa0\x80\"}", "{\"a\":\"\xf8\x88\x80\x80\x80\"}",
+                                "{\"a\":1e400}", "{\"a\":18446744073709551616}", "{\"a\":9223372036854775808}",
+                                "{\"a\\u0000\":1}", "{\"a\":\"b\\u0000\"}"})
+            CPPUNIT_ASSERT_MESSAGE(bad, !parse_claims(bad).ok() && !parse_json_object(bad, Status::internal).ok());
+        for (const char* good : {" {\"a\":[1,2.5,true,null,{\"b\":\"\\u00e9\\ud83d\\ude00\"}]} ", "{}",
+                                 "{\"a\":9223372036854775807,\"b\":-9223372036854775808}"})
+            CPPUNIT_ASSERT_MESSAGE(good, parse_claims(good).ok() && parse_json_object(good, Status::internal).ok());
     }
 };
 
