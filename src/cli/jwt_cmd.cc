@@ -114,12 +114,12 @@ int jwt_sign(const Args& a) {
         if (!f) return fail(f.error());
         text = f.value();
     }
-    auto claims = parse_json_object(text, Status::config_invalid);
+    auto claims = JsonObject::parse(text, Status::config_invalid);
     if (!claims) return fail(make_error(Status::config_invalid, "claims: " + claims.error().detail));
     auto keys = load_keys(a, alg.value());
     if (!keys) return fail(keys.error());
     if (keys.value().size() != 1) return fail(make_error(Status::jwt_key_invalid, "signing needs exactly one key"));
-    auto token = jwt_mint(keys.value()[0], claims.value().get(), now, ttl);
+    auto token = jwt_mint(keys.value()[0], claims.value(), now, ttl);
     if (!token) return fail(token.error());
     std::cout << token.value() << "\n";
     return kOk;

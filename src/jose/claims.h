@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "core/replay_cache.h"
-#include "jose/json_object.h"
+#include "jose/json.h"
 
 namespace hdsso {
 

@@ -40,14 +40,14 @@ Error invalid(std::string why) {
 
 std::shared_ptr<EVP_PKEY> share(EVP_PKEY* k) { return std::shared_ptr<EVP_PKEY>(k, EVP_PKEY_free); }
 
-Result<std::string> b64_member(const json_t* jwk, const char* name, bool required) {
-    const json_t* v = json_object_get(jwk, name);
-    if (!v) {
+Result<std::string> b64_member(const JsonObject& jwk, const char* name, bool required) {
+    if (!jwk.has(name)) {
         if (required) return invalid(std::string("JWK member '") + name + "' is missing");
         return std::string();
     }
-    if (!json_is_string(v)) return invalid(std::string("JWK member '") + name + "' is not a string");
-    auto d = base64url_decode(std::string_view(json_string_value(v), json_string_length(v)));
+    auto v = jwk.string(name);
+    if (!v) return invalid(std::string("JWK member '") + name + "' is not a string");
+    auto d = base64url_decode(*v);
     if (!d) return invalid(std::string("JWK member '") + name + "': " + d.error().detail);
     return d;
 }
@@ -66,7 +66,7 @@ Result<std::shared_ptr<EVP_PKEY>> from_params(const char* type, OSSL_PARAM_BLD* 
     return share(key);
 }
 
-Result<JwsKey> rsa_from_jwk(const json_t* jwk, JwsKey key) {
+Result<JwsKey> rsa_from_jwk(const JsonObject& jwk, JwsKey key) {
     static const char* const kPrivate[] = {"d", "p", "q", "dp", "dq", "qi"};
     static const char* const kParams[] = {OSSL_PKEY_PARAM_RSA_D,         OSSL_PKEY_PARAM_RSA_FACTOR1,
                                           OSSL_PKEY_PARAM_RSA_FACTOR2,   OSSL_PKEY_PARAM_RSA_EXPONENT1,
@@ -75,7 +75,7 @@ Result<JwsKey> rsa_from_jwk(const json_t* jwk, JwsKey key) {
     if (!n) return n.error();
     auto e = b64_member(jwk, "e", true);
     if (!e) return e.error();
-    key.has_private = json_object_get(jwk, "d") != nullptr;
+    key.has_private = jwk.has("d");
     ParamBldPtr bld(OSSL_PARAM_BLD_new());
     std::vector<BnPtr> keep;
     keep.emplace_back(bn(n.value()));
@@ -112,8 +112,8 @@ constexpr Curve kCurves[] = {
     {"P-521", "P-521", 66, JwsAlg::ES512},
 };
 
-Result<JwsKey> ec_from_jwk(const json_t* jwk, JwsKey key) {
-    auto crv = json_string_member(jwk, "crv");
+Result<JwsKey> ec_from_jwk(const JsonObject& jwk, JwsKey key) {
+    auto crv = jwk.string("crv");
     const Curve* curve = nullptr;
     for (const auto& c : kCurves)
         if (crv && *crv == c.crv) curve = &c;
@@ -131,7 +131,7 @@ Result<JwsKey> ec_from_jwk(const json_t* jwk, JwsKey key) {
     OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, curve->group, 0);
     OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, point.data(), point.size());
     BnPtr d;
-    key.has_private = json_object_get(jwk, "d") != nullptr;
+    key.has_private = jwk.has("d");
     if (key.has_private) {
         auto dv = b64_member(jwk, "d", true);
         if (!dv) return dv.error();
@@ -148,15 +148,15 @@ Result<JwsKey> ec_from_jwk(const json_t* jwk, JwsKey key) {
     return key;
 }
 
-Result<JwsKey> okp_from_jwk(const json_t* jwk, JwsKey key) {
-    auto crv = json_string_member(jwk, "crv");
+Result<JwsKey> okp_from_jwk(const JsonObject& jwk, JwsKey key) {
+    auto crv = jwk.string("crv");
     if (!crv || *crv != "Ed25519") return invalid("OKP JWK: only crv Ed25519 is supported");
     if (key.alg != JwsAlg::EdDSA) return invalid(std::string("OKP JWK does not go with ") + jws_alg_name(key.alg));
     auto x = b64_member(jwk, "x", true);
     if (!x) return x.error();
     if (x.value().size() != 32) return invalid("OKP JWK: x must be 32 bytes");
     EVP_PKEY* k = nullptr;
-    key.has_private = json_object_get(jwk, "d") != nullptr;
+    key.has_private = jwk.has("d");
     if (key.has_private) {
         auto d = b64_member(jwk, "d", true);
         if (!d) return d.error();
@@ -270,30 +270,26 @@ Result<JwsKey> secret_to_key(SecretString secret, JwsAlg alg, std::string kid) {
     return key;
 }
 
-Result<JwsKey> jwk_to_key(const json_t* jwk, std::optional<JwsAlg> alg) {
-    if (!json_is_object(jwk)) return invalid("a JWK must be a JSON object");
-    auto kty = json_string_member(jwk, "kty");
+Result<JwsKey> jwk_to_key(const JsonObject& jwk, std::optional<JwsAlg> alg) {
+    auto kty = jwk.string("kty");
     if (!kty) return invalid("JWK member 'kty' is missing");
-    if (auto use = json_string_member(jwk, "use"); use && *use != "sig")
-        return invalid("JWK 'use' is '" + *use + "', not 'sig'");
-    if (const json_t* ops = json_object_get(jwk, "key_ops")) {
+    if (auto use = jwk.string("use"); use && *use != "sig")
+        return invalid("JWK 'use' is '" + std::string(*use) + "', not 'sig'");
+    if (jwk.has("key_ops")) {
+        std::vector<std::string_view> ops;
+        if (jwk.strings("key_ops", ops) != JsonObject::Strings::ok || jwk.type("key_ops") != JsonObject::Type::array)
+            return invalid("JWK 'key_ops' must be an array of strings");
         bool signing = false;
-        std::size_t i;
-        json_t* op;
-        if (!json_is_array(ops)) return invalid("JWK 'key_ops' must be an array");
-        json_array_foreach(ops, i, op) {
-            const char* o = json_string_value(op);
-            if (o && (!std::strcmp(o, "verify") || !std::strcmp(o, "sign"))) signing = true;
-        }
+        for (std::string_view op : ops) signing = signing || op == "verify" || op == "sign";
         if (!signing) return invalid("JWK 'key_ops' allows neither 'verify' nor 'sign'");
     }
     JwsKey key;
-    key.kid = json_string_member(jwk, "kid").value_or("");
-    if (auto own = json_string_member(jwk, "alg")) {
+    key.kid = std::string(jwk.string("kid").value_or(""));
+    if (auto own = jwk.string("alg")) {
         auto parsed = parse_jws_alg(*own);
-        if (!parsed) return invalid("JWK 'alg' " + *own + " is not supported");
+        if (!parsed) return invalid("JWK 'alg' " + std::string(*own) + " is not supported");
         if (alg && *alg != *parsed)
-            return invalid(std::string("JWK 'alg' is ") + *own + ", configured " + jws_alg_name(*alg));
+            return invalid("JWK 'alg' is " + std::string(*own) + ", configured " + jws_alg_name(*alg));
         alg = parsed;
     }
     if (!alg) return invalid("no algorithm: the JWK has no 'alg' and none was configured");
@@ -307,7 +303,7 @@ Result<JwsKey> jwk_to_key(const json_t* jwk, std::optional<JwsAlg> alg) {
     Result<JwsKey> r = *kty == "RSA" ? rsa_from_jwk(jwk, key)
                        : *kty == "EC" ? ec_from_jwk(jwk, key)
                        : *kty == "OKP" ? okp_from_jwk(jwk, key)
-                                       : Result<JwsKey>(invalid("JWK kty '" + *kty + "' is not supported"));
+                                       : Result<JwsKey>(invalid("JWK kty '" + std::string(*kty) + "' is not supported"));
     if (!r) return r;
     return check_pkey(std::move(r.value()));
 }

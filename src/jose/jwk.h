@@ -39,7 +39,7 @@ struct JwsKey {
 
 // A single JWK (object). `alg`: the configured algorithm; when the JWK has
 // its own "alg" the two must agree, and one of them must be given.
-Result<JwsKey> jwk_to_key(const json_t* jwk, std::optional<JwsAlg> alg);
+Result<JwsKey> jwk_to_key(const JsonObject& jwk, std::optional<JwsAlg> alg);
 // A PEM public key, certificate or private key.
 Result<JwsKey> pem_to_key(std::string_view pem, JwsAlg alg, std::string kid = {});
 // A shared secret for HS*: at least as long as the hash output.

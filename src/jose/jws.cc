@@ -209,12 +209,11 @@ Result<std::string> jws_sign_raw(const JwsKey& key, std::string_view input) {
 }
 
 Result<std::string> jws_sign(const JwsKey& key, std::string_view payload) {
-    JsonPtr header(json_object());
-    json_object_set_new(header.get(), "alg", json_string(jws_alg_name(key.alg)));
-    json_object_set_new(header.get(), "typ", json_string("JWT"));
-    if (!key.kid.empty()) json_object_set_new(header.get(), "kid", json_stringn(key.kid.data(), key.kid.size()));
-    CPtr<char, free> h(json_dumps(header.get(), JSON_COMPACT | JSON_PRESERVE_ORDER));
-    std::string input = base64url_encode(h.get()) + "." + base64url_encode(payload);
+    JsonWriter header;
+    header.begin_object().key("alg").string(jws_alg_name(key.alg)).key("typ").string("JWT");
+    if (!key.kid.empty()) header.key("kid").string(key.kid);
+    header.end_object();
+    std::string input = base64url_encode(header.text()) + "." + base64url_encode(payload);
     auto sig = jws_sign_raw(key, input);
     if (!sig) return sig.error();
     return input + "." + base64url_encode(sig.value());

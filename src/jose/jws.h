@@ -9,7 +9,6 @@
 #include <vector>
 
 #include "jose/json.h"
-#include "jose/json_object.h"
 #include "jose/jwk.h"
 
 namespace hdsso {

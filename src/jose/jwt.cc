@@ -4,18 +4,19 @@
 
 namespace hdsso {
 
-Result<std::string> jwt_mint(const JwsKey& key, json_t* claims, std::int64_t now, std::int64_t ttl) {
-    if (!json_is_object(claims)) return make_error(Status::config_invalid, "claims must be a JSON object");
-    if (!json_object_get(claims, "iat")) json_object_set_new(claims, "iat", json_integer(now));
-    if (!json_object_get(claims, "exp")) json_object_set_new(claims, "exp", json_integer(now + ttl));
-    if (!json_object_get(claims, "jti")) {
+Result<std::string> jwt_mint(const JwsKey& key, const JsonObject& claims, std::int64_t now, std::int64_t ttl) {
+    JsonWriter w;
+    w.begin_object();
+    for (const auto& [name, value] : claims.members_json()) w.key(name).raw(value);
+    if (!claims.has("iat")) w.key("iat").integer(now);
+    if (!claims.has("exp")) w.key("exp").integer(now + ttl);
+    if (!claims.has("jti")) {
         auto rnd = random_bytes(16);
         if (!rnd) return rnd.error();
-        json_object_set_new(claims, "jti", json_string(base64url_encode(rnd.value()).c_str()));
+        w.key("jti").string(base64url_encode(rnd.value()));
     }
-    CPtr<char, free> text(json_dumps(claims, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII));
-    if (!text) return make_error(Status::internal, "claims could not be serialised");
-    return jws_sign(key, text.get());
+    w.end_object();
+    return jws_sign(key, w.text());
 }
 
 }  // namespace hdsso

@@ -10,8 +10,8 @@
 
 namespace hdsso {
 
-// Signs `claims` (a JSON object, completed in place): iat = now,
-// exp = now + ttl and a random 128-bit jti are added unless present.
-Result<std::string> jwt_mint(const JwsKey& key, json_t* claims, std::int64_t now, std::int64_t ttl);
+// Signs `claims` with iat = now, exp = now + ttl and a random 128-bit jti
+// added unless present.
+Result<std::string> jwt_mint(const JwsKey& key, const JsonObject& claims, std::int64_t now, std::int64_t ttl);
 
 }  // namespace hdsso

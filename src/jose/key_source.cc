@@ -20,9 +20,9 @@ bool allowed(const std::vector<JwsAlg>& algs, JwsAlg a) {
 
 // Whether a JWK without "alg" can serve `a`: the key type, and the curve
 // for EC and OKP.
-bool fits(const json_t* jwk, JwsAlg a) {
-    auto kty = json_string_member(jwk, "kty").value_or("");
-    auto crv = json_string_member(jwk, "crv").value_or("");
+bool fits(const JsonObject& jwk, JwsAlg a) {
+    auto kty = jwk.string("kty").value_or("");
+    auto crv = jwk.string("crv").value_or("");
     switch (a) {
     case JwsAlg::HS256: case JwsAlg::HS384: case JwsAlg::HS512: return kty == "oct";
     case JwsAlg::RS256: case JwsAlg::RS384: case JwsAlg::RS512:
@@ -39,20 +39,19 @@ bool fits(const json_t* jwk, JwsAlg a) {
 // ("use":"enc", or an "alg" that is no JWS algorithm) that identity
 // providers publish beside their signing keys, and keys of algorithms this
 // site does not allow. A lone JWK must be usable.
-Result<void> add_jwk(const json_t* jwk, const std::vector<JwsAlg>& algs, std::vector<JwsKey>& out,
+Result<void> add_jwk(const JsonObject& jwk, const std::vector<JwsAlg>& algs, std::vector<JwsKey>& out,
                      const std::string& where, bool in_set) {
-    if (!json_is_object(jwk)) return invalid(where + "a JWK must be a JSON object");
-    auto own = json_string_member(jwk, "alg");
+    auto own = jwk.string("alg");
     std::optional<JwsAlg> a = own ? parse_jws_alg(*own) : std::nullopt;
     if (in_set) {
-        auto use = json_string_member(jwk, "use");
+        auto use = jwk.string("use");
         if ((use && *use != "sig") || (own && !a) || (a && !allowed(algs, *a))) return {};
     }
     if (own) {
         auto k = jwk_to_key(jwk, std::nullopt);
         if (!k) return invalid(where + k.error().detail);
         if (!allowed(algs, k.value().alg))
-            return invalid(where + "the JWK's alg " + *own + " is not one of the allowed algorithms");
+            return invalid(where + "the JWK's alg " + std::string(*own) + " is not one of the allowed algorithms");
         out.push_back(std::move(k.value()));
         return {};
     }
@@ -100,28 +99,27 @@ bool is_json(std::string_view t) {
 }  // namespace
 
 Result<std::vector<JwsKey>> keys_from_jwks(std::string_view text, const std::vector<JwsAlg>& algs) {
-    auto doc = parse_json_object(text, Status::jwt_key_invalid);
+    auto doc = JsonObject::parse(text, Status::jwt_key_invalid);
     if (!doc) return doc.error();
     std::vector<JwsKey> keys;
-    const json_t* list = json_object_get(doc.value().get(), "keys");
-    if (!list) {
-        if (auto r = add_jwk(doc.value().get(), algs, keys, "", false); !r) return r.error();
+    if (!doc.value().has("keys")) {
+        if (auto r = add_jwk(doc.value(), algs, keys, "", false); !r) return r.error();
         return keys;
     }
-    if (!json_is_array(list) || json_array_size(list) == 0) return invalid("'keys' must be a non-empty array");
-    std::set<std::string> kids;
+    auto list = doc.value().objects("keys");
+    if (!list || list->empty()) return invalid("'keys' must be a non-empty array of JWK objects");
+    std::set<std::string_view> kids;
     bool secret = false, pub = false;
-    std::size_t i;
-    json_t* jwk;
-    json_array_foreach(list, i, jwk) {
+    for (std::size_t i = 0; i < list->size(); ++i) {
+        const JsonObject& jwk = (*list)[i];
         std::string where = "key " + std::to_string(i) + ": ";
         std::size_t before = keys.size();
         if (auto r = add_jwk(jwk, algs, keys, where, true); !r) return r.error();
         if (keys.size() == before) continue;
         // kid is the only selector a token has: two keys under one kid, or
         // shared secrets published beside public keys, make a set ambiguous.
-        auto kid = json_string_member(jwk, "kid");
-        if (kid && !kids.insert(*kid).second) return invalid(where + "kid '" + *kid + "' appears twice in the set");
+        auto kid = jwk.string("kid");
+        if (kid && !kids.insert(*kid).second) return invalid(where + "kid '" + std::string(*kid) + "' appears twice in the set");
         (is_hmac(keys.back().alg) ? secret : pub) = true;
         if (secret && pub) return invalid(where + "a set mixes shared secrets (kty 'oct') and public keys");
     }

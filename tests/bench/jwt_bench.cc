@@ -150,10 +150,11 @@ int main(int argc, char** argv) {
             pem = pem_public(key.pkey.get());
         }
         // A typical ID token from a broker.
-        JsonPtr claims(json_pack("{s:s, s:s, s:s, s:s, s:s, s:[s,s]}", "iss", "https://idp.example.com", "aud",
-                                 "https://helpdesk.example.com", "sub", "jane.doe", "email", "jane.doe@example.com",
-                                 "name", "Jane Doe", "groups", "agents", "admins"));
-        std::string token = jwt_mint(key, claims.get(), now, 3600).value();
+        JsonWriter claims;
+        claims.begin_object().key("iss").string("https://idp.example.com").key("aud").string("https://helpdesk.example.com");
+        claims.key("sub").string("jane.doe").key("email").string("jane.doe@example.com").key("name").string("Jane Doe");
+        claims.key("groups").begin_array().string("agents").string("admins").end_array().end_object();
+        std::string token = jwt_mint(key, JsonObject::parse(claims.text(), Status::internal).value(), now, 3600).value();
         std::size_t dot = token.rfind('.');
         const std::string input = token.substr(0, dot);
         const std::string sig = base64url_decode(token.substr(dot + 1)).value();

@@ -6,7 +6,6 @@
 #include <functional>
 #include <map>
 
-#include <jansson.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
@@ -105,7 +104,7 @@ void assert_rejected(const Result<Identity>& r, const std::string& what) {
 
 // Wycheproof JWS cases by tcId: the group's key (JWK alg binding) and the token.
 struct Vector {
-    JsonPtr jwk;
+    JsonObject jwk;
     std::string jws;
     std::string result;
 };
@@ -114,19 +113,18 @@ const std::map<int, Vector>& wycheproof(const std::string& file) {
     static std::map<std::string, std::map<int, Vector>> cache;
     auto& m = cache[file];
     if (!m.empty()) return m;
-    auto doc = parse_json_object(read_vector("wycheproof/" + file), Status::internal, JsonLimits{4 << 20, 64});
+    auto doc = JsonObject::parse(read_vector("wycheproof/" + file), Status::internal, JsonLimits{4 << 20, 64});
     CPPUNIT_ASSERT(doc.ok());
-    std::size_t gi, ti;
-    json_t *g, *t;
-    json_array_foreach(json_object_get(doc.value().get(), "testGroups"), gi, g) {
-        json_t* jwk = json_object_get(g, "public");
-        if (!jwk) jwk = json_object_get(g, "private");
-        json_array_foreach(json_object_get(g, "tests"), ti, t) {
-            const json_t* jws = json_object_get(t, "jws");
-            m[static_cast<int>(json_integer_value(json_object_get(t, "tcId")))] =
-                Vector{JsonPtr(json_incref(jwk)), json_is_string(jws) ? json_string_value(jws) : "",
-                       json_string_value(json_object_get(t, "result"))};
-        }
+    const std::vector<JsonObject> groups = doc.value().objects("testGroups").value();
+    for (const JsonObject& g : groups) {
+        auto jwk = g.object("public");
+        if (!jwk) jwk = g.object("private");
+        CPPUNIT_ASSERT(jwk);
+        const std::vector<JsonObject> cases = g.objects("tests").value();
+        for (const JsonObject& t : cases)
+            m.emplace(static_cast<int>(t.int64("tcId").value_or(-1)),
+                      Vector{*jwk, std::string(t.string("jws").value_or("")),
+                             std::string(t.string("result").value_or(""))});
     }
     return m;
 }
@@ -134,15 +132,14 @@ const std::map<int, Vector>& wycheproof(const std::string& file) {
 // A JWS case verifies with its group's key.
 bool jws_case_verifies(int id) {
     const Vector& v = wycheproof("json_web_signature_test.json").at(id);
-    auto key = jwk_to_key(v.jwk.get(), std::nullopt);
+    auto key = jwk_to_key(v.jwk, std::nullopt);
     return key.ok() && !v.jws.empty() && JwsVerifier({key.value()}).verify(v.jws).ok();
 }
 
 // A JWK case: its key set loads and its JWS verifies.
 bool jwk_case_verifies(int id) {
     const Vector& v = wycheproof("json_web_key_test.json").at(id);
-    CPtr<char, free> text(json_dumps(v.jwk.get(), JSON_COMPACT));
-    auto keys = keys_from_jwks(text.get(), {});
+    auto keys = keys_from_jwks(v.jwk.json(), {});
     return keys.ok() && JwsVerifier(keys.value()).verify(v.jws).ok();
 }
 
@@ -198,7 +195,6 @@ public:
             auto pkey = gen(kind);
             JwsAlg alg = std::string(kind) == "RSA" ? JwsAlg::RS256 : JwsAlg::ES256;
             Site site({key_of(pkey, alg)});
-            JsonPtr jwk_text;  // the JWK form of the public key, as a JWKS endpoint would publish it
             for (const std::string& secret : {pem_public(pkey.get()), der_public(pkey.get())}) {
                 for (JwsAlg hs : {JwsAlg::HS256, JwsAlg::HS384, JwsAlg::HS512}) {
                     auto hkey = secret_to_key(SecretString(secret), hs, "k1");
@@ -498,8 +494,9 @@ public:
         JwsKey key = key_of(gen("P-256"), JwsAlg::ES256);
         Site site({key});
         auto mint = [&](const std::string& aud) {
-            JsonPtr claims(json_pack("{s:s, s:s, s:s}", "iss", kIss.c_str(), "aud", aud.c_str(), "sub", "jane"));
-            return jwt_mint(key, claims.get(), kNow, 120).value();
+            JsonWriter w;
+            w.begin_object().key("iss").string(kIss).key("aud").string(aud).key("sub").string("jane").end_object();
+            return jwt_mint(key, JsonObject::parse(w.text(), Status::internal).value(), kNow, 120).value();
         };
         // Minted for Zendesk, presented here.
         assert_rejected(site.login(mint("zendesk.example.com")), Status::jwt_audience_mismatch, "other audience");
