@@ -39,13 +39,22 @@ const char* bad(cmd_parms* cmd, const char* expected, const char* got) {
     return apr_psprintf(cmd->pool, "%s: expected %s, got '%s'", cmd->cmd->name, expected, got);
 }
 
-const char* parse_seconds(cmd_parms* cmd, const char* arg, int min, int& out) {
+const char* parse_seconds(cmd_parms* cmd, const char* arg, int min, int max, int& out) {
     char* end = nullptr;
     errno = 0;
     long v = std::strtol(arg, &end, 10);
-    if (!*arg || *end || errno || v < min || v > kMaxSeconds)
-        return bad(cmd, apr_psprintf(cmd->pool, "a number of seconds from %d to %d", min, kMaxSeconds), arg);
+    if (!*arg || *end || errno || v < min || v > max)
+        return bad(cmd, apr_psprintf(cmd->pool, "a number of seconds from %d to %d", min, max), arg);
     out = static_cast<int>(v);
+    return nullptr;
+}
+
+// A directive that takes a number of seconds within [Min, Max].
+template <int Min, int Max, Setting<int> DirConfig::*Field>
+const char* set_seconds(cmd_parms* cmd, void* m, const char* arg) {
+    int v;
+    if (const char* e = parse_seconds(cmd, arg, Min, Max, v)) return e;
+    (cfg(m)->*Field) = {v, 1};
     return nullptr;
 }
 
@@ -77,20 +86,6 @@ const char* set_cookie_name(cmd_parms* cmd, void* m, const char* arg) {
     for (const char* p = arg; *p; ++p)
         if (!token_char(*p)) return bad(cmd, "a cookie name made of token characters (RFC 6265)", arg);
     cfg(m)->cookie_name = {arg, 1};
-    return nullptr;
-}
-
-const char* set_lifetime(cmd_parms* cmd, void* m, const char* arg) {
-    int v;
-    if (const char* e = parse_seconds(cmd, arg, 60, v)) return e;
-    cfg(m)->lifetime = {v, 1};
-    return nullptr;
-}
-
-const char* set_idle(cmd_parms* cmd, void* m, const char* arg) {
-    int v;
-    if (const char* e = parse_seconds(cmd, arg, 0, v)) return e;
-    cfg(m)->idle_timeout = {v, 1};
     return nullptr;
 }
 
@@ -127,9 +122,9 @@ const char* set_secret_file(cmd_parms* cmd, void* m, const char* arg) {
 
 const char* set_window(cmd_parms* cmd, void* m, const char* back, const char* ahead) {
     int b, a = 60;
-    if (const char* e = parse_seconds(cmd, back, 1, b)) return e;
+    if (const char* e = parse_seconds(cmd, back, 1, kMaxSeconds, b)) return e;
     if (ahead)
-        if (const char* e = parse_seconds(cmd, ahead, 0, a)) return e;
+        if (const char* e = parse_seconds(cmd, ahead, 0, kMaxSeconds, a)) return e;
     cfg(m)->window_back = {b, 1};
     cfg(m)->window_ahead = {a, 1};
     return nullptr;
@@ -224,21 +219,6 @@ const char* add_jwt_audience(cmd_parms* cmd, void* m, const char* arg) {
     return nullptr;
 }
 
-const char* set_jwt_leeway(cmd_parms* cmd, void* m, const char* arg) {
-    int v;
-    if (const char* e = parse_seconds(cmd, arg, 0, v)) return e;
-    if (v > 600) return bad(cmd, "a number of seconds from 0 to 600", arg);
-    cfg(m)->jwt_leeway = {v, 1};
-    return nullptr;
-}
-
-const char* set_jwt_max_age(cmd_parms* cmd, void* m, const char* arg) {
-    int v;
-    if (const char* e = parse_seconds(cmd, arg, 0, v)) return e;
-    cfg(m)->jwt_max_age = {v, 1};
-    return nullptr;
-}
-
 const char* set_jwt_replay(cmd_parms* cmd, void* m, int on) { return set_flag_on(cmd, m, on, &DirConfig::jwt_replay); }
 
 const char* set_claim(cmd_parms* cmd, void* m, const char* arg, Setting<const char*> DirConfig::*field) {
@@ -285,8 +265,7 @@ const char* set_cache(cmd_parms* cmd, void*, const char* arg) {
 const char* set_cache_ttl(cmd_parms* cmd, void*, const char* arg) {
     if (const char* err = ap_check_cmd_context(cmd, GLOBAL_ONLY)) return err;
     int v;
-    if (const char* e = parse_seconds(cmd, arg, 0, v)) return e;
-    if (v > 300) return bad(cmd, "a number of seconds from 0 to 300", arg);
+    if (const char* e = parse_seconds(cmd, arg, 0, 300, v)) return e;
     cache_config().process_cache_ttl = v;
     return nullptr;
 }
@@ -364,9 +343,9 @@ const command_rec commands[] = {
                   "URL path under which the sign-in endpoints live (default /sso)"),
     AP_INIT_TAKE1("HelpdeskSSOCookieName", as_cmd(set_cookie_name), nullptr, HDSSO_SCOPE,
                   "name of the session cookie (default hdsso_session)"),
-    AP_INIT_TAKE1("HelpdeskSSOSessionLifetime", as_cmd(set_lifetime), nullptr, HDSSO_SCOPE,
+    AP_INIT_TAKE1("HelpdeskSSOSessionLifetime", as_cmd(set_seconds<60, kMaxSeconds, &DirConfig::lifetime>), nullptr, HDSSO_SCOPE,
                   "seconds a session lasts from sign-in (default 28800)"),
-    AP_INIT_TAKE1("HelpdeskSSOSessionIdleTimeout", as_cmd(set_idle), nullptr, HDSSO_SCOPE,
+    AP_INIT_TAKE1("HelpdeskSSOSessionIdleTimeout", as_cmd(set_seconds<0, kMaxSeconds, &DirConfig::idle_timeout>), nullptr, HDSSO_SCOPE,
                   "seconds of inactivity that end a session, 0 for none (default 3600)"),
     AP_INIT_FLAG("HelpdeskSSOCookieSecure", as_cmd(set_secure), nullptr, HDSSO_SCOPE,
                  "send the session cookie over HTTPS only (default On)"),
@@ -405,9 +384,9 @@ const command_rec commands[] = {
                   "the exact 'iss' of accepted tokens (unset: any issuer)"),
     AP_INIT_ITERATE("HelpdeskSSOJWTAudience", as_cmd(add_jwt_audience), nullptr, HDSSO_SCOPE,
                     "audiences this site accepts; a token's 'aud' must name one of them (required)"),
-    AP_INIT_TAKE1("HelpdeskSSOJWTLeeway", as_cmd(set_jwt_leeway), nullptr, HDSSO_SCOPE,
+    AP_INIT_TAKE1("HelpdeskSSOJWTLeeway", as_cmd(set_seconds<0, 600, &DirConfig::jwt_leeway>), nullptr, HDSSO_SCOPE,
                   "seconds of clock skew allowed for exp, nbf and iat (default 60)"),
-    AP_INIT_TAKE1("HelpdeskSSOJWTMaxAge", as_cmd(set_jwt_max_age), nullptr, HDSSO_SCOPE,
+    AP_INIT_TAKE1("HelpdeskSSOJWTMaxAge", as_cmd(set_seconds<0, kMaxSeconds, &DirConfig::jwt_max_age>), nullptr, HDSSO_SCOPE,
                   "refuse tokens issued ('iat') longer ago than this, 0 for no limit (default 0)"),
     AP_INIT_FLAG("HelpdeskSSOJWTReplayCheck", as_cmd(set_jwt_replay), nullptr, HDSSO_SCOPE,
                  "require a 'jti' and accept each token once (default On)"),

@@ -36,6 +36,7 @@
 #include "jose/claims.h"
 #include "jose/jws.h"
 #include "jose/jwt.h"
+#include "test_keys.h"
 
 using namespace hdsso;
 
@@ -63,28 +64,6 @@ long calibrate(const std::function<void()>& f, double batch_ms) {
 double median(std::vector<double> v) {
     std::sort(v.begin(), v.end());
     return v[v.size() / 2];
-}
-
-std::shared_ptr<EVP_PKEY> gen(JwsAlg alg) {
-    EVP_PKEY* k = nullptr;
-    switch (alg) {
-    case JwsAlg::ES256: k = EVP_EC_gen("P-256"); break;
-    case JwsAlg::ES384: k = EVP_EC_gen("P-384"); break;
-    case JwsAlg::ES512: k = EVP_EC_gen("P-521"); break;
-    case JwsAlg::EdDSA: k = EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519"); break;
-    default: k = EVP_RSA_gen(2048); break;
-    }
-    return std::shared_ptr<EVP_PKEY>(k, EVP_PKEY_free);
-}
-
-std::string pem_public(EVP_PKEY* k) {
-    BIO* bio = BIO_new(BIO_s_mem());
-    PEM_write_bio_PUBKEY(bio, k);
-    char* data = nullptr;
-    long n = BIO_get_mem_data(bio, &data);
-    std::string pem(data, static_cast<std::size_t>(n));
-    BIO_free(bio);
-    return pem;
 }
 
 const EVP_MD* md_of(JwsAlg a) {
@@ -146,8 +125,8 @@ int main(int argc, char** argv) {
             key = secret_to_key(SecretString(secret), alg, "bench-key").value();
             key.has_private = true;
         } else {
-            key.pkey = gen(alg);
-            pem = pem_public(key.pkey.get());
+            key.pkey = test::generate_key(alg);
+            pem = test::pem_public(key.pkey.get());
         }
         // A typical ID token from a broker.
         JsonWriter claims;

@@ -13,6 +13,7 @@
 
 #include "jose/base64url.h"
 #include "jose/jws.h"
+#include "test_keys.h"
 #include "vectors.h"
 
 using namespace hdsso;
@@ -30,22 +31,14 @@ std::string str(const std::optional<JsonObject>& o, const char* k) {
     return o ? str(*o, k) : std::string();
 }
 
-// Generates a key of the algorithm's kind with OpenSSL.
+// A signing key of the algorithm's kind.
 JwsKey fresh_key(JwsAlg alg) {
     if (is_hmac(alg)) return secret_to_key(SecretString(std::string(64, 'k')), alg, "k1").value();
-    EVP_PKEY* k = nullptr;
-    switch (alg) {
-    case JwsAlg::ES256: k = EVP_EC_gen("P-256"); break;
-    case JwsAlg::ES384: k = EVP_EC_gen("P-384"); break;
-    case JwsAlg::ES512: k = EVP_EC_gen("P-521"); break;
-    case JwsAlg::EdDSA: k = EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519"); break;
-    default: k = EVP_RSA_gen(2048); break;
-    }
-    CPPUNIT_ASSERT(k);
     JwsKey key;
     key.kid = "k1";
     key.alg = alg;
-    key.pkey = std::shared_ptr<EVP_PKEY>(k, EVP_PKEY_free);
+    key.pkey = test::generate_key(alg);
+    CPPUNIT_ASSERT(key.pkey);
     key.has_private = true;
     return key;
 }
@@ -255,11 +248,7 @@ public:
         CPPUNIT_ASSERT(!pem_to_key("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n", JwsAlg::RS256).ok());
         // RSA under 2048 bits, and a key of the wrong type for the algorithm.
         auto pem_of = [](EVP_PKEY* k) {
-            CPtr<BIO, BIO_free> bio(BIO_new(BIO_s_mem()));
-            PEM_write_bio_PUBKEY(bio.get(), k);
-            char* data = nullptr;
-            long n = BIO_get_mem_data(bio.get(), &data);
-            std::string pem(data, static_cast<std::size_t>(n));
+            std::string pem = test::pem_public(k);
             EVP_PKEY_free(k);
             return pem;
         };

@@ -15,6 +15,7 @@
 #include "jose/jwt.h"
 #include "jose/jwt_login.h"
 #include "jose/key_source.h"
+#include "test_keys.h"
 #include "vectors.h"
 
 using namespace hdsso;
@@ -24,14 +25,6 @@ namespace {
 constexpr std::int64_t kNow = 1'800'000'000;
 const std::string kIss = "https://idp.example.com";
 const std::string kAud = "helpdesk.example.com";
-
-std::shared_ptr<EVP_PKEY> gen(const char* what) {
-    EVP_PKEY* k = std::string(what) == "RSA"       ? EVP_RSA_gen(2048)
-                  : std::string(what) == "ED25519" ? EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519")
-                                                   : EVP_EC_gen(what);
-    CPPUNIT_ASSERT(k);
-    return std::shared_ptr<EVP_PKEY>(k, EVP_PKEY_free);
-}
 
 JwsKey key_of(std::shared_ptr<EVP_PKEY> pkey, JwsAlg alg, std::string kid = "k1") {
     JwsKey k;
@@ -52,14 +45,6 @@ std::string claims_json(const std::string& extra = "") {
     return "{\"iss\":\"" + kIss + "\",\"aud\":\"" + kAud + "\",\"sub\":\"jane\",\"iat\":" + std::to_string(kNow) +
            ",\"exp\":" + std::to_string(kNow + 300) + ",\"jti\":\"" + base64url_encode(random_bytes(12).value()) + "\"" +
            extra + "}";
-}
-
-std::string pem_public(EVP_PKEY* k) {
-    CPtr<BIO, BIO_free> bio(BIO_new(BIO_s_mem()));
-    PEM_write_bio_PUBKEY(bio.get(), k);
-    char* data = nullptr;
-    long n = BIO_get_mem_data(bio.get(), &data);
-    return std::string(data, static_cast<std::size_t>(n));
 }
 
 std::string der_public(EVP_PKEY* k) {
@@ -172,7 +157,7 @@ class JwtAttacksTest : public CppUnit::TestFixture {
 
 public:
     void testJ01AlgNone() {
-        auto rsa = gen("RSA");
+        auto rsa = test::generate_key(JwsAlg::RS256);
         Site rs({key_of(rsa, JwsAlg::RS256)});
         Site hs({secret_to_key(SecretString(std::string(32, 's')), JwsAlg::HS256, "k1").value()});
         JwsKey signer = key_of(rsa, JwsAlg::RS256);
@@ -191,11 +176,11 @@ public:
     }
 
     void testJ02KeyConfusionHmacOverPublicKey() {
-        for (const char* kind : {"RSA", "P-256"}) {
-            auto pkey = gen(kind);
-            JwsAlg alg = std::string(kind) == "RSA" ? JwsAlg::RS256 : JwsAlg::ES256;
+        for (JwsAlg alg : {JwsAlg::RS256, JwsAlg::ES256}) {
+            auto pkey = test::generate_key(alg);
+            std::string kind = jws_alg_name(alg);
             Site site({key_of(pkey, alg)});
-            for (const std::string& secret : {pem_public(pkey.get()), der_public(pkey.get())}) {
+            for (const std::string& secret : {test::pem_public(pkey.get()), der_public(pkey.get())}) {
                 for (JwsAlg hs : {JwsAlg::HS256, JwsAlg::HS384, JwsAlg::HS512}) {
                     auto hkey = secret_to_key(SecretString(secret), hs, "k1");
                     CPPUNIT_ASSERT(hkey.ok());
@@ -209,7 +194,7 @@ public:
     }
 
     void testJ03AlgKeyBinding() {
-        auto rsa = gen("RSA");
+        auto rsa = test::generate_key(JwsAlg::RS256);
         Site ps({key_of(rsa, JwsAlg::PS256)});
         Site rs({key_of(rsa, JwsAlg::RS256)});
         // Same RSA key, other padding: still refused, the alg is bound to the key.
@@ -241,7 +226,7 @@ public:
     }
 
     void testJ05JkuX5uNeverFetched() {
-        auto trusted = gen("P-256"), attacker = gen("P-256");
+        auto trusted = test::generate_key(JwsAlg::ES256), attacker = test::generate_key(JwsAlg::ES256);
         Site site({key_of(trusted, JwsAlg::ES256)});
         for (const char* h : {R"({"alg":"ES256","kid":"k1","jku":"http://127.0.0.1:1/attacker.jwks"})",
                               R"({"alg":"ES256","kid":"k1","x5u":"http://127.0.0.1:1/attacker.pem"})"}) {
@@ -252,7 +237,7 @@ public:
     }
 
     void testJ06EmbeddedJwkX5cIgnored() {
-        auto trusted = gen("P-256"), attacker = gen("P-256");
+        auto trusted = test::generate_key(JwsAlg::ES256), attacker = test::generate_key(JwsAlg::ES256);
         Site site({key_of(trusted, JwsAlg::ES256)});
         std::string der = base64url_encode(der_public(attacker.get()));
         for (const std::string& h :
@@ -265,7 +250,7 @@ public:
     }
 
     void testJ07PsychicSignaturesAndEcdsaEncoding() {
-        auto ec = gen("P-256");
+        auto ec = test::generate_key(JwsAlg::ES256);
         JwsKey key = key_of(ec, JwsAlg::ES256);
         Site site({key});
         std::string token = compact(key, R"({"alg":"ES256","kid":"k1"})", claims_json());
@@ -320,7 +305,7 @@ public:
         CPPUNIT_ASSERT(!keys_from_text(std::string(31, 's'), {JwsAlg::HS256}).ok());
         CPPUNIT_ASSERT(!keys_from_text(std::string(47, 's'), {JwsAlg::HS384}).ok());
         CPPUNIT_ASSERT(!keys_from_text(std::string(63, 's'), {JwsAlg::HS512}).ok());
-        CPPUNIT_ASSERT(!keys_from_text(pem_public(std::shared_ptr<EVP_PKEY>(EVP_RSA_gen(1024), EVP_PKEY_free).get()),
+        CPPUNIT_ASSERT(!keys_from_text(test::pem_public(std::shared_ptr<EVP_PKEY>(EVP_RSA_gen(1024), EVP_PKEY_free).get()),
                                        {JwsAlg::RS256})
                             .ok());
         CPPUNIT_ASSERT(!keys_from_jwks(R"({"kty":"EC","crv":"P-256","x":"04N0xi21hshyvBp7I167sbE_bXqyqkAPfefdklMO7wY",)"
@@ -491,7 +476,7 @@ public:
     }
 
     void testJ17TokenSubstitution() {
-        JwsKey key = key_of(gen("P-256"), JwsAlg::ES256);
+        JwsKey key = key_of(test::generate_key(JwsAlg::ES256), JwsAlg::ES256);
         Site site({key});
         auto mint = [&](const std::string& aud) {
             JsonWriter w;
