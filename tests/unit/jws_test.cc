@@ -5,6 +5,8 @@
 #include <cppunit/extensions/HelperMacros.h>
 
 #include <algorithm>
+#include <atomic>
+#include <thread>
 #include <set>
 
 #include <openssl/ec.h>
@@ -60,6 +62,7 @@ class JwsTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testEmbeddedJwkIgnored);
     CPPUNIT_TEST(testDuplicateHeaderMemberRejected);
     CPPUNIT_TEST(testWeakKeysRejected);
+    CPPUNIT_TEST(testOneVerifierSharedByThreads);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -195,6 +198,9 @@ public:
             }
             for (std::size_t n = 0; n < sig.size(); ++n)
                 CPPUNIT_ASSERT(!v.verify(input + "." + base64url_encode(sig.substr(0, n))).ok());
+            // The same verifier keeps accepting the good token after all that
+            // (prepared contexts are reused, never left in a bad state).
+            for (int i = 0; i < 3; ++i) CPPUNIT_ASSERT(v.verify(token).ok());
         }
     }
 
@@ -261,6 +267,34 @@ public:
         CPPUNIT_ASSERT(!pem_to_key(p256, JwsAlg::ES384).ok());
         CPPUNIT_ASSERT(!pem_to_key(p256, JwsAlg::RS256).ok());
         CPPUNIT_ASSERT(!pem_to_key(p256, JwsAlg::HS256).ok());
+    }
+
+    // As in Apache's threaded MPMs: one verifier (prepared contexts, header
+    // cache) used by several threads at once. Bounded: 4 threads x 300 tokens.
+    void testOneVerifierSharedByThreads() {
+        for (JwsAlg alg : {JwsAlg::HS256, JwsAlg::RS256, JwsAlg::ES256}) {
+            JwsKey key = fresh_key(alg);
+            JwsKey other = is_hmac(alg) ? secret_to_key(SecretString(std::string(64, 'x')), alg, "k1").value()
+                                        : fresh_key(alg);  // fresh_key's secret is fixed
+            JwsVerifier v({key});
+            std::vector<std::string> good, bad;
+            for (int i = 0; i < 20; ++i) {
+                good.push_back(jws_sign(key, "{\"n\":" + std::to_string(i) + "}").value());
+                bad.push_back(jws_sign(other, "{\"n\":" + std::to_string(i) + "}").value());
+            }
+            std::atomic<int> wrong{0};
+            std::vector<std::thread> threads;
+            for (int t = 0; t < 4; ++t)
+                threads.emplace_back([&, t] {
+                    for (int i = 0; i < 300; ++i) {
+                        std::size_t k = static_cast<std::size_t>(i * 7 + t) % good.size();
+                        if (!v.verify(good[k]).ok()) ++wrong;
+                        if (i % 3 == 0 && v.verify(bad[k]).ok()) ++wrong;
+                    }
+                });
+            for (auto& th : threads) th.join();
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(jws_alg_name(alg), 0, wrong.load());
+        }
     }
 };
 
