@@ -99,6 +99,29 @@ int http_status(Status s) {
     case Status::remote_not_yet_valid:
     case Status::remote_replayed:
         return HTTP_UNAUTHORIZED;
+    case Status::saml_malformed:
+    case Status::saml_assertion_count:
+    case Status::saml_missing_name_id:
+        return HTTP_BAD_REQUEST;
+    case Status::saml_unknown_idp:
+    case Status::saml_bad_signature:
+    case Status::saml_unsigned:
+    case Status::saml_legacy_algorithm:
+    case Status::saml_not_authorized:
+    case Status::saml_issuer_mismatch:
+    case Status::saml_audience_mismatch:
+    case Status::saml_destination_mismatch:
+    case Status::saml_recipient_mismatch:
+    case Status::saml_subject_confirmation:
+    case Status::saml_too_early:
+    case Status::saml_too_late:
+    case Status::saml_in_response_to:
+    case Status::saml_unsolicited:
+    case Status::saml_replayed:
+        return HTTP_UNAUTHORIZED;
+    case Status::saml_no_certificate:
+    case Status::saml_decryption_failed:
+        return HTTP_INTERNAL_SERVER_ERROR;
     case Status::store_unavailable:
         return HTTP_SERVICE_UNAVAILABLE;
     case Status::config_invalid:

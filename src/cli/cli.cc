@@ -21,6 +21,13 @@ const char kUsageText[] =
     "      --key takes a PEM file, a single JWK, or with --alg HS* a secret file.\n"
     "  hdsso jwt sign --key F --alg A [--kid K] --claims JSON|@FILE [--ttl S] [--now T]\n"
     "      Sign the claims, adding iat, exp (now + ttl, default 300) and a fresh jti when absent.\n"
+    "  hdsso saml verify (--idp-metadata F | --idp-cert F [--idp-entity-id E]) --sp-entity-id X\n"
+    "        --acs-url Y [--request-id ID | --allow-unsolicited] [--now T] [--sp-key F]\n"
+    "        [--allow-legacy sha1,rsa1024,xmlenc-cbc,rsa1_5] [--policy assertion|response|both|either]\n"
+    "        [--skew S] RESPONSE_FILE\n"
+    "      Check a SAMLResponse (base64 or XML); print the identity as JSON.\n"
+    "  hdsso saml metadata --sp-entity-id X --acs-url Y [--slo-url Z] [--sp-cert F]\n"
+    "      Print the SP metadata.\n"
     "  hdsso --version\n"
     "\n"
     "Exit status: 0 success, 1 verification failed, 2 usage error, 3 configuration or I/O error.\n";
@@ -32,7 +39,7 @@ int usage(const std::string& why) {
 
 int fail(const Error& e) {
     bool config = e.code == Status::config_invalid || e.code == Status::config_io ||
-                  e.code == Status::jwt_key_invalid;
+                  e.code == Status::jwt_key_invalid || e.code == Status::saml_no_certificate;
     std::cerr << "error: " << status_name(e.code) << ": " << status_message(e.code);
     if (!e.detail.empty()) std::cerr << " (" << e.detail << ")";
     std::cerr << "\n";

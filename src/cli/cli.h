@@ -24,4 +24,6 @@ std::optional<std::int64_t> parse_int(const std::string& s);
 namespace hdsso {
 int jwt_verify(const Args& a);
 int jwt_sign(const Args& a);
+int saml_verify(const Args& a);
+int saml_metadata(const Args& a);
 }  // namespace hdsso

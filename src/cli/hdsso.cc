@@ -120,13 +120,15 @@ int main(int argc, char** argv) {
         return kOk;
     }
     if (words.size() < 2) return usage("'" + words[0] + "' needs a subcommand");
-    auto args = Args::parse(std::vector<std::string>(words.begin() + 2, words.end()), {"raw", "no-aud", "no-exp"});
+    auto args = Args::parse(std::vector<std::string>(words.begin() + 2, words.end()), {"raw", "no-aud", "no-exp", "allow-unsolicited"});
     if (!args) return usage(args.error().detail);
     try {
         if (words[0] == "remote-auth" && words[1] == "sign") return remote_sign(args.value());
         if (words[0] == "remote-auth" && words[1] == "verify") return remote_verify(args.value());
         if (words[0] == "jwt" && words[1] == "verify") return jwt_verify(args.value());
         if (words[0] == "jwt" && words[1] == "sign") return jwt_sign(args.value());
+        if (words[0] == "saml" && words[1] == "verify") return saml_verify(args.value());
+        if (words[0] == "saml" && words[1] == "metadata") return saml_metadata(args.value());
     } catch (const std::exception& e) {
         std::cerr << "error: internal: " << e.what() << "\n";
         return kConfig;

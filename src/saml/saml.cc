@@ -1,0 +1,644 @@
+#include "saml/saml.h"
+
+#include <algorithm>
+#include <cstring>
+#include <map>
+#include <mutex>
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include "core/crypto.h"
+#include "core/text.h"
+#include "saml/lasso.h"
+
+namespace hdsso {
+
+namespace {
+
+constexpr std::size_t kMaxMessage = 512 * 1024;  // decoded SAMLResponse
+
+const char* const kBearer = "urn:oasis:names:tc:SAML:2.0:cm:bearer";
+const char* const kSuccess = "urn:oasis:names:tc:SAML:2.0:status:Success";
+const char* const kEmailFormat = "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress";
+const xmlChar* const kNsSamlp = BAD_CAST "urn:oasis:names:tc:SAML:2.0:protocol";
+const xmlChar* const kNsSaml = BAD_CAST "urn:oasis:names:tc:SAML:2.0:assertion";
+const xmlChar* const kNsDs = BAD_CAST "http://www.w3.org/2000/09/xmldsig#";
+const xmlChar* const kNsXenc = BAD_CAST "http://www.w3.org/2001/04/xmlenc#";
+const xmlChar* const kNsMd = BAD_CAST "urn:oasis:names:tc:SAML:2.0:metadata";
+
+Error err(Status s, std::string detail) { return make_error(s, std::move(detail)); }
+
+// xmlFree is a variable (a pointer to libxml2's allocator), not a function.
+void free_xml_string(xmlChar* p) { xmlFree(p); }
+using XmlDocPtr = CPtr<xmlDoc, xmlFreeDoc>;
+using XmlStringPtr = CPtr<xmlChar, free_xml_string>;
+using XmlNodePtr = CPtr<xmlNode, xmlFreeNode>;
+using GCharPtr = CPtr<gchar, g_free>;
+
+// ---- small XML helpers --------------------------------------------------------
+
+bool is(const xmlNode* n, const xmlChar* ns, const char* name) {
+    return n && n->type == XML_ELEMENT_NODE && n->ns && xmlStrEqual(n->ns->href, ns) &&
+           xmlStrEqual(n->name, BAD_CAST name);
+}
+
+std::vector<xmlNode*> children(xmlNode* parent, const xmlChar* ns, const char* name) {
+    std::vector<xmlNode*> out;
+    for (xmlNode* c = parent ? parent->children : nullptr; c; c = c->next)
+        if (is(c, ns, name)) out.push_back(c);
+    return out;
+}
+
+xmlNode* child(xmlNode* parent, const xmlChar* ns, const char* name) {
+    auto c = children(parent, ns, name);
+    return c.empty() ? nullptr : c.front();
+}
+
+std::string attr(xmlNode* n, const char* name) {
+    if (!n) return {};
+    XmlStringPtr v(xmlGetProp(n, BAD_CAST name));
+    return v ? std::string(reinterpret_cast<char*>(v.get())) : std::string();
+}
+
+bool has_attr(xmlNode* n, const char* name) { return n && xmlHasProp(n, BAD_CAST name); }
+
+// Every text below the node, comments left out: "a<!-- x -->b" is "ab".
+std::string text_of(xmlNode* n) {
+    XmlStringPtr v(n ? xmlNodeGetContent(n) : nullptr);
+    return v ? std::string(reinterpret_cast<char*>(v.get())) : std::string();
+}
+
+// Parses without network access, DTD loading or entity substitution.
+XmlDocPtr parse_xml(const std::string& xml) {
+    return XmlDocPtr(xmlReadMemory(xml.data(), static_cast<int>(xml.size()), "saml.xml", nullptr,
+                                   XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING));
+}
+
+std::string serialise(xmlDoc* doc) {
+    xmlChar* out = nullptr;
+    int len = 0;
+    xmlDocDumpMemoryEnc(doc, &out, &len, "UTF-8");
+    std::string s(reinterpret_cast<char*>(out), static_cast<std::size_t>(len));
+    xmlFree(out);
+    return s;
+}
+
+// ---- base64 (standard alphabet, line breaks allowed, as posted) -----------------
+
+Result<std::string> base64_decode_lenient(std::string_view in) {
+    std::string clean;
+    clean.reserve(in.size());
+    for (char c : in)
+        if (c != '\r' && c != '\n' && c != ' ' && c != '\t') clean += c;
+    if (clean.empty() || clean.size() % 4 != 0) return err(Status::saml_malformed, "SAMLResponse is not base64");
+    std::string out(clean.size() / 4 * 3, '\0');
+    int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                            reinterpret_cast<const unsigned char*>(clean.data()), static_cast<int>(clean.size()));
+    if (n < 0) return err(Status::saml_malformed, "SAMLResponse is not base64");
+    std::size_t pad = clean.size() - clean.find_last_not_of('=') - 1;
+    if (pad > 2) return err(Status::saml_malformed, "SAMLResponse is not base64");
+    out.resize(static_cast<std::size_t>(n) - pad);
+    return out;
+}
+
+std::string base64_encode_std(std::string_view in) {
+    std::string out(4 * ((in.size() + 2) / 3) + 1, '\0');
+    int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                            reinterpret_cast<const unsigned char*>(in.data()), static_cast<int>(in.size()));
+    out.resize(static_cast<std::size_t>(n));
+    return out;
+}
+
+// ---- certificates -----------------------------------------------------------------
+
+std::string pem_body(const std::string& pem) {
+    std::string out;
+    bool in = false;
+    std::size_t pos = 0;
+    while (pos < pem.size()) {
+        std::size_t end = pem.find('\n', pos);
+        if (end == std::string::npos) end = pem.size();
+        std::string line = pem.substr(pos, end - pos);
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        if (line.rfind("-----BEGIN", 0) == 0) in = true;
+        else if (line.rfind("-----END", 0) == 0) break;
+        else if (in) out += line;
+        pos = end + 1;
+    }
+    return out;
+}
+
+// The key size of a base64 DER certificate (0 if it does not parse).
+int cert_bits(const std::string& b64) {
+    auto der = base64_decode_lenient(b64);
+    if (!der) return 0;
+    auto p = reinterpret_cast<const unsigned char*>(der.value().data());
+    CPtr<X509, X509_free> cert(d2i_X509(nullptr, &p, static_cast<long>(der.value().size())));
+    if (!cert) return 0;
+    EVP_PKEY* key = X509_get0_pubkey(cert.get());
+    return key ? EVP_PKEY_get_bits(key) : 0;
+}
+
+// ---- metadata ------------------------------------------------------------------------
+
+std::string idp_metadata(const SamlIdpSettings& idp) {
+    XmlDocPtr doc(xmlNewDoc(BAD_CAST "1.0"));
+    xmlNode* ed = xmlNewNode(nullptr, BAD_CAST "EntityDescriptor");
+    xmlDocSetRootElement(doc.get(), ed);
+    xmlNs* md = xmlNewNs(ed, kNsMd, BAD_CAST "md");
+    xmlNs* ds = xmlNewNs(ed, kNsDs, BAD_CAST "ds");
+    xmlSetNs(ed, md);
+    xmlNewProp(ed, BAD_CAST "entityID", BAD_CAST idp.entity_id.c_str());
+    xmlNode* idpd = xmlNewChild(ed, md, BAD_CAST "IDPSSODescriptor", nullptr);
+    xmlNewProp(idpd, BAD_CAST "protocolSupportEnumeration", kNsSamlp);
+    xmlNode* kd = xmlNewChild(idpd, md, BAD_CAST "KeyDescriptor", nullptr);
+    xmlNewProp(kd, BAD_CAST "use", BAD_CAST "signing");
+    xmlNode* ki = xmlNewChild(kd, ds, BAD_CAST "KeyInfo", nullptr);
+    xmlNode* xd = xmlNewChild(ki, ds, BAD_CAST "X509Data", nullptr);
+    xmlNewTextChild(xd, ds, BAD_CAST "X509Certificate", BAD_CAST pem_body(idp.cert_pem).c_str());
+    xmlNode* sso = xmlNewChild(idpd, md, BAD_CAST "SingleSignOnService", nullptr);
+    xmlNewProp(sso, BAD_CAST "Binding", BAD_CAST "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect");
+    xmlNewProp(sso, BAD_CAST "Location", BAD_CAST(idp.sso_url.empty() ? "https://idp.invalid/sso" : idp.sso_url.c_str()));
+    return serialise(doc.get());
+}
+
+std::string sp_metadata(const SamlSpSettings& sp) {
+    XmlDocPtr doc(xmlNewDoc(BAD_CAST "1.0"));
+    xmlNode* ed = xmlNewNode(nullptr, BAD_CAST "EntityDescriptor");
+    xmlDocSetRootElement(doc.get(), ed);
+    xmlNs* md = xmlNewNs(ed, kNsMd, BAD_CAST "md");
+    xmlNs* ds = xmlNewNs(ed, kNsDs, BAD_CAST "ds");
+    xmlSetNs(ed, md);
+    xmlNewProp(ed, BAD_CAST "entityID", BAD_CAST sp.entity_id.c_str());
+    xmlNode* spd = xmlNewChild(ed, md, BAD_CAST "SPSSODescriptor", nullptr);
+    xmlNewProp(spd, BAD_CAST "AuthnRequestsSigned", BAD_CAST(sp.key_pem.empty() ? "false" : "true"));
+    xmlNewProp(spd, BAD_CAST "WantAssertionsSigned", BAD_CAST "true");
+    xmlNewProp(spd, BAD_CAST "protocolSupportEnumeration", kNsSamlp);
+    if (!sp.cert_pem.empty()) {
+        for (const char* use : {"signing", "encryption"}) {
+            xmlNode* kd = xmlNewChild(spd, md, BAD_CAST "KeyDescriptor", nullptr);
+            xmlNewProp(kd, BAD_CAST "use", BAD_CAST use);
+            xmlNode* ki = xmlNewChild(kd, ds, BAD_CAST "KeyInfo", nullptr);
+            xmlNode* xd = xmlNewChild(ki, ds, BAD_CAST "X509Data", nullptr);
+            xmlNewTextChild(xd, ds, BAD_CAST "X509Certificate", BAD_CAST pem_body(sp.cert_pem).c_str());
+        }
+    }
+    if (!sp.slo_url.empty()) {
+        xmlNode* slo = xmlNewChild(spd, md, BAD_CAST "SingleLogoutService", nullptr);
+        xmlNewProp(slo, BAD_CAST "Binding", BAD_CAST "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect");
+        xmlNewProp(slo, BAD_CAST "Location", BAD_CAST sp.slo_url.c_str());
+    }
+    xmlNewTextChild(spd, md, BAD_CAST "NameIDFormat", BAD_CAST kEmailFormat);
+    xmlNode* acs = xmlNewChild(spd, md, BAD_CAST "AssertionConsumerService", nullptr);
+    xmlNewProp(acs, BAD_CAST "Binding", BAD_CAST "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST");
+    xmlNewProp(acs, BAD_CAST "Location", BAD_CAST sp.acs_url.c_str());
+    xmlNewProp(acs, BAD_CAST "index", BAD_CAST "0");
+    xmlNewProp(acs, BAD_CAST "isDefault", BAD_CAST "true");
+    return serialise(doc.get());
+}
+
+// ---- algorithm policy ------------------------------------------------------------------
+
+// The ds:Signature directly under `node`, if any.
+xmlNode* signature_of(xmlNode* node) { return child(node, kNsDs, "Signature"); }
+
+Result<void> check_signature_algorithms(xmlNode* sig, const SamlLegacy& legacy, const char* where) {
+    xmlNode* si = child(sig, kNsDs, "SignedInfo");
+    std::string method = attr(child(si, kNsDs, "SignatureMethod"), "Algorithm");
+    std::vector<std::string> digests;
+    for (xmlNode* ref : children(si, kNsDs, "Reference")) digests.push_back(attr(child(ref, kNsDs, "DigestMethod"), "Algorithm"));
+    bool sha1 = method.find("sha1") != std::string::npos;
+    for (const auto& d : digests) sha1 = sha1 || d.find("sha1") != std::string::npos;
+    if (sha1 && !legacy.sha1)
+        return err(Status::saml_legacy_algorithm, std::string(where) + " signature uses SHA-1 (" + method + ")");
+    return {};
+}
+
+Result<void> check_encryption_algorithms(xmlNode* encrypted, const SamlLegacy& legacy) {
+    xmlNode* data = child(encrypted, kNsXenc, "EncryptedData");
+    std::string content = attr(child(data, kNsXenc, "EncryptionMethod"), "Algorithm");
+    if (content.find("-cbc") != std::string::npos && !legacy.xmlenc_cbc)
+        return err(Status::saml_legacy_algorithm, "EncryptedAssertion uses CBC (" + content + ")");
+    std::vector<xmlNode*> keys = children(encrypted, kNsXenc, "EncryptedKey");
+    if (xmlNode* ki = child(data, kNsDs, "KeyInfo")) {
+        auto more = children(ki, kNsXenc, "EncryptedKey");
+        keys.insert(keys.end(), more.begin(), more.end());
+    }
+    for (xmlNode* k : keys) {
+        std::string transport = attr(child(k, kNsXenc, "EncryptionMethod"), "Algorithm");
+        if (transport.find("rsa-1_5") != std::string::npos && !legacy.rsa1_5)
+            return err(Status::saml_legacy_algorithm, "EncryptedKey uses RSA PKCS#1 v1.5 (" + transport + ")");
+    }
+    return {};
+}
+
+// ---- identity -------------------------------------------------------------------------------
+
+const std::vector<std::string> kEmailNames = {
+    "email", "mail", "emailaddress", "emailAddress", "Email",
+    "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress", "urn:oid:0.9.2342.19200300.100.1.3",
+    "urn:oid:1.2.840.113549.1.9.1", "User.Email"};
+const std::vector<std::string> kGivenNames = {
+    "firstName", "givenName", "givenname", "given_name", "FirstName", "User.FirstName",
+    "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/givenname", "urn:oid:2.5.4.42"};
+const std::vector<std::string> kFamilyNames = {
+    "lastName", "sn", "surname", "family_name", "LastName", "User.LastName",
+    "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/surname", "urn:oid:2.5.4.4"};
+const std::vector<std::string> kDisplayNames = {
+    "displayName", "http://schemas.microsoft.com/identity/claims/displayname", "urn:oid:2.16.840.1.113730.3.1.241",
+    "cn", "urn:oid:2.5.4.3", "name"};
+const std::vector<std::string> kGroupNames = {
+    "groups", "memberOf", "Group", "Role", "http://schemas.microsoft.com/ws/2008/06/identity/claims/groups",
+    "http://schemas.xmlsoap.org/claims/Group", "http://schemas.microsoft.com/ws/2008/06/identity/claims/role",
+    "urn:oid:1.3.6.1.4.1.5923.1.5.1.1"};
+
+// First match in list order, exact names first, then case-insensitively.
+const std::vector<std::string>* lookup(const std::map<std::string, std::vector<std::string>>& attrs,
+                                       const std::vector<std::string>& names) {
+    for (const auto& n : names)
+        if (auto it = attrs.find(n); it != attrs.end() && !it->second.empty()) return &it->second;
+    for (const auto& n : names)
+        for (const auto& [k, v] : attrs)
+            if (!v.empty() && k.size() == n.size() && strcasecmp(k.c_str(), n.c_str()) == 0) return &v;
+    return nullptr;
+}
+
+void read_attributes(LassoSaml2Assertion* assertion, std::map<std::string, std::vector<std::string>>& out) {
+    for (GList* s = assertion->AttributeStatement; s; s = s->next) {
+        auto* stmt = LASSO_SAML2_ATTRIBUTE_STATEMENT(s->data);
+        for (GList* a = stmt->Attribute; a; a = a->next) {
+            auto* attribute = LASSO_SAML2_ATTRIBUTE(a->data);
+            if (!attribute->Name) continue;
+            std::vector<std::string> values;
+            for (GList* v = attribute->AttributeValue; v; v = v->next) {
+                XmlNodePtr node(lasso_node_get_xmlNode(LASSO_NODE(v->data), FALSE));
+                std::string content = text_of(node.get());
+                if (!content.empty() && safe_text(content)) values.push_back(std::move(content));
+            }
+            auto& slot = out[attribute->Name];
+            slot.insert(slot.end(), values.begin(), values.end());
+            if (attribute->FriendlyName && out.find(attribute->FriendlyName) == out.end())
+                out[attribute->FriendlyName] = values;
+        }
+    }
+}
+
+}  // namespace
+
+// ---- public helpers -------------------------------------------------------------------------
+
+Result<SamlLegacy> parse_saml_legacy(std::string_view list) {
+    SamlLegacy l;
+    std::size_t pos = 0;
+    while (pos <= list.size()) {
+        std::size_t end = list.find(',', pos);
+        if (end == std::string_view::npos) end = list.size();
+        std::string_view item = list.substr(pos, end - pos);
+        if (item == "sha1") l.sha1 = true;
+        else if (item == "rsa1024") l.rsa1024 = true;
+        else if (item == "xmlenc-cbc") l.xmlenc_cbc = true;
+        else if (item == "rsa1_5") l.rsa1_5 = true;
+        else if (item == "expired-cert" || item.empty()) {}
+        else return err(Status::config_invalid, "unknown legacy allowance '" + std::string(item) +
+                                                    "' (sha1, rsa1024, xmlenc-cbc, rsa1_5, expired-cert)");
+        pos = end + 1;
+    }
+    return l;
+}
+
+Result<std::int64_t> parse_saml_time(std::string_view t) {
+    auto digits = [&](std::size_t at, std::size_t n, int& out) {
+        if (at + n > t.size()) return false;
+        out = 0;
+        for (std::size_t i = at; i < at + n; ++i) {
+            if (t[i] < '0' || t[i] > '9') return false;
+            out = out * 10 + (t[i] - '0');
+        }
+        return true;
+    };
+    int y, mo, d, h, mi, s;
+    if (!digits(0, 4, y) || t.size() < 20 || t[4] != '-' || !digits(5, 2, mo) || t[7] != '-' || !digits(8, 2, d) ||
+        t[10] != 'T' || !digits(11, 2, h) || t[13] != ':' || !digits(14, 2, mi) || t[16] != ':' || !digits(17, 2, s))
+        return err(Status::saml_malformed, "not an xs:dateTime: " + std::string(t.substr(0, 40)));
+    std::size_t i = 19;
+    if (i < t.size() && t[i] == '.') {
+        ++i;
+        std::size_t start = i;
+        while (i < t.size() && t[i] >= '0' && t[i] <= '9') ++i;
+        if (i == start) return err(Status::saml_malformed, "bad fraction in " + std::string(t.substr(0, 40)));
+    }
+    if (i + 1 != t.size() || t[i] != 'Z')
+        return err(Status::saml_malformed, "time must be UTC ('Z'): " + std::string(t.substr(0, 40)));
+    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60)
+        return err(Status::saml_malformed, "time out of range: " + std::string(t));
+    // Days from civil (Howard Hinnant's algorithm).
+    int yy = y - (mo <= 2);
+    int era = (yy >= 0 ? yy : yy - 399) / 400;
+    unsigned yoe = static_cast<unsigned>(yy - era * 400);
+    unsigned doy = static_cast<unsigned>((153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1);
+    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    std::int64_t days = static_cast<std::int64_t>(era) * 146097 + static_cast<std::int64_t>(doe) - 719468;
+    return days * 86400 + h * 3600 + mi * 60 + s;
+}
+
+namespace {
+// Lasso reports through GLib's log as well as through return codes; the
+// codes become named errors here, so its messages are not printed.
+void drop_lasso_message(const gchar*, GLogLevelFlags, const gchar*, gpointer) {}
+}  // namespace
+
+void saml_library_init() {
+    static std::once_flag once;
+    std::call_once(once, [] {
+        lasso_init();
+        g_log_set_handler("Lasso", static_cast<GLogLevelFlags>(G_LOG_LEVEL_MASK | G_LOG_FLAG_FATAL | G_LOG_FLAG_RECURSION),
+                          drop_lasso_message, nullptr);
+    });
+}
+
+// ---- the SP --------------------------------------------------------------------------------------
+
+struct SamlSp::Impl {
+    SamlSpSettings sp;
+    std::map<std::string, SamlIdpSettings> idps;  // by entity ID
+    LassoServer* server = nullptr;
+
+    ~Impl() {
+        if (server) lasso_server_destroy(server);
+    }
+};
+
+SamlSp::SamlSp(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+SamlSp::~SamlSp() = default;
+
+Result<std::shared_ptr<SamlSp>> SamlSp::create(SamlSpSettings sp, std::vector<SamlIdpSettings> idps) {
+    saml_library_init();
+    if (sp.entity_id.empty() || sp.acs_url.empty())
+        return err(Status::config_invalid, "the SP needs an entity ID and an ACS URL");
+    if (idps.empty()) return err(Status::saml_no_certificate, "no identity provider is configured");
+    auto impl = std::make_unique<Impl>();
+    impl->sp = sp;
+    std::string md = sp_metadata(sp);
+    impl->server = lasso_server_new_from_buffers(md.c_str(), nullptr, nullptr, nullptr);
+    if (!impl->server) return err(Status::config_invalid, "Lasso refused the SP metadata");
+    if (!sp.key_pem.empty() &&
+        lasso_server_set_encryption_private_key_with_password(impl->server, sp.key_pem.c_str(), nullptr) != 0)
+        return err(Status::config_invalid, "the SP key could not be loaded");
+    for (auto& idp : idps) {
+        std::string metadata = idp.metadata_xml;
+        if (metadata.empty()) {
+            if (idp.cert_pem.empty())
+                return err(Status::saml_no_certificate, "IdP " + idp.entity_id + ": no certificate and no metadata");
+            metadata = idp_metadata(idp);
+        }
+        if (metadata.find("<!DOCTYPE") != std::string::npos || metadata.find("<!doctype") != std::string::npos)
+            return err(Status::config_invalid, "IdP metadata must not contain a DOCTYPE");
+        XmlDocPtr doc = parse_xml(metadata);
+        xmlNode* root = doc ? xmlDocGetRootElement(doc.get()) : nullptr;
+        if (!is(root, kNsMd, "EntityDescriptor"))
+            return err(Status::config_invalid, "IdP metadata is not one md:EntityDescriptor");
+        idp.entity_id = attr(root, "entityID");
+        // Signing keys: at least one, and none under 2048 bits unless allowed.
+        int keys = 0;
+        for (xmlNode* d = root->children; d; d = d->next) {
+            if (!is(d, kNsMd, "IDPSSODescriptor")) continue;
+            for (xmlNode* kd : children(d, kNsMd, "KeyDescriptor")) {
+                std::string use = attr(kd, "use");
+                if (!use.empty() && use != "signing") continue;
+                xmlNode* xd = child(child(kd, kNsDs, "KeyInfo"), kNsDs, "X509Data");
+                for (xmlNode* c : children(xd, kNsDs, "X509Certificate")) {
+                    int bits = cert_bits(text_of(c));
+                    if (bits == 0) return err(Status::saml_no_certificate, "IdP " + idp.entity_id + ": a certificate does not parse");
+                    if (bits < 2048 && !idp.legacy.rsa1024)
+                        return err(Status::saml_legacy_algorithm,
+                                   "IdP " + idp.entity_id + ": signing key of " + std::to_string(bits) + " bits");
+                    ++keys;
+                }
+            }
+        }
+        if (keys == 0) return err(Status::saml_no_certificate, "IdP " + idp.entity_id + ": no signing certificate");
+        int rc = lasso_server_add_provider_from_buffer(impl->server, LASSO_PROVIDER_ROLE_IDP, metadata.c_str(), nullptr,
+                                                       nullptr);
+        if (rc != 0)
+            return err(Status::config_invalid, "IdP " + idp.entity_id + ": Lasso refused the metadata: " + lasso_strerror(rc));
+        impl->idps[idp.entity_id] = idp;
+    }
+    return std::shared_ptr<SamlSp>(new SamlSp(std::move(impl)));
+}
+
+std::string SamlSp::metadata() const { return sp_metadata(impl_->sp); }
+
+std::string saml_sp_metadata(const SamlSpSettings& sp) { return sp_metadata(sp); }
+
+Result<SamlLogin> SamlSp::process_response(std::string_view message, std::int64_t now, const std::string& request_id,
+                                           ReplayCache& replay) const {
+    // The message: base64 as posted, or (CLI) the XML itself.
+    std::size_t first = message.find_first_not_of(" \t\r\n");
+    if (first == std::string_view::npos) return err(Status::saml_malformed, "the SAMLResponse is blank");
+    if (message.size() > kMaxMessage * 4 / 3 + 4096) return err(Status::saml_malformed, "the SAMLResponse is too large");
+    std::string xml, b64;
+    if (message[first] == '<') {
+        xml = std::string(message.substr(first));
+        b64 = base64_encode_std(xml);
+    } else {
+        auto decoded = base64_decode_lenient(message);
+        if (!decoded) return decoded.error();
+        xml = std::move(decoded.value());
+        b64 = base64_encode_std(xml);
+    }
+    if (xml.size() > kMaxMessage) return err(Status::saml_malformed, "the SAMLResponse is too large");
+    std::string lower = xml;
+    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+    if (lower.find("<!doctype") != std::string::npos)
+        return err(Status::saml_malformed, "a DOCTYPE is not allowed in a SAML message");
+    if (lower.find("<!entity") != std::string::npos) return err(Status::saml_malformed, "entities are not allowed");
+
+    // Our own view of the outer structure (same bytes, same parser).
+    XmlDocPtr doc = parse_xml(xml);
+    xmlNode* root = doc ? xmlDocGetRootElement(doc.get()) : nullptr;
+    if (!is(root, kNsSamlp, "Response")) return err(Status::saml_malformed, "not a samlp:Response");
+    auto plain = children(root, kNsSaml, "Assertion");
+    auto encrypted = children(root, kNsSaml, "EncryptedAssertion");
+    if (plain.size() + encrypted.size() != 1)
+        return err(Status::saml_assertion_count,
+                   std::to_string(plain.size() + encrypted.size()) + " assertions in the response");
+
+    // Lasso: parse, verify signatures, decrypt.
+    LassoLogin* login = lasso_login_new(impl_->server);
+    if (!login) return err(Status::internal, "lasso_login_new failed");
+    struct LoginGuard {
+        LassoLogin* l;
+        ~LoginGuard() { lasso_login_destroy(l); }
+    } guard{login};
+    int rc = lasso_login_process_authn_response_msg(login, const_cast<char*>(b64.c_str()));
+    LassoProfile* profile = LASSO_PROFILE(login);
+    std::string issuer = profile->remote_providerID ? profile->remote_providerID : "";
+    switch (rc) {
+    case 0: break;
+    case LASSO_DS_ERROR_SIGNATURE_NOT_FOUND:
+        return err(Status::saml_unsigned, "neither the response nor the assertion is signed");
+    case LASSO_DS_ERROR_SIGNATURE_VERIFICATION_FAILED:
+    case LASSO_DS_ERROR_INVALID_SIGNATURE:
+        return err(Status::saml_bad_signature, std::string("Lasso: ") + lasso_strerror(rc));
+    case LASSO_SERVER_ERROR_PROVIDER_NOT_FOUND:
+        return err(Status::saml_unknown_idp, "issuer '" + issuer.substr(0, 200) + "' is not a configured IdP");
+    case LASSO_PROFILE_ERROR_INVALID_ISSUER:
+        return err(Status::saml_issuer_mismatch, std::string("Lasso: ") + lasso_strerror(rc));
+    case LASSO_PROFILE_ERROR_STATUS_NOT_SUCCESS:
+        return err(Status::saml_not_authorized, "the IdP's status is not Success");
+    case LASSO_PROFILE_ERROR_MISSING_ASSERTION:
+    case LASSO_DS_ERROR_DECRYPTION_FAILED:
+    case LASSO_DS_ERROR_DECRYPTION_FAILED_MISSING_PRIVATE_KEY:
+        if (!encrypted.empty()) return err(Status::saml_decryption_failed, std::string("Lasso: ") + lasso_strerror(rc));
+        return err(Status::saml_assertion_count, std::string("Lasso: ") + lasso_strerror(rc));
+    case LASSO_PROFILE_ERROR_MISSING_SUBJECT:
+        return err(Status::saml_missing_name_id, std::string("Lasso: ") + lasso_strerror(rc));
+    default:
+        return err(Status::saml_malformed, std::string("Lasso: ") + lasso_strerror(rc));
+    }
+    auto idp_it = impl_->idps.find(issuer);
+    if (idp_it == impl_->idps.end()) return err(Status::saml_unknown_idp, "the issuer is not a configured IdP");
+    const SamlIdpSettings& idp = idp_it->second;
+    auto* response = LASSO_SAMLP2_RESPONSE(profile->response);
+    auto* sr = LASSO_SAMLP2_STATUS_RESPONSE(profile->response);
+    if (!sr->Status || !sr->Status->StatusCode || !sr->Status->StatusCode->Value ||
+        std::strcmp(sr->Status->StatusCode->Value, kSuccess) != 0)
+        return err(Status::saml_not_authorized, "the IdP's status is not Success");
+    if (g_list_length(response->Assertion) != 1)
+        return err(Status::saml_assertion_count, "Lasso holds " + std::to_string(g_list_length(response->Assertion)) +
+                                                     " assertions");
+    auto* assertion = LASSO_SAML2_ASSERTION(response->Assertion->data);
+    xmlNode* assertion_xml = plain.empty() ? lasso_node_get_original_xmlnode(LASSO_NODE(assertion)) : plain.front();
+
+    // Signature policy and algorithms.
+    bool response_signed = profile->signature_status == 0 && signature_of(root) != nullptr;
+    bool assertion_signed = assertion_xml && signature_of(assertion_xml) != nullptr;
+    bool policy_ok = idp.policy == SamlSignaturePolicy::assertion ? assertion_signed
+                     : idp.policy == SamlSignaturePolicy::response ? response_signed
+                     : idp.policy == SamlSignaturePolicy::both     ? response_signed && assertion_signed
+                                                                    : response_signed || assertion_signed;
+    if (!policy_ok)
+        return err(Status::saml_unsigned, std::string("signed: response ") + (response_signed ? "yes" : "no") +
+                                              ", assertion " + (assertion_signed ? "yes" : "no"));
+    if (response_signed)
+        if (auto r = check_signature_algorithms(signature_of(root), idp.legacy, "response"); !r) return r.error();
+    if (assertion_signed)
+        if (auto r = check_signature_algorithms(signature_of(assertion_xml), idp.legacy, "assertion"); !r)
+            return r.error();
+    if (!encrypted.empty())
+        if (auto r = check_encryption_algorithms(encrypted.front(), idp.legacy); !r) return r.error();
+
+    // Issuer, destination.
+    if (!assertion->Issuer || !assertion->Issuer->content || issuer != assertion->Issuer->content)
+        return err(Status::saml_issuer_mismatch, "the assertion's issuer is not the responding IdP");
+    if (has_attr(root, "Destination") && attr(root, "Destination") != impl_->sp.acs_url)
+        return err(Status::saml_destination_mismatch, "Destination is not this SP's ACS URL");
+
+    // Times.
+    auto window = [&](const char* not_before, const char* not_on_or_after, const char* what) -> Result<void> {
+        if (not_before) {
+            auto t = parse_saml_time(not_before);
+            if (!t) return t.error();
+            if (now + idp.skew < t.value())
+                return err(Status::saml_too_early, std::string(what) + " NotBefore is " +
+                                                       std::to_string(t.value() - now) + " s ahead");
+        }
+        if (not_on_or_after) {
+            auto t = parse_saml_time(not_on_or_after);
+            if (!t) return t.error();
+            if (now - idp.skew >= t.value())
+                return err(Status::saml_too_late, std::string(what) + " NotOnOrAfter passed " +
+                                                      std::to_string(now - t.value()) + " s ago");
+        }
+        return {};
+    };
+    LassoSaml2Conditions* cond = assertion->Conditions;
+    if (!cond) return err(Status::saml_audience_mismatch, "the assertion has no Conditions (no audience)");
+    if (auto r = window(cond->NotBefore, cond->NotOnOrAfter, "Conditions"); !r) return r.error();
+    bool audience_ok = false;
+    if (!cond->AudienceRestriction) return err(Status::saml_audience_mismatch, "no AudienceRestriction");
+    for (GList* a = cond->AudienceRestriction; a; a = a->next) {
+        auto* ar = LASSO_SAML2_AUDIENCE_RESTRICTION(a->data);
+        // Every restriction must admit this SP (SAML core 2.5.1.4).
+        if (!ar->Audience || impl_->sp.entity_id != ar->Audience)
+            return err(Status::saml_audience_mismatch, "the audience is not this SP's entity ID");
+        audience_ok = true;
+    }
+    if (!audience_ok) return err(Status::saml_audience_mismatch, "no audience");
+
+    // Subject and bearer confirmation.
+    LassoSaml2Subject* subject = assertion->Subject;
+    if (!subject || !subject->NameID) return err(Status::saml_missing_name_id, "the assertion has no NameID");
+    LassoSaml2SubjectConfirmation* sc = subject->SubjectConfirmation;
+    if (!sc || !sc->Method || std::strcmp(sc->Method, kBearer) != 0 || !sc->SubjectConfirmationData)
+        return err(Status::saml_subject_confirmation, "no bearer SubjectConfirmation with data");
+    LassoSaml2SubjectConfirmationData* scd = sc->SubjectConfirmationData;
+    if (!scd->Recipient || impl_->sp.acs_url != scd->Recipient)
+        return err(Status::saml_recipient_mismatch, "Recipient is not this SP's ACS URL");
+    if (!scd->NotOnOrAfter) return err(Status::saml_subject_confirmation, "the bearer confirmation has no NotOnOrAfter");
+    if (scd->NotBefore) return err(Status::saml_subject_confirmation, "a bearer confirmation must not have NotBefore");
+    if (auto r = window(nullptr, scd->NotOnOrAfter, "SubjectConfirmationData"); !r) return r.error();
+
+    // InResponseTo: solicited responses answer our request; unsolicited
+    // ones only where allowed.
+    const char* irt_response = sr->InResponseTo;
+    const char* irt_scd = scd->InResponseTo;
+    if (!request_id.empty()) {
+        if (!irt_response && !irt_scd) return err(Status::saml_in_response_to, "the response names no request");
+        for (const char* irt : {irt_response, irt_scd})
+            if (irt && request_id != irt) return err(Status::saml_in_response_to, "InResponseTo is not our request");
+    } else {
+        if (irt_response || irt_scd) return err(Status::saml_in_response_to, "a response to a request this browser did not start");
+        if (!idp.allow_unsolicited) return err(Status::saml_unsolicited, "IdP-initiated sign-in is off for this IdP");
+    }
+
+    // Authentication statement.
+    if (!assertion->AuthnStatement) return err(Status::saml_malformed, "the assertion has no AuthnStatement");
+    auto* authn = LASSO_SAML2_AUTHN_STATEMENT(assertion->AuthnStatement->data);
+    if (auto r = window(nullptr, authn->SessionNotOnOrAfter, "AuthnStatement Session"); !r) return r.error();
+
+    // NameID: the full text (a comment inside must not cut it short).
+    LassoSaml2NameID* nid = subject->NameID;
+    std::string name_id = nid->content ? nid->content : "";
+    if (assertion_xml)
+        if (xmlNode* s = child(assertion_xml, kNsSaml, "Subject"))
+            if (xmlNode* n = child(s, kNsSaml, "NameID")) name_id = text_of(n);
+    if (name_id.empty()) return err(Status::saml_missing_name_id, "the NameID is empty");
+    if (!safe_text(name_id)) return err(Status::saml_malformed, "the NameID has control characters");
+    if (nid->SPNameQualifier && impl_->sp.entity_id != nid->SPNameQualifier)
+        return err(Status::saml_audience_mismatch, "the NameID's SPNameQualifier is not this SP");
+
+    // Replay: the assertion ID, until the confirmation window has closed.
+    if (!assertion->ID || !*assertion->ID) return err(Status::saml_malformed, "the assertion has no ID");
+    auto until = parse_saml_time(scd->NotOnOrAfter).value();
+    auto first_use = replay.first_use("saml", std::string(issuer) + "\n" + assertion->ID, until + idp.skew + 1);
+    if (!first_use) return first_use.error();
+    if (!first_use.value()) return err(Status::saml_replayed, "assertion already used");
+
+    SamlLogin out;
+    out.name_id = name_id;
+    out.name_id_format = nid->Format ? nid->Format : "";
+    out.session_index = authn->SessionIndex ? authn->SessionIndex : "";
+    Identity& id = out.identity;
+    id.subject = name_id;
+    id.issuer = issuer;
+    read_attributes(assertion, id.attributes);
+    if (out.name_id_format == kEmailFormat) id.email = name_id;
+    if (const auto* v = lookup(id.attributes, kEmailNames); v && id.email.empty()) id.email = v->front();
+    if (const auto* v = lookup(id.attributes, kGivenNames)) id.given_name = v->front();
+    if (const auto* v = lookup(id.attributes, kFamilyNames)) id.family_name = v->front();
+    if (const auto* v = lookup(id.attributes, kDisplayNames)) id.display_name = v->front();
+    if (id.display_name.empty() && !(id.given_name + id.family_name).empty())
+        id.display_name = id.given_name + (id.given_name.empty() || id.family_name.empty() ? "" : " ") + id.family_name;
+    if (const auto* v = lookup(id.attributes, kGroupNames)) id.groups = *v;
+    id.auth_time = now;
+    if (authn->AuthnInstant)
+        if (auto t = parse_saml_time(authn->AuthnInstant)) id.auth_time = t.value();
+    if (authn->SessionNotOnOrAfter)
+        if (auto t = parse_saml_time(authn->SessionNotOnOrAfter)) id.expiry = t.value();
+    return out;
+}
+
+}  // namespace hdsso

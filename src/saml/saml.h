@@ -1,0 +1,94 @@
+// SAML 2.0 service provider on Lasso (Web SSO profile, HTTP-POST ACS).
+// Lasso parses the response, verifies XML signatures and decrypts; this
+// layer adds what Lasso leaves to the caller, each with its own error:
+// signature policy, algorithms, one assertion, issuer, audience,
+// destination, recipient, bearer confirmation, time windows with skew,
+// InResponseTo, replay, and the identity read from the assertion.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/identity.h"
+#include "core/replay_cache.h"
+
+namespace hdsso {
+
+enum class SamlSignaturePolicy { assertion, response, both, either };
+
+// Relaxations a strict SP refuses by default (per IdP).
+struct SamlLegacy {
+    bool sha1 = false;        // rsa-sha1 signatures, SHA-1 digests
+    bool rsa1024 = false;     // IdP signing keys under 2048 bits
+    bool xmlenc_cbc = false;  // EncryptedAssertion with AES-CBC
+    bool rsa1_5 = false;      // RSA PKCS#1 v1.5 key transport
+};
+// "sha1,rsa1024,xmlenc-cbc,rsa1_5" (and "expired-cert", which needs no
+// allowance: the configured key is pinned, certificate dates are not judged).
+Result<SamlLegacy> parse_saml_legacy(std::string_view list);
+
+struct SamlIdpSettings {
+    std::string metadata_xml;  // an EntityDescriptor, or
+    std::string entity_id;     // with
+    std::string cert_pem;      // the signing certificate, and
+    std::string sso_url;       // (optional) where AuthnRequests go
+    SamlSignaturePolicy policy = SamlSignaturePolicy::either;
+    SamlLegacy legacy;
+    bool allow_unsolicited = false;
+    std::int64_t skew = 180;   // seconds of clock skew accepted
+};
+
+struct SamlSpSettings {
+    std::string entity_id;
+    std::string acs_url;
+    std::string slo_url;  // optional
+    std::string key_pem;  // optional: decrypts EncryptedAssertion / EncryptedID
+    std::string cert_pem;  // optional: published in the SP metadata
+};
+
+struct SamlLogin {
+    Identity identity;
+    std::string name_id;
+    std::string name_id_format;
+    std::string session_index;
+};
+
+class SamlSp {
+public:
+    ~SamlSp();
+    SamlSp(const SamlSp&) = delete;
+    SamlSp& operator=(const SamlSp&) = delete;
+
+    // Builds the Lasso server once for this configuration.
+    static Result<std::shared_ptr<SamlSp>> create(SamlSpSettings sp, std::vector<SamlIdpSettings> idps);
+
+    // The SP's metadata (EntityDescriptor) for the IdP administrators.
+    std::string metadata() const;
+
+    // An HTTP-POST SAMLResponse (base64, as posted; a raw XML document is
+    // accepted too). `request_id`: the ID of the AuthnRequest this browser
+    // started, empty for an unsolicited response.
+    Result<SamlLogin> process_response(std::string_view message, std::int64_t now, const std::string& request_id,
+                                       ReplayCache& replay) const;
+
+    struct Impl;
+
+private:
+    explicit SamlSp(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+};
+
+// The SP metadata (EntityDescriptor) for these settings.
+std::string saml_sp_metadata(const SamlSpSettings& sp);
+
+// xs:dateTime in UTC ("2014-02-19T01:38:01Z", optional fraction) to Unix time.
+Result<std::int64_t> parse_saml_time(std::string_view text);
+
+// Makes Lasso (and so libxml2 and xmlsec) ready, once per process; never
+// shut down (other modules in the same Apache may use libxml2).
+void saml_library_init();
+
+}  // namespace hdsso
