@@ -1,4 +1,5 @@
 #include "mod/config.h"
+#include "mod/saml.h"
 
 #include <cstring>
 #include <string>
@@ -336,7 +337,8 @@ template <class F>
 cmd_func as_cmd(F f) { return reinterpret_cast<cmd_func>(reinterpret_cast<void (*)()>(f)); }
 
 
-const command_rec commands[] = {
+namespace {
+const command_rec base_commands[] = {
     AP_INIT_FLAG("HelpdeskSSO", as_cmd(set_enabled), nullptr, HDSSO_SCOPE,
                  "On to serve the sign-in endpoints and scrub identity headers here (default Off)"),
     AP_INIT_TAKE1("HelpdeskSSOEndpoint", as_cmd(set_endpoint), nullptr, HDSSO_SCOPE,
@@ -403,5 +405,19 @@ const command_rec commands[] = {
                   "sign-in URL); it receives redirect_to"),
     {nullptr, nullptr, nullptr, 0, RAW_ARGS, nullptr},
 };
+}  // namespace
+
+// One table for Apache: the directives above, then the SAML ones
+// (mod/saml.cc). Filled when the module is loaded, before Apache reads it.
+command_rec commands[kMaxCommands];
+namespace {
+const bool commands_filled = [] {
+    std::size_t n = 0;
+    for (const command_rec* table : {base_commands, saml_commands})
+        for (const command_rec* c = table; c->name && n + 1 < kMaxCommands; ++c) commands[n++] = *c;
+    commands[n] = command_rec{nullptr, nullptr, nullptr, 0, RAW_ARGS, nullptr};
+    return true;
+}();
+}  // namespace
 
 }  // namespace hdsso::mod

@@ -90,7 +90,8 @@ inline DirConfig* dir_config(request_rec* r) {
 
 void* create_dir_config(apr_pool_t* p, char* dir);
 void* merge_dir_config(apr_pool_t* p, void* base, void* add);
-extern const command_rec commands[];
+constexpr std::size_t kMaxCommands = 96;
+extern command_rec commands[kMaxCommands];
 
 // HelpdeskSSOCache, main server only.
 struct CacheConfig {

@@ -8,9 +8,11 @@
 #include "http_log.h"
 #include "http_protocol.h"
 
+#include "core/crypto.h"
 #include "core/replay_cache.h"
 #include "jose/jwt_login.h"
 #include "mod/http.h"
+#include "mod/saml.h"
 #include "mod/socache_store.h"
 #include "remote/remote_auth.h"
 #include "session/session_store.h"
@@ -97,10 +99,11 @@ int remote_login(request_rec* r, const DirConfig* c) {
 }
 
 constexpr apr_off_t kMaxFormBody = 64 * 1024;
+constexpr apr_off_t kMaxSamlBody = 1024 * 1024;  // a SAMLResponse with many attributes, base64
 
 // The request's parameters: the query string, and for a POST the
 // application/x-www-form-urlencoded body (bounded) after it.
-Result<QueryParams> request_params(request_rec* r) {
+Result<QueryParams> request_params(request_rec* r, apr_off_t max_body = kMaxFormBody) {
     std::string text = r->args ? r->args : "";
     if (r->method_number == M_POST) {
         const char* type = apr_table_get(r->headers_in, "Content-Type");
@@ -114,15 +117,15 @@ Result<QueryParams> request_params(request_rec* r) {
             char buf[8192];
             long n;
             while ((n = ap_get_client_block(r, buf, sizeof buf)) > 0) {
-                if (static_cast<apr_off_t>(body.size()) + n > kMaxFormBody)
-                    return make_error(Status::url_malformed, "the form is over 64 KiB");
+                if (static_cast<apr_off_t>(body.size()) + n > max_body)
+                    return make_error(Status::url_malformed, "the form is over " + std::to_string(max_body / 1024) + " KiB");
                 body.append(buf, static_cast<std::size_t>(n));
             }
             if (n < 0) return make_error(Status::url_malformed, "the request body could not be read");
         }
         if (!body.empty()) text += (text.empty() ? "" : "&") + body;
     }
-    return parse_query(text, QueryLimits{kMaxFormBody + 8192, 64});
+    return parse_query(text, QueryLimits{static_cast<std::size_t>(max_body) + 8192, 64});
 }
 
 // The one value of parameter `name`, empty when absent.
@@ -209,6 +212,91 @@ int logout(request_rec* r, const DirConfig* c) {
     return info_page(r, "Signed out", "You are signed out of the helpdesk.", "/", "Back to the start page");
 }
 
+// ---- SAML ------------------------------------------------------------------
+
+// The pre-login state: which AuthnRequest this browser started and where it
+// goes back to, kept server-side under a random token; the browser holds the
+// token in a short-lived cookie, sent on the IdP's cross-site POST to the ACS
+// (hence SameSite=None).
+constexpr int kSamlStateSeconds = 600;
+
+std::string saml_cookie_name(const DirConfig* c) { return std::string(cookie_name(c)) + "_saml"; }
+
+int saml_login(request_rec* r, const DirConfig* c, const SamlSp& sp, const std::string& back) {
+    auto token = random_bytes(32);
+    if (!token) return fail(r, c, token.error());
+    std::string state = hex_encode(token.value());
+    auto request = sp.authn_request(state);
+    if (!request) return fail(r, c, request.error());
+    RequestStores stores(r, session_policy(c));
+    std::int64_t now = RequestStores::clock().now();
+    if (auto put = stores.shared().put("saml-state:" + hex_encode(sha256(state)), request.value().id + "\n" + back,
+                                       now + kSamlStateSeconds);
+        !put)
+        return fail(r, c, put.error());
+    apr_table_addn(r->err_headers_out, "Set-Cookie",
+                   apr_psprintf(r->pool, "%s=%s; Max-Age=%d; Path=/; HttpOnly; SameSite=None%s",
+                                saml_cookie_name(c).c_str(), state.c_str(), kSamlStateSeconds,
+                                cookie_secure(c) ? "; Secure" : ""));
+    return redirect(r, request.value().url);
+}
+
+int saml_acs(request_rec* r, const DirConfig* c, const SamlSp& sp) {
+    if (r->method_number != M_POST) {
+        r->allowed = AP_METHOD_BIT << M_POST;
+        return HTTP_METHOD_NOT_ALLOWED;
+    }
+    auto params = request_params(r, kMaxSamlBody);
+    if (!params) return fail(r, c, params.error());
+    std::string response, relay;
+    for (const auto& [k, v] : params.value()) {
+        if (k == "SAMLResponse") {
+            if (!response.empty()) return fail(r, c, make_error(Status::saml_malformed, "SAMLResponse sent twice"));
+            response = v;
+        } else if (k == "RelayState") {
+            relay = v;
+        }
+    }
+    if (response.empty()) return fail(r, c, make_error(Status::saml_malformed, "no SAMLResponse in the POST"));
+
+    // The request this browser started: its cookie names the state, the
+    // state (one-time) holds the request ID and the return path.
+    RequestStores stores(r, session_policy(c));
+    std::string request_id, back;
+    for (const auto& token : cookie_values(r, saml_cookie_name(c).c_str())) {
+        std::string key = "saml-state:" + hex_encode(sha256(token));
+        auto state = stores.shared().get(key);
+        if (!state) return fail(r, c, state.error());
+        if (!state.value()) continue;
+        if (auto rm = stores.shared().remove(key); !rm) return fail(r, c, rm.error());
+        const std::string& v = *state.value();
+        std::size_t nl = v.find('\n');
+        request_id = v.substr(0, nl);
+        back = nl == std::string::npos ? "" : v.substr(nl + 1);
+        break;
+    }
+    apr_table_addn(r->err_headers_out, "Set-Cookie",
+                   apr_psprintf(r->pool, "%s=; Max-Age=0; Path=/; HttpOnly; SameSite=None%s",
+                                saml_cookie_name(c).c_str(), cookie_secure(c) ? "; Secure" : ""));
+    ReplayCache replay(stores.shared());
+    auto login = sp.process_response(response, RequestStores::clock().now(), request_id, replay);
+    if (!login) return fail(r, c, login.error());
+    Identity identity = login.value().identity;
+    identity.idp_name = "saml";
+    return finish_login(r, c, stores, identity, back, "SAML");
+}
+
+int saml_metadata(request_rec* r, const SamlSp& sp) {
+    if (r->method_number != M_GET) {
+        r->allowed = AP_METHOD_BIT << M_GET;
+        return HTTP_METHOD_NOT_ALLOWED;
+    }
+    std::string md = sp.metadata();
+    ap_set_content_type(r, "application/samlmetadata+xml");
+    ap_rwrite(md.data(), static_cast<int>(md.size()), r);
+    return OK;
+}
+
 }  // namespace
 
 bool is_endpoint(request_rec* r, const DirConfig* c) {
@@ -220,6 +308,20 @@ bool is_endpoint(request_rec* r, const DirConfig* c) {
 int handle_endpoint(request_rec* r, const DirConfig* c) {
     if (uri_is(r, c, "/remote")) return remote_login(r, c);
     if (uri_is(r, c, "/jwt")) return jwt_login(r, c);
+    if (auto sp = saml_sp(r)) {
+        if (uri_is(r, c, "/acs")) return saml_acs(r, c, *sp);
+        if (uri_is(r, c, "/metadata")) return saml_metadata(r, *sp);
+        if (uri_is(r, c, "/login")) {
+            auto params = parse_query(r->args ? r->args : "");
+            if (!params) return fail(r, c, make_error(Status::url_malformed, params.error().detail));
+            std::string back = "/";
+            for (const auto& [k, v] : params.value())
+                if (k == "return" || k == "redirect_to") back = v;
+            auto valid = redirect_validator(c).validate(back);
+            if (!valid) return fail(r, c, valid.error());
+            return saml_login(r, c, *sp, valid.value());
+        }
+    }
     if (uri_is(r, c, "/logout")) return logout(r, c);
     return DECLINED;
 }
@@ -227,6 +329,8 @@ int handle_endpoint(request_rec* r, const DirConfig* c) {
 int start_login(request_rec* r, const DirConfig* c) {
     std::string back = r->unparsed_uri ? r->unparsed_uri : "/";
     if (!redirect_validator(c).validate(back)) back = "/";
+    // SAML configured for this site: straight to the IdP.
+    if (auto sp = saml_sp(r)) return saml_login(r, c, *sp, back);
     if (c->login_url.set)
         return redirect(r, append_query(c->login_url.value, {{"host_url", host_url(r)}, {"redirect_to", back}}));
     if (c->jwt_login_url.set) return redirect(r, append_query(c->jwt_login_url.value, {{"redirect_to", back}}));

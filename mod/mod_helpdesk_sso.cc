@@ -14,6 +14,7 @@
 #include "mod/config.h"
 #include "mod/endpoints.h"
 #include "mod/http.h"
+#include "mod/saml.h"
 #include "mod/socache_store.h"
 #include "session/session_store.h"
 
@@ -46,7 +47,8 @@ int guarded(request_rec* r, Fn fn) {
 int pre_config(apr_pool_t* pconf, apr_pool_t*, apr_pool_t*) { return cache_pre_config(pconf); }
 
 int post_config(apr_pool_t* pconf, apr_pool_t*, apr_pool_t* ptemp, server_rec* s) {
-    return cache_post_config(pconf, ptemp, s);
+    int rc = cache_post_config(pconf, ptemp, s);
+    return rc == OK ? saml_post_config(pconf, s) : rc;
 }
 
 void child_init(apr_pool_t* p, server_rec* s) { cache_child_init(p, s); }
@@ -142,8 +144,8 @@ module AP_MODULE_DECLARE_DATA helpdesk_sso_module = {
     STANDARD20_MODULE_STUFF,
     hdsso::mod::create_dir_config,
     hdsso::mod::merge_dir_config,
-    nullptr,
-    nullptr,
+    hdsso::mod::create_server_config,
+    hdsso::mod::merge_server_config,
     hdsso::mod::commands,
     hdsso::mod::register_hooks,
 #if defined(AP_MODULE_HAS_FLAGS)

@@ -381,7 +381,8 @@ Result<std::shared_ptr<SamlSp>> SamlSp::create(SamlSpSettings sp, std::vector<Sa
     auto impl = std::make_unique<Impl>();
     impl->sp = sp;
     std::string md = sp_metadata(sp);
-    impl->server = lasso_server_new_from_buffers(md.c_str(), nullptr, nullptr, nullptr);
+    impl->server = lasso_server_new_from_buffers(md.c_str(), sp.key_pem.empty() ? nullptr : sp.key_pem.c_str(), nullptr,
+                                                 sp.cert_pem.empty() ? nullptr : sp.cert_pem.c_str());
     if (!impl->server) return err(Status::config_invalid, "Lasso refused the SP metadata");
     if (!sp.key_pem.empty() &&
         lasso_server_set_encryption_private_key_with_password(impl->server, sp.key_pem.c_str(), nullptr) != 0)
@@ -431,6 +432,46 @@ Result<std::shared_ptr<SamlSp>> SamlSp::create(SamlSpSettings sp, std::vector<Sa
 std::string SamlSp::metadata() const { return sp_metadata(impl_->sp); }
 
 std::string saml_sp_metadata(const SamlSpSettings& sp) { return sp_metadata(sp); }
+
+Result<SamlAuthnRequest> SamlSp::authn_request(const std::string& relay_state, const std::string& idp_entity_id) const {
+    std::string idp = idp_entity_id;
+    if (idp.empty()) {
+        if (impl_->idps.size() != 1) return err(Status::config_invalid, "several IdPs: name the one to use");
+        idp = impl_->idps.begin()->first;
+    }
+    if (!impl_->idps.count(idp)) return err(Status::saml_unknown_idp, "IdP '" + idp.substr(0, 200) + "' is not configured");
+    LassoLogin* login = lasso_login_new(impl_->server);
+    if (!login) return err(Status::internal, "lasso_login_new failed");
+    struct LoginGuard {
+        LassoLogin* l;
+        ~LoginGuard() { lasso_login_destroy(l); }
+    } guard{login};
+    int rc = lasso_login_init_authn_request(login, idp.c_str(), LASSO_HTTP_METHOD_REDIRECT);
+    if (rc != 0) return err(Status::config_invalid, std::string("Lasso: ") + lasso_strerror(rc));
+    LassoProfile* profile = LASSO_PROFILE(login);
+    auto* request = LASSO_SAMLP2_AUTHN_REQUEST(profile->request);
+    request->ForceAuthn = impl_->sp.force_authn ? TRUE : FALSE;
+    if (request->NameIDPolicy) {
+        g_free(request->NameIDPolicy->Format);
+        request->NameIDPolicy->Format = g_strdup(impl_->sp.name_id_format.c_str());
+        request->NameIDPolicy->AllowCreate = TRUE;
+    }
+    g_free(request->ProtocolBinding);
+    request->ProtocolBinding = g_strdup("urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST");
+    g_free(request->AssertionConsumerServiceURL);
+    request->AssertionConsumerServiceURL = g_strdup(impl_->sp.acs_url.c_str());
+    if (!relay_state.empty()) {
+        g_free(profile->msg_relayState);
+        profile->msg_relayState = g_strdup(relay_state.c_str());
+    }
+    rc = lasso_login_build_authn_request_msg(login);
+    if (rc != 0 || !profile->msg_url) return err(Status::config_invalid, std::string("Lasso: ") + lasso_strerror(rc));
+    SamlAuthnRequest out;
+    out.url = profile->msg_url;
+    out.id = LASSO_SAMLP2_REQUEST_ABSTRACT(profile->request)->ID ? LASSO_SAMLP2_REQUEST_ABSTRACT(profile->request)->ID : "";
+    if (out.id.empty()) return err(Status::internal, "the AuthnRequest has no ID");
+    return out;
+}
 
 Result<SamlLogin> SamlSp::process_response(std::string_view message, std::int64_t now, const std::string& request_id,
                                            ReplayCache& replay) const {

@@ -47,6 +47,13 @@ struct SamlSpSettings {
     std::string slo_url;  // optional
     std::string key_pem;  // optional: decrypts EncryptedAssertion / EncryptedID
     std::string cert_pem;  // optional: published in the SP metadata
+    std::string name_id_format = "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress";
+    bool force_authn = false;
+};
+
+struct SamlAuthnRequest {
+    std::string url;  // the IdP's SSO URL with SAMLRequest (and RelayState)
+    std::string id;   // the request ID the response must answer
 };
 
 struct SamlLogin {
@@ -67,6 +74,10 @@ public:
 
     // The SP's metadata (EntityDescriptor) for the IdP administrators.
     std::string metadata() const;
+
+    // An HTTP-Redirect AuthnRequest to the IdP (the only one, or the one
+    // named), signed when the SP has a key.
+    Result<SamlAuthnRequest> authn_request(const std::string& relay_state, const std::string& idp_entity_id = {}) const;
 
     // An HTTP-POST SAMLResponse (base64, as posted; a raw XML document is
     // accepted too). `request_id`: the ID of the AuthnRequest this browser

@@ -1,0 +1,281 @@
+#include "mod/saml.h"
+
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "apr_strings.h"
+#include "http_log.h"
+
+#include <openssl/crypto.h>
+
+#include "mod/config.h"
+
+APLOG_USE_MODULE(helpdesk_sso);
+
+namespace hdsso::mod {
+
+namespace {
+
+struct ServerConfig {
+    Setting<const char*> base_url;       // HelpdeskSSOSAMLBaseURL
+    Setting<const char*> entity_id;      // HelpdeskSSOSAMLEntityID
+    Setting<const Secret*> sp_key;       // HelpdeskSSOSAMLKeyFile
+    Setting<const char*> sp_cert;        // HelpdeskSSOSAMLCertFile (content)
+    Setting<const char*> idp_metadata;   // HelpdeskSSOSAMLIdPMetadataFile (content)
+    Setting<const char*> idp_cert;       // HelpdeskSSOSAMLIdPCertFile (content)
+    Setting<const char*> idp_entity_id;  // HelpdeskSSOSAMLIdPEntityID
+    Setting<const char*> idp_sso_url;    // HelpdeskSSOSAMLIdPSSOURL
+    Setting<const char*> name_id_format; // HelpdeskSSOSAMLNameIDFormat
+    Setting<int> policy;                 // HelpdeskSSOSAMLSignaturePolicy
+    Setting<int> unsolicited;            // HelpdeskSSOSAMLAllowUnsolicited
+    Setting<int> skew;                   // HelpdeskSSOSAMLSkew
+    Setting<int> force_authn;            // HelpdeskSSOSAMLForceAuthn
+    Setting<const char*> legacy;         // HelpdeskSSOSAMLAllowLegacy, as "a,b,c"
+    std::shared_ptr<SamlSp>* sp;         // built at startup; owned by the config pool
+};
+
+ServerConfig* scfg(server_rec* s) {
+    return static_cast<ServerConfig*>(ap_get_module_config(s->module_config, &helpdesk_sso_module));
+}
+ServerConfig* scfg(cmd_parms* cmd) { return scfg(cmd->server); }
+
+template <class T>
+void merge(Setting<T>& out, const Setting<T>& base, const Setting<T>& add) {
+    out = add.set ? add : base;
+}
+
+const char* read_file(cmd_parms* cmd, const char* arg, const char*& out) {
+    const char* path = ap_server_root_relative(cmd->pool, arg);
+    std::ifstream in(path ? path : "", std::ios::binary);
+    if (!path || !in) return apr_psprintf(cmd->pool, "%s: cannot read %s", cmd->cmd->name, arg);
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    std::string text = ss.str();
+    if (text.empty() || text.size() > 1024 * 1024)
+        return apr_psprintf(cmd->pool, "%s: %s is empty or over 1 MiB", cmd->cmd->name, arg);
+    out = apr_pstrmemdup(cmd->pool, text.data(), text.size());
+    return nullptr;
+}
+
+template <Setting<const char*> ServerConfig::*Field>
+const char* set_file(cmd_parms* cmd, void*, const char* arg) {
+    const char* text = nullptr;
+    if (const char* e = read_file(cmd, arg, text)) return e;
+    scfg(cmd)->*Field = {text, 1};
+    return nullptr;
+}
+
+apr_status_t wipe(void* data) {
+    auto* s = static_cast<Secret*>(data);
+    OPENSSL_cleanse(const_cast<char*>(s->data), s->len);
+    return APR_SUCCESS;
+}
+
+const char* set_key_file(cmd_parms* cmd, void*, const char* arg) {
+    const char* text = nullptr;
+    if (const char* e = read_file(cmd, arg, text)) return e;
+    if (!std::strstr(text, "PRIVATE KEY-----"))
+        return apr_psprintf(cmd->pool, "%s: %s is not a PEM private key", cmd->cmd->name, arg);
+    auto* s = static_cast<Secret*>(apr_pcalloc(cmd->pool, sizeof(Secret)));
+    s->path = arg;
+    s->data = text;
+    s->len = std::strlen(text);
+    apr_pool_cleanup_register(cmd->pool, s, wipe, apr_pool_cleanup_null);
+    scfg(cmd)->sp_key = {s, 1};
+    return nullptr;
+}
+
+bool is_url(const char* a) { return !strncasecmp(a, "https://", 8) || !strncasecmp(a, "http://", 7); }
+
+template <Setting<const char*> ServerConfig::*Field, bool Url>
+const char* set_text(cmd_parms* cmd, void*, const char* arg) {
+    std::size_t n = std::strlen(arg);
+    if (!n || n > 1024) return apr_psprintf(cmd->pool, "%s: expected a value of 1 to 1024 characters", cmd->cmd->name);
+    for (const char* p = arg; *p; ++p)
+        if (static_cast<unsigned char>(*p) <= 0x20 || *p == 0x7f)
+            return apr_psprintf(cmd->pool, "%s: expected no spaces or control characters, got '%s'", cmd->cmd->name, arg);
+    if (Url && !is_url(arg)) return apr_psprintf(cmd->pool, "%s: expected an http(s) URL, got '%s'", cmd->cmd->name, arg);
+    scfg(cmd)->*Field = {arg, 1};
+    return nullptr;
+}
+
+const char* set_base_url(cmd_parms* cmd, void* m, const char* arg) {
+    std::size_t n = std::strlen(arg);
+    if (n && arg[n - 1] == '/')
+        return apr_psprintf(cmd->pool, "%s: expected a base URL without a trailing '/', got '%s'", cmd->cmd->name, arg);
+    return set_text<&ServerConfig::base_url, true>(cmd, m, arg);
+}
+
+const char* set_policy(cmd_parms* cmd, void*, const char* arg) {
+    static const char* const kNames[] = {"assertion", "response", "both", "either"};
+    for (int i = 0; i < 4; ++i)
+        if (!strcasecmp(arg, kNames[i])) {
+            scfg(cmd)->policy = {i, 1};
+            return nullptr;
+        }
+    return apr_psprintf(cmd->pool, "%s: expected assertion, response, both or either, got '%s'", cmd->cmd->name, arg);
+}
+
+const char* set_name_id_format(cmd_parms* cmd, void*, const char* arg) {
+    const char* uri = !strcasecmp(arg, "email")         ? "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress"
+                      : !strcasecmp(arg, "persistent")  ? "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent"
+                      : !strcasecmp(arg, "transient")   ? "urn:oasis:names:tc:SAML:2.0:nameid-format:transient"
+                      : !strcasecmp(arg, "unspecified") ? "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified"
+                      : !strncmp(arg, "urn:", 4)        ? arg
+                                                         : nullptr;
+    if (!uri)
+        return apr_psprintf(cmd->pool, "%s: expected email, persistent, transient, unspecified or a urn:, got '%s'",
+                            cmd->cmd->name, arg);
+    scfg(cmd)->name_id_format = {uri, 1};
+    return nullptr;
+}
+
+template <Setting<int> ServerConfig::*Field>
+const char* set_flag(cmd_parms* cmd, void*, int on) {
+    scfg(cmd)->*Field = {on, 1};
+    return nullptr;
+}
+
+const char* set_skew(cmd_parms* cmd, void*, const char* arg) {
+    char* end = nullptr;
+    long v = std::strtol(arg, &end, 10);
+    if (!*arg || *end || v < 0 || v > 3600)
+        return apr_psprintf(cmd->pool, "%s: expected a number of seconds from 0 to 3600, got '%s'", cmd->cmd->name, arg);
+    scfg(cmd)->skew = {static_cast<int>(v), 1};
+    return nullptr;
+}
+
+const char* add_legacy(cmd_parms* cmd, void*, const char* arg) {
+    if (!parse_saml_legacy(arg))
+        return apr_psprintf(cmd->pool, "%s: expected sha1, rsa1024, xmlenc-cbc or rsa1_5, got '%s'", cmd->cmd->name, arg);
+    ServerConfig* c = scfg(cmd);
+    c->legacy = {c->legacy.set ? apr_pstrcat(cmd->pool, c->legacy.value, ",", arg, nullptr) : arg, 1};
+    return nullptr;
+}
+
+template <class F>
+cmd_func as_cmd(F f) { return reinterpret_cast<cmd_func>(reinterpret_cast<void (*)()>(f)); }
+
+apr_status_t delete_sp(void* data) {
+    delete static_cast<std::shared_ptr<SamlSp>*>(data);
+    return APR_SUCCESS;
+}
+
+bool configured(const ServerConfig* c) { return c->idp_metadata.set || c->idp_cert.set; }
+
+}  // namespace
+
+void* create_server_config(apr_pool_t* p, server_rec*) { return apr_pcalloc(p, sizeof(ServerConfig)); }
+
+void* merge_server_config(apr_pool_t* p, void* base_v, void* add_v) {
+    auto* base = static_cast<ServerConfig*>(base_v);
+    auto* add = static_cast<ServerConfig*>(add_v);
+    auto* out = static_cast<ServerConfig*>(apr_pcalloc(p, sizeof(ServerConfig)));
+    merge(out->base_url, base->base_url, add->base_url);
+    merge(out->entity_id, base->entity_id, add->entity_id);
+    merge(out->sp_key, base->sp_key, add->sp_key);
+    merge(out->sp_cert, base->sp_cert, add->sp_cert);
+    merge(out->idp_metadata, base->idp_metadata, add->idp_metadata);
+    merge(out->idp_cert, base->idp_cert, add->idp_cert);
+    merge(out->idp_entity_id, base->idp_entity_id, add->idp_entity_id);
+    merge(out->idp_sso_url, base->idp_sso_url, add->idp_sso_url);
+    merge(out->name_id_format, base->name_id_format, add->name_id_format);
+    merge(out->policy, base->policy, add->policy);
+    merge(out->unsolicited, base->unsolicited, add->unsolicited);
+    merge(out->skew, base->skew, add->skew);
+    merge(out->force_authn, base->force_authn, add->force_authn);
+    merge(out->legacy, base->legacy, add->legacy);
+    return out;
+}
+
+int saml_post_config(apr_pool_t* pconf, server_rec* main) {
+    for (server_rec* s = main; s; s = s->next) {
+        ServerConfig* c = scfg(s);
+        c->sp = nullptr;
+        if (!configured(c)) continue;
+        const char* where = apr_psprintf(pconf, "%s:%d", s->server_hostname ? s->server_hostname : "?", s->port);
+        if (!c->base_url.set) {
+            ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,
+                         "HDSSO010: %s: HelpdeskSSOSAMLBaseURL is required where an IdP is configured", where);
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+        const DirConfig* d = static_cast<const DirConfig*>(ap_get_module_config(s->lookup_defaults, &helpdesk_sso_module));
+        std::string prefix = std::string(c->base_url.value) + endpoint(d);
+        SamlSpSettings sp;
+        sp.entity_id = c->entity_id.set ? c->entity_id.value : prefix + "/metadata";
+        sp.acs_url = prefix + "/acs";
+        sp.slo_url = prefix + "/slo";
+        if (c->sp_key.set) sp.key_pem.assign(c->sp_key.value->data, c->sp_key.value->len);
+        if (c->sp_cert.set) sp.cert_pem = c->sp_cert.value;
+        if (c->name_id_format.set) sp.name_id_format = c->name_id_format.value;
+        sp.force_authn = c->force_authn.set && c->force_authn.value;
+        SamlIdpSettings idp;
+        if (c->idp_metadata.set) idp.metadata_xml = c->idp_metadata.value;
+        if (c->idp_cert.set) idp.cert_pem = c->idp_cert.value;
+        if (c->idp_entity_id.set) idp.entity_id = c->idp_entity_id.value;
+        if (c->idp_sso_url.set) idp.sso_url = c->idp_sso_url.value;
+        if (!c->idp_metadata.set && (!c->idp_entity_id.set || !c->idp_sso_url.set)) {
+            ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,
+                         "HDSSO010: %s: with HelpdeskSSOSAMLIdPCertFile, set HelpdeskSSOSAMLIdPEntityID and "
+                         "HelpdeskSSOSAMLIdPSSOURL too (or use HelpdeskSSOSAMLIdPMetadataFile)", where);
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+        idp.policy = static_cast<SamlSignaturePolicy>(c->policy.set ? c->policy.value : 3);
+        idp.allow_unsolicited = c->unsolicited.set && c->unsolicited.value;
+        idp.skew = c->skew.set ? c->skew.value : 180;
+        idp.legacy = parse_saml_legacy(c->legacy.set ? c->legacy.value : "").value();
+        auto built = SamlSp::create(sp, {idp});
+        if (!built) {
+            ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "HDSSO010: %s: SAML: %s: %s", where, status_name(built.error().code),
+                         built.error().detail.c_str());
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+        c->sp = new std::shared_ptr<SamlSp>(built.value());
+        apr_pool_cleanup_register(pconf, c->sp, delete_sp, apr_pool_cleanup_null);
+        ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, "HDSSO011: %s: SAML SP %s, ACS %s", where, sp.entity_id.c_str(),
+                     sp.acs_url.c_str());
+    }
+    return OK;
+}
+
+std::shared_ptr<SamlSp> saml_sp(request_rec* r) {
+    ServerConfig* c = scfg(r->server);
+    return c && c->sp ? *c->sp : nullptr;
+}
+
+const command_rec saml_commands[] = {
+    AP_INIT_TAKE1("HelpdeskSSOSAMLBaseURL", as_cmd(set_base_url), nullptr, RSRC_CONF,
+                  "the site's external base URL (https://helpdesk.example.com); the ACS, SLO and metadata URLs "
+                  "are derived from it and HelpdeskSSOEndpoint"),
+    AP_INIT_TAKE1("HelpdeskSSOSAMLEntityID", as_cmd((set_text<&ServerConfig::entity_id, false>)), nullptr, RSRC_CONF,
+                  "the SP's entity ID (default: the metadata URL)"),
+    AP_INIT_TAKE1("HelpdeskSSOSAMLKeyFile", as_cmd(set_key_file), nullptr, RSRC_CONF,
+                  "the SP's private key (PEM): signs AuthnRequests, decrypts assertions"),
+    AP_INIT_TAKE1("HelpdeskSSOSAMLCertFile", as_cmd(set_file<&ServerConfig::sp_cert>), nullptr, RSRC_CONF,
+                  "the SP's certificate (PEM), published in its metadata"),
+    AP_INIT_TAKE1("HelpdeskSSOSAMLIdPMetadataFile", as_cmd(set_file<&ServerConfig::idp_metadata>), nullptr, RSRC_CONF,
+                  "the IdP's metadata (one EntityDescriptor)"),
+    AP_INIT_TAKE1("HelpdeskSSOSAMLIdPCertFile", as_cmd(set_file<&ServerConfig::idp_cert>), nullptr, RSRC_CONF,
+                  "the IdP's signing certificate (PEM), when there is no metadata file"),
+    AP_INIT_TAKE1("HelpdeskSSOSAMLIdPEntityID", as_cmd((set_text<&ServerConfig::idp_entity_id, false>)), nullptr,
+                  RSRC_CONF, "the IdP's entity ID (issuer), with HelpdeskSSOSAMLIdPCertFile"),
+    AP_INIT_TAKE1("HelpdeskSSOSAMLIdPSSOURL", as_cmd((set_text<&ServerConfig::idp_sso_url, true>)), nullptr, RSRC_CONF,
+                  "the IdP's SSO URL (HTTP-Redirect), with HelpdeskSSOSAMLIdPCertFile"),
+    AP_INIT_TAKE1("HelpdeskSSOSAMLSignaturePolicy", as_cmd(set_policy), nullptr, RSRC_CONF,
+                  "what must be signed: assertion, response, both or either (default either)"),
+    AP_INIT_ITERATE("HelpdeskSSOSAMLAllowLegacy", as_cmd(add_legacy), nullptr, RSRC_CONF,
+                    "weak algorithms to accept from this IdP: sha1, rsa1024, xmlenc-cbc, rsa1_5 (default none)"),
+    AP_INIT_FLAG("HelpdeskSSOSAMLAllowUnsolicited", as_cmd(set_flag<&ServerConfig::unsolicited>), nullptr, RSRC_CONF,
+                 "accept IdP-initiated sign-in (default Off)"),
+    AP_INIT_TAKE1("HelpdeskSSOSAMLSkew", as_cmd(set_skew), nullptr, RSRC_CONF,
+                  "seconds of clock skew accepted in the IdP's time windows (default 180)"),
+    AP_INIT_FLAG("HelpdeskSSOSAMLForceAuthn", as_cmd(set_flag<&ServerConfig::force_authn>), nullptr, RSRC_CONF,
+                 "ask the IdP to authenticate the user again (default Off)"),
+    AP_INIT_TAKE1("HelpdeskSSOSAMLNameIDFormat", as_cmd(set_name_id_format), nullptr, RSRC_CONF,
+                  "NameID format requested: email, persistent, transient, unspecified or a URI (default email)"),
+    {nullptr, nullptr, nullptr, 0, RAW_ARGS, nullptr},
+};
+
+}  // namespace hdsso::mod

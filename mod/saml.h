@@ -1,0 +1,25 @@
+// SAML per virtual host: the HelpdeskSSOSAML* directives (server and
+// virtual-host scope: an SP has one entity ID and one ACS URL per site), and
+// the SP built from them once at startup.
+#pragma once
+
+#include <memory>
+
+#include "httpd.h"
+#include "http_config.h"
+
+#include "saml/saml.h"
+
+namespace hdsso::mod {
+
+void* create_server_config(apr_pool_t* p, server_rec* s);
+void* merge_server_config(apr_pool_t* p, void* base, void* add);
+extern const command_rec saml_commands[];
+
+// Builds every virtual host's SP (post_config). !OK, with the reason logged,
+// when a configuration cannot be built.
+int saml_post_config(apr_pool_t* pconf, server_rec* s);
+// This virtual host's SP, or nullptr when SAML is not configured here.
+std::shared_ptr<SamlSp> saml_sp(request_rec* r);
+
+}  // namespace hdsso::mod
