@@ -413,7 +413,7 @@ command_rec commands[kMaxCommands];
 namespace {
 const bool commands_filled = [] {
     std::size_t n = 0;
-    for (const command_rec* table : {base_commands, saml_commands})
+    for (const command_rec* table : {base_commands, saml_commands()})
         for (const command_rec* c = table; c->name && n + 1 < kMaxCommands; ++c) commands[n++] = *c;
     commands[n] = command_rec{nullptr, nullptr, nullptr, 0, RAW_ARGS, nullptr};
     return true;

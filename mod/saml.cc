@@ -245,7 +245,11 @@ std::shared_ptr<SamlSp> saml_sp(request_rec* r) {
     return c && c->sp ? *c->sp : nullptr;
 }
 
-const command_rec saml_commands[] = {
+// A function-local table: initialised on first use, so that config.cc can
+// copy it during its own static initialisation whatever the order of the two
+// files' initialisers (the entries are not constants: cmd_func casts).
+const command_rec* saml_commands() {
+    static const command_rec table[] = {
     AP_INIT_TAKE1("HelpdeskSSOSAMLBaseURL", as_cmd(set_base_url), nullptr, RSRC_CONF,
                   "the site's external base URL (https://helpdesk.example.com); the ACS, SLO and metadata URLs "
                   "are derived from it and HelpdeskSSOEndpoint"),
@@ -276,6 +280,8 @@ const command_rec saml_commands[] = {
     AP_INIT_TAKE1("HelpdeskSSOSAMLNameIDFormat", as_cmd(set_name_id_format), nullptr, RSRC_CONF,
                   "NameID format requested: email, persistent, transient, unspecified or a URI (default email)"),
     {nullptr, nullptr, nullptr, 0, RAW_ARGS, nullptr},
-};
+    };
+    return table;
+}
 
 }  // namespace hdsso::mod

@@ -14,7 +14,8 @@ namespace hdsso::mod {
 
 void* create_server_config(apr_pool_t* p, server_rec* s);
 void* merge_server_config(apr_pool_t* p, void* base, void* add);
-extern const command_rec saml_commands[];
+// The HelpdeskSSOSAML* directives (ends with an empty entry).
+const command_rec* saml_commands();
 
 // Builds every virtual host's SP (post_config). !OK, with the reason logged,
 // when a configuration cannot be built.

@@ -446,9 +446,12 @@ Result<SamlAuthnRequest> SamlSp::authn_request(const std::string& relay_state, c
         LassoLogin* l;
         ~LoginGuard() { lasso_login_destroy(l); }
     } guard{login};
+    LassoProfile* profile = LASSO_PROFILE(login);
+    // Signed with the SP key when there is one; never an attempt without.
+    lasso_profile_set_signature_hint(profile, impl_->sp.key_pem.empty() ? LASSO_PROFILE_SIGNATURE_HINT_FORBID
+                                                                        : LASSO_PROFILE_SIGNATURE_HINT_FORCE);
     int rc = lasso_login_init_authn_request(login, idp.c_str(), LASSO_HTTP_METHOD_REDIRECT);
     if (rc != 0) return err(Status::config_invalid, std::string("Lasso: ") + lasso_strerror(rc));
-    LassoProfile* profile = LASSO_PROFILE(login);
     auto* request = LASSO_SAMLP2_AUTHN_REQUEST(profile->request);
     request->ForceAuthn = impl_->sp.force_authn ? TRUE : FALSE;
     if (request->NameIDPolicy) {

@@ -155,7 +155,9 @@ ErrorLog {self.dir}/error.log
 LogLevel warn{" helpdesk_sso:info" if self.load_module else ""}
 LogFormat "%h %u \\"%r\\" %>s" common
 {"CustomLog " + self.dir + "/access.log common" if self.access_log else ""}
+<IfModule cgid_module>
 ScriptSock {self.dir}/cgid.sock
+</IfModule>
 TypesConfig /dev/null
 {loads}
 {"LoadModule helpdesk_sso_module " + MODULE if self.load_module else ""}
@@ -181,8 +183,10 @@ DocumentRoot {self.dir}/htdocs
         times."""
         for attempt in range(3):
             path = self.write("httpd.conf", self.config_text())
+            # A session of its own: prefork's shutdown signals its whole
+            # process group, which must not include the test runner.
             self.proc = subprocess.Popen([APACHE_BIN, "-f", path, "-DFOREGROUND"],
-                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
             try:
                 wait_for_port(self.port, proc=self.proc)
                 wait_for_port(self.port2, proc=self.proc)

@@ -1,0 +1,135 @@
+"""SAML end to end: SimpleSAMLphp (Debian's package, its own Apache with
+mod_php) is the IdP; the module in a real Apache is the SP. A person signs in
+with a user name and password at the IdP; the backend sees the mapped
+identity. Unsolicited responses are refused by default."""
+
+import os
+import sys
+import unittest
+import urllib.parse
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
+import requests  # noqa: E402
+
+from hdsso_test import Apache, EchoBackend  # noqa: E402
+from simplesamlphp import SimpleSamlIdp, login_at_idp  # noqa: E402
+
+SP_CONF = """
+<VirtualHost 127.0.0.1:{port}>
+  ServerName 127.0.0.1
+  HelpdeskSSO On
+  HelpdeskSSOCookieSecure Off
+  HelpdeskSSOSAMLBaseURL http://127.0.0.1:{port}
+  HelpdeskSSOSAMLIdPMetadataFile {dir}/idp-metadata.xml
+  HelpdeskSSOFallbackLoginURL /login/normal
+  <Location /helpdesk>
+    AuthType HelpdeskSSO
+    Require valid-user
+    ProxyPass http://127.0.0.1:{backend}/helpdesk
+  </Location>
+</VirtualHost>
+"""
+
+
+def have_simplesamlphp():
+    return os.path.isdir("/usr/share/simplesamlphp") and os.path.exists("/usr/lib/apache2/modules/libphp8.2.so")
+
+
+@unittest.skipUnless(have_simplesamlphp(), "simplesamlphp and libapache2-mod-php are not installed")
+class SamlEndToEndTest(unittest.TestCase):
+    entra = False
+
+    @classmethod
+    def setUpClass(cls):
+        cls.backend = EchoBackend()
+        cls.sp = Apache(SP_CONF)
+        cls.sp.fmt = {"backend": cls.backend.port}
+        base = "http://127.0.0.1:%d/sso" % cls.sp.port
+        cls.sp_entity_id = base + "/metadata"
+        cls.idp = SimpleSamlIdp(entra_names=cls.entra)
+        cls.idp.add_sp(cls.sp_entity_id, base + "/acs", base + "/slo")
+        cls.idp.start()
+        try:
+            cls.sp.write("idp-metadata.xml", cls.idp.metadata(requests.Session()))
+            cls.sp.start()
+        except Exception:
+            cls.idp.cleanup()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.sp.cleanup()
+        cls.idp.cleanup()
+        cls.backend.stop()
+
+    def sign_in(self, session, path="/helpdesk/tickets?id=7", user="jane", password="jane-password"):
+        r = session.get(self.sp.url(path), allow_redirects=False, timeout=30)
+        self.assertEqual(302, r.status_code, r.text + self.sp.error_log())
+        self.assertTrue(r.headers["Location"].startswith(self.idp.sso_url + "?SAMLRequest="), r.headers["Location"])
+        action, fields = login_at_idp(session, r.headers["Location"], user, password)
+        self.assertEqual(self.sp.url("/sso/acs"), action)
+        return session.post(action, data=fields, allow_redirects=False, timeout=30)
+
+    def test_sign_in_at_the_idp_and_backend_sees_identity(self):
+        s = requests.Session()
+        r = self.sign_in(s)
+        self.assertEqual(302, r.status_code, r.text + self.sp.error_log() + self.idp.log())
+        self.assertEqual("/helpdesk/tickets?id=7", r.headers["Location"])
+        r = s.get(self.sp.url("/helpdesk/tickets?id=7"), allow_redirects=False, timeout=30)
+        self.assertEqual(200, r.status_code, r.text + self.sp.error_log())
+        h = {k.lower(): v for k, v in r.json()["headers"]}
+        self.assertEqual("jane@example.com", h["x-remote-user"])
+        self.assertEqual("jane@example.com", h["x-remote-email"])
+        self.assertEqual("Jane Doe", h["x-remote-name"])
+        self.assertEqual("Jane", h["x-remote-given-name"])
+        self.assertEqual("Doe", h["x-remote-family-name"])
+        self.assertIn("agents", h["x-remote-groups"])
+        self.assertEqual(self.idp.entity_id, h["x-remote-issuer"])
+
+    def test_response_cannot_be_used_twice(self):
+        s = requests.Session()
+        r = s.get(self.sp.url("/helpdesk/"), allow_redirects=False, timeout=30)
+        action, fields = login_at_idp(s, r.headers["Location"], "bob", "bob-password")
+        saml_cookie = {c.name: c.value for c in s.cookies if c.name.endswith("_saml")}
+        self.assertEqual(302, s.post(action, data=fields, allow_redirects=False, timeout=30).status_code)
+        # The same POST again, with the same pre-login cookie.
+        r = requests.post(action, data=fields, cookies=saml_cookie, allow_redirects=False, timeout=30)
+        self.assertEqual(401, r.status_code)
+        self.assertRegex(r.text, r"saml\.(replayed|unsolicited|in_response_to)")
+
+    def test_unsolicited_response_refused_by_default(self):
+        s = requests.Session()
+        url = self.idp.sso_url.replace("SSOService.php", "SSOService.php") + "?" + urllib.parse.urlencode(
+            {"spentityid": self.sp_entity_id})
+        action, fields = login_at_idp(s, url, "jane", "jane-password")
+        r = requests.post(action, data=fields, allow_redirects=False, timeout=30)
+        self.assertEqual(401, r.status_code, r.text)
+        self.assertIn("saml.unsolicited", r.text)
+        self.assertIn("HDSSO020: saml.unsolicited:", self.sp.error_log())
+
+    def test_tampered_response_refused(self):
+        import base64
+        s = requests.Session()
+        r = s.get(self.sp.url("/helpdesk/"), allow_redirects=False, timeout=30)
+        action, fields = login_at_idp(s, r.headers["Location"], "jane", "jane-password")
+        xml = base64.b64decode(fields["SAMLResponse"]).decode()
+        self.assertIn("jane@example.com", xml)
+        fields["SAMLResponse"] = base64.b64encode(xml.replace("jane@example.com", "boss@example.com").encode()).decode()
+        r = s.post(action, data=fields, allow_redirects=False, timeout=30)
+        self.assertEqual(401, r.status_code)
+        self.assertIn("saml.bad_signature", r.text)
+
+    def test_sp_metadata_endpoint(self):
+        r = requests.get(self.sp.url("/sso/metadata"), timeout=30)
+        self.assertEqual(200, r.status_code)
+        self.assertIn('entityID="%s"' % self.sp_entity_id, r.text)
+        self.assertIn("application/samlmetadata+xml", r.headers["Content-Type"])
+
+
+class EntraStyleClaimsTest(SamlEndToEndTest):
+    """The same IdP sending Entra ID's claim URIs as attribute names."""
+    entra = True
+
+
+if __name__ == "__main__":
+    unittest.main()
