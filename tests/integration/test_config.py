@@ -28,6 +28,14 @@ HelpdeskSSOSessionCacheTTL 5
   HelpdeskSSOFallbackLoginURL /login/normal
   HelpdeskSSORedirectAllowHosts helpdesk.example.com portal.example.com:8443
   HelpdeskSSOHeaderPrefix X-Helpdesk-
+  HelpdeskSSOSAMLBaseURL https://helpdesk.example.com
+  HelpdeskSSOSAMLEntityID https://helpdesk.example.com/sp
+  HelpdeskSSOSAMLSignaturePolicy both
+  HelpdeskSSOSAMLAllowLegacy sha1 rsa1024
+  HelpdeskSSOSAMLAllowUnsolicited Off
+  HelpdeskSSOSAMLSkew 60
+  HelpdeskSSOSAMLNameIDFormat persistent
+  HelpdeskSSOSAMLForceAuthn On
   <Location /helpdesk>
     AuthType HelpdeskSSO
     Require valid-user
@@ -59,6 +67,19 @@ BAD = [
     ("<VirtualHost 127.0.0.1:{port}>\nHelpdeskSSOSessionCacheTTL 5\n</VirtualHost>", "HelpdeskSSOSessionCacheTTL",
      "cannot occur within <VirtualHost>"),
     ("HelpdeskSSOCache nosuchcache", "HelpdeskSSOCache", "unknown socache provider"),
+    ("HelpdeskSSOSAMLBaseURL helpdesk.example.com", "HelpdeskSSOSAMLBaseURL", "http(s) URL"),
+    ("HelpdeskSSOSAMLBaseURL https://helpdesk.example.com/", "HelpdeskSSOSAMLBaseURL", "trailing '/'"),
+    ("HelpdeskSSOSAMLIdPMetadataFile {dir}/no-such-file", "HelpdeskSSOSAMLIdPMetadataFile", "cannot read"),
+    ("HelpdeskSSOSAMLIdPCertFile {dir}/empty", "HelpdeskSSOSAMLIdPCertFile", "is empty"),
+    ("HelpdeskSSOSAMLKeyFile {dir}/secret", "HelpdeskSSOSAMLKeyFile", "not a PEM private key"),
+    ("HelpdeskSSOSAMLIdPSSOURL idp.example.com/sso", "HelpdeskSSOSAMLIdPSSOURL", "http(s) URL"),
+    ("HelpdeskSSOSAMLSignaturePolicy none", "HelpdeskSSOSAMLSignaturePolicy", "assertion, response, both or either"),
+    ("HelpdeskSSOSAMLAllowLegacy md5", "HelpdeskSSOSAMLAllowLegacy", "sha1, rsa1024"),
+    ("HelpdeskSSOSAMLSkew 7200", "HelpdeskSSOSAMLSkew", "from 0 to 3600"),
+    ("HelpdeskSSOSAMLNameIDFormat emailish", "HelpdeskSSOSAMLNameIDFormat", "email, persistent"),
+    ("HelpdeskSSOSAMLAllowUnsolicited perhaps", "HelpdeskSSOSAMLAllowUnsolicited", "On or Off"),
+    ("<Location /x>\nHelpdeskSSOSAMLBaseURL https://a.example\n</Location>", "HelpdeskSSOSAMLBaseURL",
+     "not allowed in <Location> context"),
     ("<VirtualHost 127.0.0.1:{port}>\nHelpdeskSSOCache shmcb\n</VirtualHost>", "HelpdeskSSOCache",
      "cannot occur within <VirtualHost>"),
 ]
