@@ -1,42 +1,36 @@
 """mod_helpdesk_sso demo.
 
 Three parts, all on 127.0.0.1:
-  * Apache with the module (the build tree's), protecting /helpdesk/;
+  * Apache with the module (the build tree's), protecting /helpdesk/ as a SAML
+    service provider;
   * a sample helpdesk behind it, which shows what Apache told it about the user;
-  * a sample "remote login page": the customer's side of Freshdesk-style remote
-    authentication. It asks for a name and an email (a real one would check a
-    password or an existing session), signs them with the shared secret, and
-    sends the browser back to Apache's /sso/remote.
+  * a real SAML identity provider: SimpleSAMLphp from Debian's package, in an
+    Apache of its own, with two test users (jane / jane-password,
+    bob / bob-password).
 
   demo.py            run until Ctrl-C and print the URL to open
   demo.py --check    walk through sign-in and sign-out once, as a browser would
 """
 
 import argparse
-import hashlib
-import hmac
 import html
 import http.server
 import os
-import secrets
 import signal
 import socket
 import sys
 import threading
-import time
-import urllib.parse
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from hdsso_test import Apache, free_port  # noqa: E402
+from simplesamlphp import SimpleSamlIdp, login_at_idp  # noqa: E402
 
 SITE = """
 <VirtualHost 127.0.0.1:{port}>
   ServerName 127.0.0.1
   HelpdeskSSO On
-  HelpdeskSSORemoteSecretFile {dir}/secret
-  HelpdeskSSORemoteLoginURL http://127.0.0.1:{login_port}/login
-  HelpdeskSSORemoteLogoutURL http://127.0.0.1:{login_port}/logged-out
-  HelpdeskSSOFallbackLoginURL http://127.0.0.1:{login_port}/login
+  HelpdeskSSOSAMLBaseURL http://127.0.0.1:{port}
+  HelpdeskSSOSAMLIdPMetadataFile {dir}/idp-metadata.xml
   # The demo speaks plain HTTP on loopback; a real site keeps the default (On).
   HelpdeskSSOCookieSecure Off
   RedirectMatch ^/$ /helpdesk/
@@ -89,47 +83,6 @@ class HelpdeskHandler(Handler):
         self.send_page(page("Acme Helpdesk", body))
 
 
-class LoginHandler(Handler):
-    """The customer's remote login page (Freshdesk: "Remote Login URL")."""
-
-    secret = b""
-    apache_host = ""
-
-    def do_GET(self):
-        url = urllib.parse.urlsplit(self.path)
-        q = urllib.parse.parse_qs(url.query)
-        if url.path == "/logged-out":
-            body = "<p>You are signed out.</p><p><a href=\"http://%s/helpdesk/\">Sign in again</a></p>" % \
-                html.escape(self.apache_host)
-            return self.send_page(page("Signed out", body))
-        if url.path != "/login":
-            return self.send_page(page("Not found", ""), 404)
-        redirect_to = q.get("redirect_to", ["/helpdesk/"])[0]
-        body = ("<p>This page stands for your own site's login. It signs your name and email "
-                "with the shared secret and sends you back to the helpdesk.</p>"
-                "<form method=post action=/login>"
-                "<label>Full name<input name=name value=\"Jane Doe\" required></label>"
-                "<label>Email<input name=email type=email value=\"jane@example.com\" required></label>"
-                "<input type=hidden name=redirect_to value=\"%s\">"
-                "<button>Sign in to the helpdesk</button></form>" % html.escape(redirect_to))
-        self.send_page(page("Example Corp sign-in", body))
-
-    def do_POST(self):
-        length = min(int(self.headers.get("Content-Length", "0")), 8192)
-        form = urllib.parse.parse_qs(self.rfile.read(length).decode("utf-8"))
-        name = form.get("name", [""])[0].strip()
-        email = form.get("email", [""])[0].strip()
-        if not name or not email:
-            return self.send_page(page("Sign-in", "<p>Name and email are required.</p>"), 400)
-        ts = str(int(time.time()))
-        digest = hmac.new(self.secret, (name + self.secret.decode() + email + ts).encode(), hashlib.md5).hexdigest()
-        query = urllib.parse.urlencode({"name": name, "email": email, "timestamp": ts, "hash": digest,
-                                        "redirect_to": form.get("redirect_to", ["/helpdesk/"])[0]},
-                                       quote_via=urllib.parse.quote)
-        # Only ever back to our own helpdesk: the host is fixed, not taken from the request.
-        self.send_page(b"", 302, [("Location", "http://%s/sso/remote?%s" % (self.apache_host, query))])
-
-
 def serve(handler):
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -141,20 +94,20 @@ def port_free(port):
         return s.connect_ex(("127.0.0.1", port)) != 0
 
 
-def check(base):
+def check(base, idp):
     """One pass through the flow, as a browser would go."""
     import requests
     s = requests.Session()
-    r = s.get(base + "/helpdesk/", timeout=30)
-    assert "Example Corp sign-in" in r.text, r.text
-    r = s.post(r.url, data={"name": "Jane Doe", "email": "jane@example.com", "redirect_to": "/helpdesk/"},
-               timeout=30)
+    r = s.get(base + "/helpdesk/", allow_redirects=False, timeout=30)
+    assert r.status_code == 302 and r.headers["Location"].startswith(idp.sso_url), r.text
+    action, fields = login_at_idp(s, r.headers["Location"], "jane", "jane-password")
+    r = s.post(action, data=fields, timeout=30)
     assert "Signed in as <b>Jane Doe</b>" in r.text, r.text
     r = s.get(base + "/sso/logout", timeout=30)
     assert "You are signed out" in r.text, r.text
-    r = s.get(base + "/helpdesk/", timeout=30)
-    assert "Example Corp sign-in" in r.text, r.text
-    print("demo check: signed in as Jane Doe, saw the helpdesk page, signed out")
+    r = s.get(base + "/helpdesk/", allow_redirects=False, timeout=30)
+    assert r.status_code == 302 and r.headers["Location"].startswith(idp.sso_url), r.text
+    print("demo check: signed in as Jane Doe at SimpleSAMLphp, saw the helpdesk page, signed out")
 
 
 def main():
@@ -164,21 +117,23 @@ def main():
     args = ap.parse_args()
 
     port = args.port if port_free(args.port) else free_port()
-    LoginHandler.secret = secrets.token_urlsafe(32).encode()
-    LoginHandler.apache_host = "127.0.0.1:%d" % port
     helpdesk = serve(HelpdeskHandler)
-    login = serve(LoginHandler)
     apache = Apache(SITE)
     apache.port = port
-    apache.write("secret", LoginHandler.secret.decode() + "\n", mode=0o600)
-    apache.fmt = {"login_port": login.server_address[1], "helpdesk_port": helpdesk.server_address[1]}
+    apache.fmt = {"helpdesk_port": helpdesk.server_address[1]}
+    base = "http://127.0.0.1:%d" % port
+    idp = SimpleSamlIdp()
+    idp.add_sp(base + "/sso/metadata", base + "/sso/acs", base + "/sso/slo")
     try:
+        idp.start()
+        import requests
+        apache.write("idp-metadata.xml", idp.metadata(requests.Session()))
         apache.start()
-        base = "http://127.0.0.1:%d" % port
         if args.check:
-            check(base)
+            check(base, idp)
             return 0
-        print("\nmod_helpdesk_sso demo is running.\n\n  Open %s/helpdesk/ in a browser.\n\n"
+        print("\nmod_helpdesk_sso demo is running.\n\n  Open %s/helpdesk/ in a browser and sign in at the\n"
+              "  identity provider (SimpleSAMLphp) as jane / jane-password or bob / bob-password.\n\n"
               "  Apache's error log: %s/error.log\n  Press Ctrl-C to stop.\n" % (base, apache.dir), flush=True)
         stop = threading.Event()
         signal.signal(signal.SIGINT, lambda *a: stop.set())
@@ -191,8 +146,8 @@ def main():
         return 0
     finally:
         apache.cleanup()
+        idp.cleanup()
         helpdesk.shutdown()
-        login.shutdown()
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 #!/bin/bash
 # The demo: Apache on 127.0.0.1 protecting a sample helpdesk page, signed in
-# through a sample remote login page. Runs until interrupted (Ctrl-C).
+# through a real SAML IdP (SimpleSAMLphp). Runs until interrupted (Ctrl-C).
 set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 export HDSSO_BUILDDIR=${HDSSO_BUILDDIR:-$top}

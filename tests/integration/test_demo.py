@@ -15,7 +15,7 @@ class DemoTest(unittest.TestCase):
         p = subprocess.run([os.path.join(here, "..", "demo", "run-demo.sh"), "--check", "--port", str(free_port())],
                            capture_output=True, text=True, timeout=300)
         self.assertEqual(0, p.returncode, p.stdout + p.stderr)
-        self.assertIn("demo check: signed in as Jane Doe", p.stdout)
+        self.assertIn("demo check: signed in as Jane Doe at SimpleSAMLphp", p.stdout)
 
 
 if __name__ == "__main__":
