@@ -1,0 +1,220 @@
+"""One fresh response per SAML check, built by the tests (templates signed
+with xmlsec1, tests/lib/saml_forge.py) and changed to fail exactly that
+check; signature wrapping (XSW), signature stripping, a comment inside the
+NameID, XXE and entity expansion. Run through `hdsso saml verify`, which is
+the ACS's code path."""
+
+import json
+import os
+import re
+import subprocess
+import sys
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
+from hdsso_test import HDSSO  # noqa: E402
+from saml_forge import RSA_SHA1, Forge  # noqa: E402
+
+
+class SamlChecksTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.f = Forge()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.f.cleanup()
+
+    def verify(self, xml, *extra, request_id=None, now=None):
+        f = self.f
+        args = [HDSSO, "saml", "verify", "--idp-cert", f.cert, "--idp-entity-id", f.IDP, "--sp-entity-id", f.SP,
+                "--acs-url", f.ACS, "--now", str(f.NOW if now is None else now)]
+        if request_id != "":
+            args += ["--request-id", f.REQUEST if request_id is None else request_id]
+        p = subprocess.run(args + list(extra) + [f.write(xml)], capture_output=True, text=True)
+        return p.returncode, p.stdout, p.stderr
+
+    def assert_ok(self, xml, *extra, **kw):
+        code, out, err = self.verify(xml, *extra, **kw)
+        self.assertEqual(0, code, err)
+        return json.loads(out)
+
+    def assert_error(self, xml, name, *extra, **kw):
+        code, _, err = self.verify(xml, *extra, **kw)
+        self.assertEqual(1, code, err)
+        self.assertIn("error: %s:" % name, err)
+
+    def signed(self, assertion=None, **response_kw):
+        return self.f.sign(self.f.response(assertions=assertion, **response_kw))
+
+    # --- the baseline and the signature policy -----------------------------
+
+    def test_valid_responses_signed_three_ways(self):
+        f = self.f
+        for kw in (dict(assertion=True), dict(assertion=False, response=True), dict(assertion=True, response=True)):
+            identity = self.assert_ok(f.sign(f.response(), **kw))
+            self.assertEqual("jane@example.com", identity["name_id"])
+            self.assertEqual(["agents", "admins"], identity["groups"])
+            self.assertEqual("Jane Doe", identity["display_name"])
+
+    def test_signature_policy(self):
+        f = self.f
+        only_assertion = f.sign(f.response())
+        only_response = f.sign(f.response(), assertion=False, response=True)
+        both = f.sign(f.response(), assertion=True, response=True)
+        self.assert_error(only_assertion, "saml.unsigned", "--policy", "response")
+        self.assert_error(only_response, "saml.unsigned", "--policy", "assertion")
+        self.assert_error(only_response, "saml.unsigned", "--policy", "both")
+        self.assert_ok(both, "--policy", "both")
+
+    def test_unsigned_refused(self):
+        self.assert_error(self.f.unsigned(self.f.response()), "saml.unsigned")
+
+    def test_signature_stripped_refused(self):
+        xml = self.signed()
+        stripped = re.sub(r"<ds:Signature.*?</ds:Signature>", "", xml, flags=re.S)
+        self.assertNotIn("Signature", stripped)
+        self.assert_error(stripped, "saml.unsigned")
+
+    def test_signed_by_another_key(self):
+        self.assert_error(self.f.sign(self.f.response(), key=self.f.other_key), "saml.bad_signature")
+
+    def test_changed_after_signing(self):
+        xml = self.signed().replace("jane@example.com", "boss@example.com")
+        self.assert_error(xml, "saml.bad_signature")
+
+    def test_sha1_refused_unless_allowed(self):
+        xml = self.f.sign(self.f.response(), algs=RSA_SHA1)
+        self.assert_error(xml, "saml.legacy_algorithm")
+        self.assert_ok(xml, "--allow-legacy", "sha1")
+
+    # --- one check each -------------------------------------------------------
+
+    def test_two_assertions(self):
+        f = self.f
+        two = f.assertion() + f.assertion(aid="_a2", sign_slot="")
+        self.assert_error(f.sign(f.response(assertions=two)), "saml.assertion_count")
+
+    def test_status_not_success(self):
+        self.assert_error(self.signed(status="urn:oasis:names:tc:SAML:2.0:status:Responder"), "saml.not_authorized")
+
+    def test_assertion_issuer_differs(self):
+        self.assert_error(self.signed(self.f.assertion(issuer="https://other-idp.test/metadata")),
+                          "saml.issuer_mismatch")
+
+    def test_unknown_idp(self):
+        f = self.f
+        xml = f.sign(f.response(assertions=f.assertion(issuer="https://unknown.test/idp"),
+                                issuer="https://unknown.test/idp"))
+        self.assert_error(xml, "saml.unknown_idp")
+
+    def test_destination(self):
+        self.assert_error(self.signed(destination="https://evil.test/acs"), "saml.destination_mismatch")
+        self.assert_ok(self.signed(destination=""))  # absent is allowed
+
+    def test_audience(self):
+        self.assert_error(self.signed(self.f.assertion(audience="https://other-sp.test/metadata")),
+                          "saml.audience_mismatch")
+        self.assert_error(self.signed(self.f.assertion(audience=self.f.SP + "x")), "saml.audience_mismatch")
+        self.assert_error(self.signed(self.f.assertion(conditions=False)), "saml.audience_mismatch")
+
+    def test_recipient(self):
+        self.assert_error(self.signed(self.f.assertion(recipient="https://evil.test/acs")), "saml.recipient_mismatch")
+
+    def test_bearer_subject_confirmation(self):
+        self.assert_error(self.signed(self.f.assertion(method="urn:oasis:names:tc:SAML:2.0:cm:holder-of-key")),
+                          "saml.subject_confirmation")
+        self.assert_error(self.signed(self.f.assertion(scd_not_before=self.f.NOW - 10)), "saml.subject_confirmation")
+
+    def test_time_windows_with_skew(self):
+        f = self.f
+        self.assert_error(self.signed(f.assertion(cond_not_before=f.NOW + 600)), "saml.too_early")
+        self.assert_ok(self.signed(f.assertion(cond_not_before=f.NOW + 100)))  # within the 180 s skew
+        self.assert_error(self.signed(f.assertion(cond_not_on_or_after=f.NOW - 600)), "saml.too_late")
+        self.assert_error(self.signed(f.assertion(scd_not_on_or_after=f.NOW - 600)), "saml.too_late")
+        self.assert_error(self.signed(f.assertion(cond_not_before=f.NOW + 100)), "saml.too_early", "--skew", "0")
+
+    def test_in_response_to(self):
+        self.assert_error(self.signed(), "saml.in_response_to", request_id="_another-request")
+        self.assert_error(self.signed(self.f.assertion(scd_in_response_to="_another-request")),
+                          "saml.in_response_to")
+
+    def test_unsolicited(self):
+        f = self.f
+        xml = f.sign(f.response(assertions=f.assertion(scd_in_response_to=""), in_response_to=""))
+        self.assert_error(xml, "saml.unsolicited", request_id="")
+        self.assert_ok(xml, "--allow-unsolicited", request_id="")
+        # A solicited response presented without its request.
+        self.assert_error(self.signed(), "saml.in_response_to", "--allow-unsolicited", request_id="")
+
+    def test_empty_name_id(self):
+        self.assert_error(self.signed(self.f.assertion(name_id="")), "saml.missing_name_id")
+
+    def test_comment_inside_name_id_does_not_truncate(self):
+        identity = self.assert_ok(self.signed(self.f.assertion(name_id="jane@exa<!-- evil -->mple.com")))
+        self.assertEqual("jane@example.com", identity["name_id"])
+        self.assertEqual("jane@example.com", identity["subject"])
+
+    def test_no_authn_statement(self):
+        self.assert_error(self.signed(self.f.assertion(authn=False)), "saml.malformed")
+
+    # --- XML attacks -----------------------------------------------------------
+
+    def test_xxe_and_entity_expansion_refused(self):
+        xml = self.signed()
+        for doctype in ('<!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>',
+                        '<!DOCTYPE r [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'):
+            self.assert_error(doctype + xml, "saml.malformed")
+
+    def test_xsw_signed_assertion_hidden_evil_assertion_in_place(self):
+        # XSW: the signed assertion kept (inside the Response's Extensions or
+        # Status detail), an unsigned forged one where the SP reads.
+        f = self.f
+        good = f.sign(f.response())
+        signed_assertion = re.search(r"<saml:Assertion.*</saml:Assertion>", good, re.S).group(0)
+        evil = f.assertion(aid="_evil", name_id="boss@example.com", sign_slot="")
+        status = '<samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/>'
+        for place in ("<samlp:Extensions>%s</samlp:Extensions><samlp:Status>" + status + "</samlp:Status>",
+                      "<samlp:Status>" + status + "<samlp:StatusDetail>%s</samlp:StatusDetail></samlp:Status>"):
+            wrapped = good.replace(signed_assertion, evil)
+            wrapped = wrapped.replace("<samlp:Status><samlp:StatusCode Value=\"urn:oasis:names:tc:SAML:2.0:status:"
+                                      "Success\"/></samlp:Status>", place % signed_assertion, 1)
+            self.assertIn(signed_assertion, wrapped)
+            self.assert_error(wrapped, "saml.unsigned")
+
+    def test_xsw_evil_assertion_with_the_signed_id(self):
+        # XSW: a forged assertion carrying the signed one's ID, next to it.
+        f = self.f
+        good = f.sign(f.response())
+        signed_assertion = re.search(r"<saml:Assertion.*</saml:Assertion>", good, re.S).group(0)
+        evil = f.assertion(aid="_a1", name_id="boss@example.com", sign_slot="")
+        for both in (evil + signed_assertion, signed_assertion + evil):
+            self.assert_error(good.replace(signed_assertion, both), "saml.assertion_count")
+
+    def test_xsw_signed_response_wrapped_in_evil_response(self):
+        # XSW: the whole signed Response inside a forged one's Extensions.
+        f = self.f
+        good = f.sign(f.response(), assertion=False, response=True)
+        evil = f.unsigned(f.response(assertions=f.assertion(aid="_evil", name_id="boss@example.com", sign_slot=""),
+                                     rid="_r-evil"))
+        wrapped = evil.replace("<samlp:Status>", "<samlp:Extensions>%s</samlp:Extensions><samlp:Status>" % good, 1)
+        self.assert_error(wrapped, "saml.unsigned")
+
+    def test_xsw_assertion_signature_referencing_another_element(self):
+        # The Signature inside the forged assertion covers a different,
+        # genuine element (pysaml2 CVE-2020-5390 style).
+        f = self.f
+        good = f.sign(f.response())
+        sig = re.search(r"<ds:Signature.*</ds:Signature>", good, re.S).group(0)
+        signed_assertion = re.search(r"<saml:Assertion.*</saml:Assertion>", good, re.S).group(0)
+        evil = f.assertion(aid="_evil", name_id="boss@example.com", sign_slot=sig)
+        status = '<samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status>'
+        wrapped = good.replace(signed_assertion, evil).replace(
+            status, "<samlp:Extensions>%s</samlp:Extensions>%s" % (signed_assertion.replace(sig, ""), status), 1)
+        code, out, err = self.verify(wrapped)
+        self.assertEqual(1, code, out)
+        self.assertRegex(err, r"error: saml\.(bad_signature|malformed):")
+
+
+if __name__ == "__main__":
+    unittest.main()
