@@ -8,7 +8,8 @@ bool Identity::operator==(const Identity& o) const {
     return subject == o.subject && email == o.email && display_name == o.display_name &&
            given_name == o.given_name && family_name == o.family_name && groups == o.groups &&
            attributes == o.attributes && issuer == o.issuer && idp_name == o.idp_name &&
-           auth_time == o.auth_time && expiry == o.expiry;
+           auth_time == o.auth_time && expiry == o.expiry && name_id == o.name_id &&
+           name_id_format == o.name_id_format && session_index == o.session_index;
 }
 
 namespace {

@@ -21,6 +21,10 @@ struct Identity {
     std::string idp_name;      // the configured IdP's short name
     std::int64_t auth_time = 0;  // when the user authenticated (Unix seconds)
     std::int64_t expiry = 0;     // when this identity stops being valid (0: unknown)
+    // SAML only: what single logout needs to name this sign-in to the IdP.
+    std::string name_id;
+    std::string name_id_format;
+    std::string session_index;
 
     bool operator==(const Identity& o) const;
 };

@@ -668,6 +668,9 @@ Result<SamlLogin> SamlSp::process_response(std::string_view message, std::int64_
     Identity& id = out.identity;
     id.subject = name_id;
     id.issuer = issuer;
+    id.name_id = out.name_id;
+    id.name_id_format = out.name_id_format;
+    id.session_index = out.session_index;
     read_attributes(assertion, id.attributes);
     if (out.name_id_format == kEmailFormat) id.email = name_id;
     if (const auto* v = lookup(id.attributes, kEmailNames); v && id.email.empty()) id.email = v->front();

@@ -4,7 +4,7 @@ namespace hdsso {
 
 namespace {
 
-constexpr unsigned char kVersion = 1;
+constexpr unsigned char kVersion = 2;  // 2: SAML NameID, format, SessionIndex
 constexpr std::uint32_t kMaxCount = 1024;
 
 class Writer {
@@ -101,6 +101,9 @@ std::string encode_session(const Session& s) {
     w.str(id.idp_name);
     w.i64(id.auth_time);
     w.i64(id.expiry);
+    w.str(id.name_id);
+    w.str(id.name_id_format);
+    w.str(id.session_index);
     return w.take();
 }
 
@@ -122,7 +125,7 @@ Result<Session> decode_session(std::string_view record) {
         if (ok) id.attributes.emplace(std::move(k), std::move(v));
     }
     ok = ok && r.str(id.issuer) && r.str(id.idp_name) && r.i64(id.auth_time) && r.i64(id.expiry) &&
-         r.done();
+         r.str(id.name_id) && r.str(id.name_id_format) && r.str(id.session_index) && r.done();
     if (!ok) return make_error(Status::session_malformed, "truncated, oversized or unknown-version record");
     return s;
 }

@@ -17,6 +17,9 @@ Identity jane() {
     id.issuer = "remote-auth";
     id.idp_name = "remote";
     id.auth_time = 1000;
+    id.name_id = "jane@example.com";
+    id.name_id_format = "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress";
+    id.session_index = "_s1";
     return id;
 }
 }  // namespace
@@ -142,7 +145,9 @@ public:
         Session s;
         std::string rec = encode_session(s);
         CPPUNIT_ASSERT(!decode_session(rec + "x").ok());
-        rec[0] = 2;
+        rec[0] = static_cast<char>(rec[0] + 1);  // a version this build does not know
+        CPPUNIT_ASSERT(!decode_session(rec).ok());
+        rec[0] = 1;  // the version before SAML fields
         CPPUNIT_ASSERT(!decode_session(rec).ok());
     }
 };
