@@ -1,6 +1,7 @@
 #include "mod/endpoints.h"
 
 #include <cstring>
+#include <functional>
 #include <string>
 
 #include "apr_strings.h"
@@ -61,12 +62,17 @@ Result<void> destroy_sessions(request_rec* r, const DirConfig* c, SessionStore& 
 // A verified sign-in becomes a fresh session: whatever session the browser
 // had ends (no fixation), the cookie is set, and the browser goes on to the
 // validated return path.
+// `on_created` (optional) runs with the new session's id before the cookie
+// is set; its failure fails the sign-in.
 int finish_login(request_rec* r, const DirConfig* c, RequestStores& stores, const Identity& identity,
-                 const std::string& target, const char* how) {
+                 const std::string& target, const char* how,
+                 const std::function<Result<void>(const std::string&)>& on_created = nullptr) {
     SessionStore& store = stores.sessions();
     if (auto rm = destroy_sessions(r, c, store); !rm) return fail(r, c, rm.error());
     auto session = store.create(identity, session_binding(r));
     if (!session) return fail(r, c, session.error());
+    if (on_created)
+        if (auto done = on_created(session.value()->id); !done) return fail(r, c, done.error());
     set_session_cookie(r, c, session.value()->id);
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "HDSSO030: signed in %s through %s", identity.subject.c_str(), how);
     return redirect(r, target.empty() ? "/" : target);
@@ -206,8 +212,24 @@ int logout(request_rec* r, const DirConfig* c) {
         return HTTP_METHOD_NOT_ALLOWED;
     }
     RequestStores stores(r, session_policy(c));
+    // A SAML sign-in ends at its IdP too (single logout), when the IdP has an
+    // SLO endpoint: the identity is read before the session goes.
+    std::string idp_logout;
+    if (auto sp = saml_sp(r)) {
+        for (const auto& id : cookie_values(r, cookie_name(c))) {
+            auto session = stores.sessions().get(id, session_binding(r));
+            if (!session) return fail(r, c, session.error());
+            if (!session.value() || session.value()->identity.idp_name != "saml") continue;
+            auto request = sp->logout_request(session.value()->identity, "");
+            if (request) idp_logout = request.value().url;
+            else ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "HDSSO032: no single logout at the IdP: %s",
+                               request.error().detail.c_str());
+            break;
+        }
+    }
     if (auto rm = destroy_sessions(r, c, stores.sessions()); !rm) return fail(r, c, rm.error());
     clear_session_cookie(r, c);
+    if (!idp_logout.empty()) return redirect(r, idp_logout);
     if (c->logout_url.set) return redirect(r, append_query(c->logout_url.value, {{"host_url", host_url(r)}}));
     return info_page(r, "Signed out", "You are signed out of the helpdesk.", "/", "Back to the start page");
 }
@@ -221,6 +243,10 @@ int logout(request_rec* r, const DirConfig* c) {
 constexpr int kSamlStateSeconds = 600;
 
 std::string saml_cookie_name(const DirConfig* c) { return std::string(cookie_name(c)) + "_saml"; }
+
+std::string slo_key(const char* kind, const std::string& issuer, const std::string& value) {
+    return std::string("saml-") + kind + ":" + hex_encode(sha256(issuer + "\n" + value));
+}
 
 int saml_login(request_rec* r, const DirConfig* c, const SamlSp& sp, const std::string& back) {
     auto token = random_bytes(32);
@@ -283,7 +309,56 @@ int saml_acs(request_rec* r, const DirConfig* c, const SamlSp& sp) {
     if (!login) return fail(r, c, login.error());
     Identity identity = login.value().identity;
     identity.idp_name = "saml";
-    return finish_login(r, c, stores, identity, back, "SAML");
+    // Indexes for IdP-initiated single logout: the IdP names a sign-in by its
+    // SessionIndex (or NameID); they lead to the session's handle.
+    auto index = [&](const std::string& id) -> Result<void> {
+        std::int64_t until = RequestStores::clock().now() + lifetime(c);
+        std::string handle = SessionStore::handle(id);
+        if (!identity.session_index.empty())
+            if (auto r1 = stores.shared().put(slo_key("sid", identity.issuer, identity.session_index), handle, until); !r1)
+                return r1;
+        return stores.shared().put(slo_key("nid", identity.issuer, identity.name_id), handle, until);
+    };
+    return finish_login(r, c, stores, identity, back, "SAML", index);
+}
+
+// Single logout at <prefix>/slo: the IdP's LogoutResponse (after a logout
+// this site started), or its LogoutRequest (a logout started elsewhere).
+int saml_slo(request_rec* r, const DirConfig* c, const SamlSp& sp) {
+    if (r->method_number != M_GET) {
+        r->allowed = AP_METHOD_BIT << M_GET;
+        return HTTP_METHOD_NOT_ALLOWED;
+    }
+    std::string query = r->args ? r->args : "";
+    auto params = parse_query(query);
+    if (!params) return fail(r, c, make_error(Status::url_malformed, params.error().detail));
+    bool is_request = false, is_response = false;
+    for (const auto& [k, v] : params.value()) {
+        is_request = is_request || k == "SAMLRequest";
+        is_response = is_response || k == "SAMLResponse";
+    }
+    if (is_response && !is_request) {
+        if (auto done = sp.process_logout_response(query); !done) return fail(r, c, done.error());
+        return info_page(r, "Signed out", "You are signed out of the helpdesk and of your identity provider.", "/",
+                         "Back to the start page");
+    }
+    if (!is_request) return fail(r, c, make_error(Status::saml_malformed, "neither SAMLRequest nor SAMLResponse"));
+    auto request = sp.process_logout_request(query);
+    if (!request) return fail(r, c, request.error());
+    RequestStores stores(r, session_policy(c));
+    std::vector<std::string> keys;
+    for (const auto& index : request.value().session_indexes) keys.push_back(slo_key("sid", request.value().issuer, index));
+    if (keys.empty()) keys.push_back(slo_key("nid", request.value().issuer, request.value().name_id));
+    for (const auto& key : keys) {
+        auto handle = stores.shared().get(key);
+        if (!handle) return fail(r, c, handle.error());
+        if (!handle.value()) continue;
+        if (auto rm = stores.sessions().destroy_by_handle(*handle.value()); !rm) return fail(r, c, rm.error());
+        if (auto rm = stores.shared().remove(key); !rm) return fail(r, c, rm.error());
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "HDSSO031: single logout of %s requested by %s",
+                  request.value().name_id.c_str(), request.value().issuer.c_str());
+    return redirect(r, request.value().response_url);
 }
 
 int saml_metadata(request_rec* r, const SamlSp& sp) {
@@ -311,6 +386,7 @@ int handle_endpoint(request_rec* r, const DirConfig* c) {
     if (auto sp = saml_sp(r)) {
         if (uri_is(r, c, "/acs")) return saml_acs(r, c, *sp);
         if (uri_is(r, c, "/metadata")) return saml_metadata(r, *sp);
+        if (uri_is(r, c, "/slo")) return saml_slo(r, c, *sp);
         if (uri_is(r, c, "/login")) {
             auto params = parse_query(r->args ? r->args : "");
             if (!params) return fail(r, c, make_error(Status::url_malformed, params.error().detail));

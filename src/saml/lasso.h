@@ -11,6 +11,8 @@
 
 #include <lasso/lasso.h>
 #include <lasso/id-ff/login.h>
+#include <lasso/id-ff/logout.h>
+#include <lasso/id-ff/session.h>
 #include <lasso/id-ff/server.h>
 #include <lasso/xml/saml-2.0/saml2_assertion.h>
 #include <lasso/xml/saml-2.0/saml2_attribute.h>
@@ -23,6 +25,7 @@
 #include <lasso/xml/saml-2.0/saml2_subject_confirmation.h>
 #include <lasso/xml/saml-2.0/saml2_subject_confirmation_data.h>
 #include <lasso/xml/saml-2.0/samlp2_authn_request.h>
+#include <lasso/xml/saml-2.0/samlp2_logout_request.h>
 #include <lasso/xml/saml-2.0/samlp2_name_id_policy.h>
 #include <lasso/xml/saml-2.0/samlp2_request_abstract.h>
 #include <lasso/xml/saml-2.0/samlp2_response.h>

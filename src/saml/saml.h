@@ -56,6 +56,14 @@ struct SamlAuthnRequest {
     std::string id;   // the request ID the response must answer
 };
 
+// A LogoutRequest the IdP sent (IdP-initiated single logout).
+struct SamlIdpLogout {
+    std::string issuer;
+    std::string name_id;
+    std::vector<std::string> session_indexes;  // empty: every session of name_id
+    std::string response_url;  // the LogoutResponse to send the browser to
+};
+
 struct SamlLogin {
     Identity identity;
     std::string name_id;
@@ -78,6 +86,17 @@ public:
     // An HTTP-Redirect AuthnRequest to the IdP (the only one, or the one
     // named), signed when the SP has a key.
     Result<SamlAuthnRequest> authn_request(const std::string& relay_state, const std::string& idp_entity_id = {}) const;
+
+    // Single logout, SP-initiated: an HTTP-Redirect LogoutRequest naming the
+    // sign-in `id` came from (its IdP, NameID and SessionIndex). Signed when
+    // the SP has a key; config.invalid when the IdP has no SLO endpoint.
+    Result<SamlAuthnRequest> logout_request(const Identity& id, const std::string& relay_state) const;
+    // The IdP's LogoutResponse (the query string of the HTTP-Redirect).
+    Result<void> process_logout_response(std::string_view query) const;
+    // IdP-initiated: the IdP's LogoutRequest (query string); it must be
+    // signed. The LogoutResponse is built before the caller ends the
+    // sessions it names.
+    Result<SamlIdpLogout> process_logout_request(std::string_view query) const;
 
     // An HTTP-POST SAMLResponse (base64, as posted; a raw XML document is
     // accepted too). `request_id`: the ID of the AuthnRequest this browser

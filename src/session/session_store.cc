@@ -19,7 +19,9 @@ bool SessionStore::well_formed_id(std::string_view id) {
     });
 }
 
-std::string SessionStore::key(std::string_view id) const { return "hdsso:s:" + base64url_encode(sha256(id)); }
+std::string SessionStore::handle(std::string_view id) { return base64url_encode(sha256(id)); }
+
+std::string SessionStore::key(std::string_view id) const { return "hdsso:s:" + handle(id); }
 
 std::int64_t SessionStore::store_expiry(const Session& s) const {
     if (policy_.idle_timeout <= 0) return s.expires;
@@ -99,6 +101,14 @@ Result<void> SessionStore::destroy(std::string_view id) {
         cache_->erase(std::string(id));
     }
     return kv_.remove(key(id));
+}
+
+Result<void> SessionStore::destroy_by_handle(std::string_view h) {
+    if (h.size() != 43) return {};  // base64url of 32 bytes
+    // The process cache is keyed by id, which a handle does not give back:
+    // the generation bump makes every process read the store again.
+    if (cache_) gen_->bump();
+    return kv_.remove("hdsso:s:" + std::string(h));
 }
 
 }  // namespace hdsso

@@ -44,6 +44,10 @@ public:
     Result<void> destroy(std::string_view id);
 
     static bool well_formed_id(std::string_view id);
+    // A session's handle: the hash the store keys it by, not its id. Indexes
+    // (single logout) keep handles, so the cache never holds a usable cookie.
+    static std::string handle(std::string_view id);
+    Result<void> destroy_by_handle(std::string_view handle);
 
 private:
     std::string key(std::string_view id) const;

@@ -3,8 +3,11 @@ mod_php) is the IdP; the module in a real Apache is the SP. A person signs in
 with a user name and password at the IdP; the backend sees the mapped
 identity. Unsolicited responses are refused by default."""
 
+import base64
 import os
+import subprocess
 import sys
+import zlib
 import unittest
 import urllib.parse
 
@@ -21,6 +24,8 @@ SP_CONF = """
   HelpdeskSSOCookieSecure Off
   HelpdeskSSOSAMLBaseURL http://127.0.0.1:{port}
   HelpdeskSSOSAMLIdPMetadataFile {dir}/idp-metadata.xml
+  HelpdeskSSOSAMLKeyFile {dir}/sp.key
+  HelpdeskSSOSAMLCertFile {dir}/sp.crt
   HelpdeskSSOFallbackLoginURL /login/normal
   <Location /helpdesk>
     AuthType HelpdeskSSO
@@ -44,10 +49,15 @@ class SamlEndToEndTest(unittest.TestCase):
         cls.backend = EchoBackend()
         cls.sp = Apache(SP_CONF)
         cls.sp.fmt = {"backend": cls.backend.port}
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
+                        "/CN=hdsso-test-sp", "-keyout", os.path.join(cls.sp.dir, "sp.key"),
+                        "-out", os.path.join(cls.sp.dir, "sp.crt")], check=True, capture_output=True)
+        with open(os.path.join(cls.sp.dir, "sp.crt")) as f:
+            sp_cert = f.read()
         base = "http://127.0.0.1:%d/sso" % cls.sp.port
         cls.sp_entity_id = base + "/metadata"
         cls.idp = SimpleSamlIdp(entra_names=cls.entra)
-        cls.idp.add_sp(cls.sp_entity_id, base + "/acs", base + "/slo")
+        cls.idp.add_sp(cls.sp_entity_id, base + "/acs", base + "/slo", cert_pem=sp_cert)
         cls.idp.start()
         try:
             cls.sp.write("idp-metadata.xml", cls.idp.metadata(requests.Session()))
@@ -118,6 +128,51 @@ class SamlEndToEndTest(unittest.TestCase):
         r = s.post(action, data=fields, allow_redirects=False, timeout=30)
         self.assertEqual(401, r.status_code)
         self.assertIn("saml.bad_signature", r.text)
+
+    def test_single_logout_started_here_ends_the_idp_session(self):
+        s = requests.Session()
+        self.assertEqual(302, self.sign_in(s, "/helpdesk/").status_code)
+        r = s.get(self.sp.url("/sso/logout"), allow_redirects=False, timeout=30)
+        self.assertEqual(302, r.status_code, r.text + self.sp.error_log())
+        self.assertTrue(r.headers["Location"].startswith(self.idp.base + "saml2/idp/SingleLogoutService.php?SAMLRequest="),
+                        r.headers["Location"])
+        r = s.get(r.headers["Location"], timeout=30)  # the IdP ends its session, answers to /sso/slo
+        self.assertEqual(200, r.status_code, r.text + self.sp.error_log() + self.idp.log())
+        self.assertTrue(r.url.startswith(self.sp.url("/sso/slo?SAMLResponse=")), r.url)
+        self.assertIn("signed out of the helpdesk and of your identity provider", r.text)
+        # Both sessions are gone: the IdP asks for the password again.
+        r = s.get(self.sp.url("/helpdesk/"), allow_redirects=False, timeout=30)
+        self.assertEqual(302, r.status_code)
+        r = s.get(r.headers["Location"], timeout=30)
+        self.assertIn('name="password"', r.text)
+
+    def test_single_logout_started_at_the_idp_ends_this_session(self):
+        s = requests.Session()
+        self.assertEqual(302, self.sign_in(s, "/helpdesk/").status_code)
+        self.assertEqual(200, s.get(self.sp.url("/helpdesk/"), allow_redirects=False, timeout=30).status_code)
+        url = self.idp.base + "saml2/idp/SingleLogoutService.php?" + urllib.parse.urlencode(
+            {"ReturnTo": self.idp.base + "module.php/core/welcome"})
+        r = s.get(url, timeout=30)
+        self.assertIn("HDSSO031: single logout of jane@example.com", self.sp.error_log(), r.url + self.idp.log())
+        r = s.get(self.sp.url("/helpdesk/"), allow_redirects=False, timeout=30)
+        self.assertEqual(302, r.status_code, "the session outlived the IdP's logout")
+
+    def test_unsigned_logout_request_refused(self):
+        s = requests.Session()
+        self.assertEqual(302, self.sign_in(s, "/helpdesk/").status_code)
+        xml = ('<samlp:LogoutRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" '
+               'xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_forged" Version="2.0" '
+               'IssueInstant="2026-01-01T00:00:00Z" Destination="%s"><saml:Issuer>%s</saml:Issuer>'
+               '<saml:NameID>jane@example.com</saml:NameID></samlp:LogoutRequest>'
+               % (self.sp.url("/sso/slo"), self.idp.entity_id))
+        deflated = zlib.compressobj(9, zlib.DEFLATED, -15)
+        data = deflated.compress(xml.encode()) + deflated.flush()
+        r = s.get(self.sp.url("/sso/slo?" + urllib.parse.urlencode({"SAMLRequest": base64.b64encode(data).decode()})),
+                  allow_redirects=False, timeout=30)
+        self.assertEqual(401, r.status_code, r.text)
+        self.assertRegex(r.text, r"saml\.(unsigned|bad_signature)")
+        # Still signed in.
+        self.assertEqual(200, s.get(self.sp.url("/helpdesk/"), allow_redirects=False, timeout=30).status_code)
 
     def test_sp_metadata_endpoint(self):
         r = requests.get(self.sp.url("/sso/metadata"), timeout=30)

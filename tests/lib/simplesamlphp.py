@@ -79,13 +79,19 @@ class SimpleSamlIdp:
         with open(os.path.join(self.dir, "cert", "idp.crt")) as f:
             self.cert_pem = f.read()
 
-    def add_sp(self, entity_id, acs_url, slo_url=None):
+    def add_sp(self, entity_id, acs_url, slo_url=None, cert_pem=None):
+        """An SP the IdP knows; with its certificate, logout messages are
+        signed both ways."""
         self.sps[entity_id] = {"AssertionConsumerService": acs_url,
                                "NameIDFormat": "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress",
                                "simplesaml.nameidattribute": ENTRA["email"] if self.entra_names else "email",
                                "simplesaml.attributes": True}
         if slo_url:
             self.sps[entity_id]["SingleLogoutService"] = slo_url
+        if cert_pem:
+            name = "sp%d.crt" % len(self.sps)
+            self.apache.write("cert/" + name, cert_pem)
+            self.sps[entity_id].update({"certificate": name, "sign.logout": True, "validate.logout": True})
 
     def write_config(self):
         d = self.dir
@@ -111,7 +117,7 @@ class SimpleSamlIdp:
                                                                                         **users)}))
         idp = {"host": "__DEFAULT__", "privatekey": "idp.pem", "certificate": "idp.crt", "auth": "example-userpass",
                "signature.algorithm": "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
-               "saml20.sign.assertion": True, "saml20.sign.response": True}
+               "saml20.sign.assertion": True, "saml20.sign.response": True, "sign.logout": True}
         self.apache.write("metadata/saml20-idp-hosted.php",
                           "<?php\n$metadata['__DYNAMIC:1__'] = %s;\n" % php_value(idp))
         self.apache.write("metadata/saml20-sp-remote.php",
