@@ -33,6 +33,7 @@ struct ServerConfig {
     Setting<int> skew;                   // HelpdeskSSOSAMLSkew
     Setting<int> force_authn;            // HelpdeskSSOSAMLForceAuthn
     Setting<const char*> legacy;         // HelpdeskSSOSAMLAllowLegacy, as "a,b,c"
+    Setting<apr_table_t*> attributes;    // HelpdeskSSOSAMLAttribute ROLE NAME...: role -> names
     std::shared_ptr<SamlSp>* sp;         // built at startup; owned by the config pool
 };
 
@@ -155,6 +156,23 @@ const char* add_legacy(cmd_parms* cmd, void*, const char* arg) {
     return nullptr;
 }
 
+const char* const kRoles[] = {"email", "firstName", "lastName", "displayName", "groups"};
+
+const char* set_attribute(cmd_parms* cmd, void*, int argc, char* const argv[]) {
+    bool known = false;
+    for (const char* r : kRoles) known = known || (argc > 0 && !std::strcmp(argv[0], r));
+    if (argc < 2 || !known)
+        return apr_psprintf(cmd->pool, "%s: expected a role (email, firstName, lastName, displayName or groups) "
+                                       "and one or more attribute names",
+                            cmd->cmd->name);
+    ServerConfig* c = scfg(cmd);
+    // Set in this scope: starts from an empty table, not the inherited one.
+    if (!c->attributes.set) c->attributes = {apr_table_make(cmd->pool, 5), 1};
+    apr_table_unset(c->attributes.value, argv[0]);
+    for (int i = 1; i < argc; ++i) apr_table_add(c->attributes.value, argv[0], argv[i]);
+    return nullptr;
+}
+
 template <class F>
 cmd_func as_cmd(F f) { return reinterpret_cast<cmd_func>(reinterpret_cast<void (*)()>(f)); }
 
@@ -187,6 +205,7 @@ void* merge_server_config(apr_pool_t* p, void* base_v, void* add_v) {
     merge(out->skew, base->skew, add->skew);
     merge(out->force_authn, base->force_authn, add->force_authn);
     merge(out->legacy, base->legacy, add->legacy);
+    merge(out->attributes, base->attributes, add->attributes);
     return out;
 }
 
@@ -226,6 +245,13 @@ int saml_post_config(apr_pool_t* pconf, server_rec* main) {
         idp.allow_unsolicited = c->unsolicited.set && c->unsolicited.value;
         idp.skew = c->skew.set ? c->skew.value : 180;
         idp.legacy = parse_saml_legacy(c->legacy.set ? c->legacy.value : "").value();
+        if (c->attributes.set) {
+            const apr_array_header_t* entries = apr_table_elts(c->attributes.value);
+            for (int i = 0; i < entries->nelts; ++i) {
+                const auto& e = APR_ARRAY_IDX(entries, i, apr_table_entry_t);
+                idp.attribute_names[e.key].emplace_back(e.val);
+            }
+        }
         auto built = SamlSp::create(sp, {idp});
         if (!built) {
             ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "HDSSO010: %s: SAML: %s: %s", where, status_name(built.error().code),
@@ -277,6 +303,9 @@ const command_rec* saml_commands() {
                   "seconds of clock skew accepted in the IdP's time windows (default 180)"),
     AP_INIT_FLAG("HelpdeskSSOSAMLForceAuthn", as_cmd(set_flag<&ServerConfig::force_authn>), nullptr, RSRC_CONF,
                  "ask the IdP to authenticate the user again (default Off)"),
+    AP_INIT_TAKE_ARGV("HelpdeskSSOSAMLAttribute", as_cmd(set_attribute), nullptr, RSRC_CONF,
+                      "ROLE NAME...: the attribute names that give a role (email, firstName, lastName, displayName, "
+                      "groups), instead of the default lookup list"),
     AP_INIT_TAKE1("HelpdeskSSOSAMLNameIDFormat", as_cmd(set_name_id_format), nullptr, RSRC_CONF,
                   "NameID format requested: email, persistent, transient, unspecified or a URI (default email)"),
     {nullptr, nullptr, nullptr, 0, RAW_ARGS, nullptr},

@@ -70,7 +70,7 @@ Result<SamlSignaturePolicy> parse_policy(const std::string& p) {
 
 int saml_verify(const Args& a) {
     if (auto bad = a.check({"idp-metadata", "idp-cert", "idp-entity-id", "sp-entity-id", "acs-url", "request-id",
-                            "allow-unsolicited", "now", "sp-key", "allow-legacy", "policy", "skew"},
+                            "allow-unsolicited", "now", "sp-key", "allow-legacy", "policy", "skew", "attribute"},
                            1, 1))
         return usage(*bad);
     if (!a.one("idp-metadata") == !a.one("idp-cert")) return usage("give exactly one of --idp-metadata and --idp-cert");
@@ -90,6 +90,7 @@ int saml_verify(const Args& a) {
         auto md = read_text(*f);
         if (!md) return fail(md.error());
         idp.metadata_xml = md.value();
+        idp.entity_id = a.one("idp-entity-id").value_or("");  // picks the IdP in an aggregate
     } else {
         auto cert = read_text(*a.one("idp-cert"));
         if (!cert) return fail(cert.error());
@@ -116,6 +117,14 @@ int saml_verify(const Args& a) {
         idp.skew = *n;
     }
     idp.allow_unsolicited = a.one("allow-unsolicited") == std::optional<std::string>("yes");
+    for (const auto& spec : a.all("attribute")) {
+        std::size_t eq = spec.find('=');
+        std::string role = eq == std::string::npos ? "" : spec.substr(0, eq);
+        if (eq + 1 >= spec.size() || (role != "email" && role != "firstName" && role != "lastName" &&
+                                      role != "displayName" && role != "groups"))
+            return usage("--attribute takes ROLE=NAME (ROLE: email, firstName, lastName, displayName, groups)");
+        idp.attribute_names[spec.substr(0, eq)].push_back(spec.substr(eq + 1));
+    }
     SamlSpSettings sp;
     sp.entity_id = *a.one("sp-entity-id");
     sp.acs_url = *a.one("acs-url");

@@ -254,6 +254,13 @@ const std::vector<std::string> kGroupNames = {
     "http://schemas.xmlsoap.org/claims/Group", "http://schemas.microsoft.com/ws/2008/06/identity/claims/role",
     "urn:oid:1.3.6.1.4.1.5923.1.5.1.1"};
 
+// The names an IdP's administrator set for a role, else the defaults.
+const std::vector<std::string>& names_for(const SamlIdpSettings& idp, const char* role,
+                                          const std::vector<std::string>& defaults) {
+    auto it = idp.attribute_names.find(role);
+    return it != idp.attribute_names.end() && !it->second.empty() ? it->second : defaults;
+}
+
 // First match in list order, exact names first, then case-insensitively.
 const std::vector<std::string>* lookup(const std::map<std::string, std::vector<std::string>>& attrs,
                                        const std::vector<std::string>& names) {
@@ -398,8 +405,35 @@ Result<std::shared_ptr<SamlSp>> SamlSp::create(SamlSpSettings sp, std::vector<Sa
             return err(Status::config_invalid, "IdP metadata must not contain a DOCTYPE");
         XmlDocPtr doc = parse_xml(metadata);
         xmlNode* root = doc ? xmlDocGetRootElement(doc.get()) : nullptr;
+        if (is(root, kNsMd, "EntitiesDescriptor")) {
+            // An aggregate: the IdP named, or the only one.
+            std::vector<xmlNode*> found;
+            std::vector<xmlNode*> todo{root};
+            while (!todo.empty()) {
+                xmlNode* n = todo.back();
+                todo.pop_back();
+                for (xmlNode* c = n->children; c; c = c->next) {
+                    if (is(c, kNsMd, "EntitiesDescriptor")) todo.push_back(c);
+                    else if (is(c, kNsMd, "EntityDescriptor") && child(c, kNsMd, "IDPSSODescriptor") &&
+                             (idp.entity_id.empty() || attr(c, "entityID") == idp.entity_id))
+                        found.push_back(c);
+                }
+            }
+            if (found.size() != 1)
+                return err(Status::config_invalid,
+                           idp.entity_id.empty() ? "the aggregate metadata holds " + std::to_string(found.size()) +
+                                                       " IdPs: name one (its entity ID)"
+                                                 : "IdP " + idp.entity_id + " is not in the aggregate metadata");
+            XmlDocPtr single(xmlNewDoc(BAD_CAST "1.0"));
+            xmlDocSetRootElement(single.get(), xmlDocCopyNode(found.front(), single.get(), 1));
+            metadata = serialise(single.get());
+            doc = std::move(single);
+            root = xmlDocGetRootElement(doc.get());
+        }
         if (!is(root, kNsMd, "EntityDescriptor"))
-            return err(Status::config_invalid, "IdP metadata is not one md:EntityDescriptor");
+            return err(Status::config_invalid, "IdP metadata is not an md:EntityDescriptor or md:EntitiesDescriptor");
+        if (!idp.metadata_xml.empty() && !idp.entity_id.empty() && idp.entity_id != attr(root, "entityID"))
+            return err(Status::config_invalid, "the metadata describes " + attr(root, "entityID") + ", not " + idp.entity_id);
         idp.entity_id = attr(root, "entityID");
         // Signing keys: at least one, and none under 2048 bits unless allowed.
         int keys = 0;
@@ -811,13 +845,15 @@ Result<SamlLogin> SamlSp::process_response(std::string_view message, std::int64_
     id.session_index = out.session_index;
     read_attributes(assertion, id.attributes);
     if (out.name_id_format == kEmailFormat) id.email = name_id;
-    if (const auto* v = lookup(id.attributes, kEmailNames); v && id.email.empty()) id.email = v->front();
-    if (const auto* v = lookup(id.attributes, kGivenNames)) id.given_name = v->front();
-    if (const auto* v = lookup(id.attributes, kFamilyNames)) id.family_name = v->front();
-    if (const auto* v = lookup(id.attributes, kDisplayNames)) id.display_name = v->front();
+    if (const auto* v = lookup(id.attributes, names_for(idp, "email", kEmailNames)); v && id.email.empty())
+        id.email = v->front();
+    if (const auto* v = lookup(id.attributes, names_for(idp, "firstName", kGivenNames))) id.given_name = v->front();
+    if (const auto* v = lookup(id.attributes, names_for(idp, "lastName", kFamilyNames))) id.family_name = v->front();
+    if (const auto* v = lookup(id.attributes, names_for(idp, "displayName", kDisplayNames)))
+        id.display_name = v->front();
     if (id.display_name.empty() && !(id.given_name + id.family_name).empty())
         id.display_name = id.given_name + (id.given_name.empty() || id.family_name.empty() ? "" : " ") + id.family_name;
-    if (const auto* v = lookup(id.attributes, kGroupNames)) id.groups = *v;
+    if (const auto* v = lookup(id.attributes, names_for(idp, "groups", kGroupNames))) id.groups = *v;
     id.auth_time = now;
     if (authn->AuthnInstant)
         if (auto t = parse_saml_time(authn->AuthnInstant)) id.auth_time = t.value();

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -31,7 +32,9 @@ struct SamlLegacy {
 Result<SamlLegacy> parse_saml_legacy(std::string_view list);
 
 struct SamlIdpSettings {
-    std::string metadata_xml;  // an EntityDescriptor, or
+    // An EntityDescriptor, or an aggregate (EntitiesDescriptor) from which
+    // entity_id picks the IdP (or the only IdP in it), or
+    std::string metadata_xml;
     std::string entity_id;     // with
     std::string cert_pem;      // the signing certificate, and
     std::string sso_url;       // (optional) where AuthnRequests go
@@ -39,6 +42,9 @@ struct SamlIdpSettings {
     SamlLegacy legacy;
     bool allow_unsolicited = false;
     std::int64_t skew = 180;   // seconds of clock skew accepted
+    // Attribute names per role (email, firstName, lastName, displayName,
+    // groups), replacing the default lookup list of that role.
+    std::map<std::string, std::vector<std::string>> attribute_names;
 };
 
 struct SamlSpSettings {

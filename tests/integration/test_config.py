@@ -36,6 +36,8 @@ HelpdeskSSOSessionCacheTTL 5
   HelpdeskSSOSAMLSkew 60
   HelpdeskSSOSAMLNameIDFormat persistent
   HelpdeskSSOSAMLForceAuthn On
+  HelpdeskSSOSAMLAttribute email mail corpMail
+  HelpdeskSSOSAMLAttribute groups memberOf
   <Location /helpdesk>
     AuthType HelpdeskSSO
     Require valid-user
@@ -77,6 +79,8 @@ BAD = [
     ("HelpdeskSSOSAMLAllowLegacy md5", "HelpdeskSSOSAMLAllowLegacy", "sha1, rsa1024"),
     ("HelpdeskSSOSAMLSkew 7200", "HelpdeskSSOSAMLSkew", "from 0 to 3600"),
     ("HelpdeskSSOSAMLNameIDFormat emailish", "HelpdeskSSOSAMLNameIDFormat", "email, persistent"),
+    ("HelpdeskSSOSAMLAttribute shoeSize x", "HelpdeskSSOSAMLAttribute", "expected a role"),
+    ("HelpdeskSSOSAMLAttribute email", "HelpdeskSSOSAMLAttribute", "expected a role"),
     ("HelpdeskSSOSAMLAllowUnsolicited perhaps", "HelpdeskSSOSAMLAllowUnsolicited", "On or Off"),
     ("<Location /x>\nHelpdeskSSOSAMLBaseURL https://a.example\n</Location>", "HelpdeskSSOSAMLBaseURL",
      "not allowed in <Location> context"),

@@ -158,6 +158,47 @@ class SamlChecksTest(unittest.TestCase):
     def test_no_authn_statement(self):
         self.assert_error(self.signed(self.f.assertion(authn=False)), "saml.malformed")
 
+    def test_attribute_names_set_by_the_administrator(self):
+        f = self.f
+        xml = self.signed(f.assertion(name_id="u-42", name_id_format="urn:oasis:names:tc:SAML:2.0:nameid-format:persistent",
+                                      attributes={"corpMail": ["jane@corp.test"], "teams": ["red", "blue"],
+                                                  "groups": ["default-list"]}))
+        plain = self.assert_ok(xml)
+        self.assertEqual("", plain["email"])
+        self.assertEqual(["default-list"], plain["groups"])
+        mapped = self.assert_ok(xml, "--attribute", "email=corpMail", "--attribute", "groups=teams")
+        self.assertEqual("jane@corp.test", mapped["email"])
+        self.assertEqual(["red", "blue"], mapped["groups"])
+        code, _, err = self.verify(xml, "--attribute", "shoeSize=x")
+        self.assertEqual(2, code, err)
+
+    def test_aggregate_metadata(self):
+        f = self.f
+        with open(f.cert) as c:
+            body = "".join(l for l in c.read().splitlines() if not l.startswith("-----"))
+
+        def entity(entity_id):
+            return ('<md:EntityDescriptor entityID="%s"><md:IDPSSODescriptor '
+                    'protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"><md:KeyDescriptor use="signing">'
+                    '<ds:KeyInfo><ds:X509Data><ds:X509Certificate>%s</ds:X509Certificate></ds:X509Data></ds:KeyInfo>'
+                    '</md:KeyDescriptor><md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:'
+                    'HTTP-Redirect" Location="https://idp.test/sso"/></md:IDPSSODescriptor></md:EntityDescriptor>'
+                    % (entity_id, body))
+        aggregate = ('<md:EntitiesDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" '
+                     'xmlns:ds="http://www.w3.org/2000/09/xmldsig#">%s<md:EntitiesDescriptor>%s'
+                     '</md:EntitiesDescriptor></md:EntitiesDescriptor>'
+                     % (entity("https://other-idp.test/metadata"), entity(f.IDP)))
+        path = os.path.join(f.tmp.name, "aggregate.xml")
+        with open(path, "w") as out:
+            out.write(aggregate)
+        args = [HDSSO, "saml", "verify", "--idp-metadata", path, "--sp-entity-id", f.SP, "--acs-url", f.ACS,
+                "--now", str(f.NOW), "--request-id", f.REQUEST]
+        p = subprocess.run(args + ["--idp-entity-id", f.IDP, f.write(self.signed())], capture_output=True, text=True)
+        self.assertEqual(0, p.returncode, p.stderr)
+        p = subprocess.run(args + [f.write(self.signed())], capture_output=True, text=True)
+        self.assertEqual(3, p.returncode, p.stderr)
+        self.assertIn("name one", p.stderr)
+
     # --- XML attacks -----------------------------------------------------------
 
     def test_xxe_and_entity_expansion_refused(self):
