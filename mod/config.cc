@@ -28,11 +28,6 @@ constexpr int kMaxSeconds = 365 * 24 * 3600;
 template <class T>
 T pick(const Setting<T>& s, T dflt) { return s.set ? s.value : dflt; }
 
-template <class T>
-void merge(Setting<T>& out, const Setting<T>& base, const Setting<T>& add) {
-    out = add.set ? add : base;
-}
-
 DirConfig* cfg(void* mconfig) { return static_cast<DirConfig*>(mconfig); }
 
 // "HelpdeskSSOX: expected ..., got '...'" is what apachectl -t prints.

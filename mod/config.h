@@ -23,6 +23,12 @@ struct Setting {
     int set;
 };
 
+// An inner scope's value when it set one, else the outer one's.
+template <class T>
+void merge(Setting<T>& out, const Setting<T>& base, const Setting<T>& add) {
+    out = add.set ? add : base;
+}
+
 struct Secret {
     const char* path;
     const char* data;  // wiped when the config pool goes away

@@ -1,8 +1,6 @@
 #include "mod/saml.h"
 
 #include <cstring>
-#include <fstream>
-#include <sstream>
 #include <string>
 
 #include "apr_strings.h"
@@ -10,6 +8,7 @@
 
 #include <openssl/crypto.h>
 
+#include "core/secret_file.h"
 #include "mod/config.h"
 
 APLOG_USE_MODULE(helpdesk_sso);
@@ -42,21 +41,13 @@ ServerConfig* scfg(server_rec* s) {
 }
 ServerConfig* scfg(cmd_parms* cmd) { return scfg(cmd->server); }
 
-template <class T>
-void merge(Setting<T>& out, const Setting<T>& base, const Setting<T>& add) {
-    out = add.set ? add : base;
-}
-
 const char* read_file(cmd_parms* cmd, const char* arg, const char*& out) {
     const char* path = ap_server_root_relative(cmd->pool, arg);
-    std::ifstream in(path ? path : "", std::ios::binary);
-    if (!path || !in) return apr_psprintf(cmd->pool, "%s: cannot read %s", cmd->cmd->name, arg);
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    std::string text = ss.str();
-    if (text.empty() || text.size() > 1024 * 1024)
-        return apr_psprintf(cmd->pool, "%s: %s is empty or over 1 MiB", cmd->cmd->name, arg);
-    out = apr_pstrmemdup(cmd->pool, text.data(), text.size());
+    if (!path) return apr_psprintf(cmd->pool, "%s: expected a file path, got '%s'", cmd->cmd->name, arg);
+    auto text = read_config_file(path, 1024 * 1024);
+    if (!text) return apr_psprintf(cmd->pool, "%s: %s", cmd->cmd->name, text.error().detail.c_str());
+    if (text.value().empty()) return apr_psprintf(cmd->pool, "%s: %s is empty", cmd->cmd->name, arg);
+    out = apr_pstrmemdup(cmd->pool, text.value().data(), text.value().size());
     return nullptr;
 }
 

@@ -1,10 +1,9 @@
 // hdsso jwt verify / hdsso jwt sign.
-#include <fstream>
 #include <iostream>
 #include <iterator>
-#include <sstream>
 
 #include "cli/cli.h"
+#include "core/secret_file.h"
 #include "core/clock.h"
 #include "core/crypto.h"
 #include "jose/claims.h"
@@ -18,20 +17,12 @@ using namespace cli;
 
 namespace {
 
-Result<std::string> read_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return make_error(Status::config_io, "cannot open " + path);
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
 // --key: PEM, a single JWK, or (HS*) a secret file. --jwks: a JWK set.
 Result<std::vector<JwsKey>> load_keys(const Args& a, std::optional<JwsAlg> alg) {
     std::vector<JwsAlg> algs;
     if (alg) algs.push_back(*alg);
     if (auto jwks = a.one("jwks")) {
-        auto text = read_file(*jwks);
+        auto text = read_config_file(*jwks);
         if (!text) return text.error();
         return keys_from_jwks(text.value(), algs);
     }
@@ -110,7 +101,7 @@ int jwt_sign(const Args& a) {
     }
     std::string text = a.one("claims").value_or("");
     if (!text.empty() && text[0] == '@') {
-        auto f = read_file(text.substr(1));
+        auto f = read_config_file(text.substr(1));
         if (!f) return fail(f.error());
         text = f.value();
     }

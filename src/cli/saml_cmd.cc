@@ -1,15 +1,12 @@
 // hdsso saml verify / hdsso saml metadata.
-#include <cctype>
-#include <fstream>
 #include <iostream>
-#include <sstream>
 
 #include "cli/cli.h"
+#include "core/secret_file.h"
 #include "core/clock.h"
 #include "core/kv_store.h"
 #include "saml/saml.h"
 
-#include <openssl/evp.h>
 
 namespace hdsso {
 
@@ -17,45 +14,12 @@ using namespace cli;
 
 namespace {
 
-Result<std::string> read_text(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return make_error(Status::config_io, "cannot open " + path);
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
 // Unix seconds, or an xs:dateTime in UTC.
 std::optional<std::int64_t> parse_now(const std::string& v) {
     if (auto n = parse_int(v)) return n;
     auto t = parse_saml_time(v);
     if (!t) return std::nullopt;
     return t.value();
-}
-
-// The <Issuer> text of the response (for an IdP given by its certificate alone).
-std::string response_issuer(const std::string& message) {
-    std::string xml = message;
-    std::size_t first = xml.find_first_not_of(" \t\r\n");
-    if (first == std::string::npos) return {};
-    if (xml[first] != '<') {
-        std::string clean;
-        for (char c : xml)
-            if (!std::isspace(static_cast<unsigned char>(c))) clean += c;
-        std::string out(clean.size() / 4 * 3 + 3, '\0');
-        int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(clean.data()), static_cast<int>(clean.size()));
-        if (n < 0) return {};
-        xml = out.substr(0, static_cast<std::size_t>(n));
-    }
-    std::size_t tag = xml.find("Issuer");
-    if (tag == std::string::npos) return {};
-    std::size_t start = xml.find('>', tag);
-    std::size_t end = start == std::string::npos ? start : xml.find('<', start);
-    if (end == std::string::npos) return {};
-    std::string issuer = xml.substr(start + 1, end - start - 1);
-    std::size_t a = issuer.find_first_not_of(" \t\r\n"), b = issuer.find_last_not_of(" \t\r\n");
-    return a == std::string::npos ? std::string() : issuer.substr(a, b - a + 1);
 }
 
 Result<SamlSignaturePolicy> parse_policy(const std::string& p) {
@@ -82,23 +46,23 @@ int saml_verify(const Args& a) {
         if (!n) return usage("--now takes Unix seconds or a UTC xs:dateTime");
         now = *n;
     }
-    auto message = read_text(a.positional[0]);
+    auto message = read_config_file(a.positional[0]);
     if (!message) return fail(message.error());
 
     SamlIdpSettings idp;
     if (auto f = a.one("idp-metadata")) {
-        auto md = read_text(*f);
+        auto md = read_config_file(*f);
         if (!md) return fail(md.error());
         idp.metadata_xml = md.value();
         idp.entity_id = a.one("idp-entity-id").value_or("");  // picks the IdP in an aggregate
     } else {
-        auto cert = read_text(*a.one("idp-cert"));
+        auto cert = read_config_file(*a.one("idp-cert"));
         if (!cert) return fail(cert.error());
         idp.cert_pem = cert.value();
         // Without --idp-entity-id, the certificate is trusted for the issuer
         // the response names (the certificate is what is pinned); a
         // response without one is refused by the checks themselves.
-        idp.entity_id = a.one("idp-entity-id").value_or(response_issuer(message.value()));
+        idp.entity_id = a.one("idp-entity-id").value_or(saml_response_issuer(message.value()));
         if (idp.entity_id.empty()) idp.entity_id = "urn:hdsso:no-issuer";
     }
     if (auto l = a.one("allow-legacy")) {
@@ -129,7 +93,7 @@ int saml_verify(const Args& a) {
     sp.entity_id = *a.one("sp-entity-id");
     sp.acs_url = *a.one("acs-url");
     if (auto k = a.one("sp-key")) {
-        auto key = read_text(*k);
+        auto key = read_config_file(*k);
         if (!key) return fail(key.error());
         sp.key_pem = key.value();
     }
@@ -155,7 +119,7 @@ int saml_metadata(const Args& a) {
     sp.acs_url = *a.one("acs-url");
     sp.slo_url = a.one("slo-url").value_or("");
     if (auto c = a.one("sp-cert")) {
-        auto cert = read_text(*c);
+        auto cert = read_config_file(*c);
         if (!cert) return fail(cert.error());
         sp.cert_pem = cert.value();
     }

@@ -27,4 +27,18 @@ Result<SecretString> read_secret_file(const std::string& path) {
     return secret;
 }
 
+Result<std::string> read_config_file(const std::string& path, std::size_t max_bytes) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return make_error(Status::config_io, "cannot open " + path + ": " + std::strerror(errno));
+    std::string data;
+    char buf[8192];
+    while (in.read(buf, sizeof buf) || in.gcount() > 0) {
+        data.append(buf, static_cast<std::size_t>(in.gcount()));
+        if (data.size() > max_bytes)
+            return make_error(Status::config_invalid, path + " is larger than " + std::to_string(max_bytes) + " bytes");
+    }
+    if (in.bad()) return make_error(Status::config_io, "cannot read " + path);
+    return data;
+}
+
 }  // namespace hdsso

@@ -1,10 +1,8 @@
 #include "jose/key_source.h"
 
 #include <algorithm>
-#include <fstream>
 #include <functional>
 #include <set>
-#include <sstream>
 
 #include "core/secret_file.h"
 
@@ -141,11 +139,9 @@ Result<std::vector<JwsKey>> keys_from_text(std::string_view text, const std::vec
 
 Result<std::vector<JwsKey>> load_key_file(const std::string& path, const std::vector<JwsAlg>& algs,
                                           const std::string& kid) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return make_error(Status::config_io, "cannot open " + path);
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    std::string text = ss.str();
+    auto read = read_config_file(path);
+    if (!read) return read.error();
+    std::string text = std::move(read.value());
     if (is_pem(text) || is_json(text)) {
         auto keys = keys_from_text(text, algs, kid);
         if (!keys) return make_error(keys.error().code, path + ": " + keys.error().detail);

@@ -70,6 +70,13 @@ std::string text_of(xmlNode* n) {
     return v ? std::string(reinterpret_cast<char*>(v.get())) : std::string();
 }
 
+// "<!DOCTYPE" or "<!ENTITY" in any case: refused before any parser runs.
+bool has_doctype(const std::string& xml) {
+    std::string lower = xml;
+    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+    return lower.find("<!doctype") != std::string::npos || lower.find("<!entity") != std::string::npos;
+}
+
 // Parses without network access, DTD loading or entity substitution.
 XmlDocPtr parse_xml(const std::string& xml) {
     return XmlDocPtr(xmlReadMemory(xml.data(), static_cast<int>(xml.size()), "saml.xml", nullptr,
@@ -143,60 +150,85 @@ int cert_bits(const std::string& b64) {
 
 // ---- metadata ------------------------------------------------------------------------
 
-std::string idp_metadata(const SamlIdpSettings& idp) {
-    XmlDocPtr doc(xmlNewDoc(BAD_CAST "1.0"));
+// <md:EntityDescriptor entityID=...> with the md: and ds: namespaces.
+xmlNode* new_entity(xmlDoc* doc, const std::string& entity_id, xmlNs*& md, xmlNs*& ds) {
     xmlNode* ed = xmlNewNode(nullptr, BAD_CAST "EntityDescriptor");
-    xmlDocSetRootElement(doc.get(), ed);
-    xmlNs* md = xmlNewNs(ed, kNsMd, BAD_CAST "md");
-    xmlNs* ds = xmlNewNs(ed, kNsDs, BAD_CAST "ds");
+    xmlDocSetRootElement(doc, ed);
+    md = xmlNewNs(ed, kNsMd, BAD_CAST "md");
+    ds = xmlNewNs(ed, kNsDs, BAD_CAST "ds");
     xmlSetNs(ed, md);
-    xmlNewProp(ed, BAD_CAST "entityID", BAD_CAST idp.entity_id.c_str());
-    xmlNode* idpd = xmlNewChild(ed, md, BAD_CAST "IDPSSODescriptor", nullptr);
-    xmlNewProp(idpd, BAD_CAST "protocolSupportEnumeration", kNsSamlp);
-    xmlNode* kd = xmlNewChild(idpd, md, BAD_CAST "KeyDescriptor", nullptr);
-    xmlNewProp(kd, BAD_CAST "use", BAD_CAST "signing");
+    xmlNewProp(ed, BAD_CAST "entityID", BAD_CAST entity_id.c_str());
+    return ed;
+}
+
+void add_key(xmlNode* role, xmlNs* md, xmlNs* ds, const char* use, const std::string& cert_pem) {
+    xmlNode* kd = xmlNewChild(role, md, BAD_CAST "KeyDescriptor", nullptr);
+    xmlNewProp(kd, BAD_CAST "use", BAD_CAST use);
     xmlNode* ki = xmlNewChild(kd, ds, BAD_CAST "KeyInfo", nullptr);
     xmlNode* xd = xmlNewChild(ki, ds, BAD_CAST "X509Data", nullptr);
-    xmlNewTextChild(xd, ds, BAD_CAST "X509Certificate", BAD_CAST pem_body(idp.cert_pem).c_str());
-    xmlNode* sso = xmlNewChild(idpd, md, BAD_CAST "SingleSignOnService", nullptr);
-    xmlNewProp(sso, BAD_CAST "Binding", BAD_CAST "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect");
-    xmlNewProp(sso, BAD_CAST "Location", BAD_CAST(idp.sso_url.empty() ? "https://idp.invalid/sso" : idp.sso_url.c_str()));
+    xmlNewTextChild(xd, ds, BAD_CAST "X509Certificate", BAD_CAST pem_body(cert_pem).c_str());
+}
+
+void add_endpoint(xmlNode* role, xmlNs* md, const char* name, const char* binding, const std::string& location) {
+    xmlNode* e = xmlNewChild(role, md, BAD_CAST name, nullptr);
+    xmlNewProp(e, BAD_CAST "Binding", BAD_CAST binding);
+    xmlNewProp(e, BAD_CAST "Location", BAD_CAST location.c_str());
+}
+
+const char* const kRedirect = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect";
+
+std::string idp_metadata(const SamlIdpSettings& idp) {
+    XmlDocPtr doc(xmlNewDoc(BAD_CAST "1.0"));
+    xmlNs *md, *ds;
+    xmlNode* ed = new_entity(doc.get(), idp.entity_id, md, ds);
+    xmlNode* idpd = xmlNewChild(ed, md, BAD_CAST "IDPSSODescriptor", nullptr);
+    xmlNewProp(idpd, BAD_CAST "protocolSupportEnumeration", kNsSamlp);
+    add_key(idpd, md, ds, "signing", idp.cert_pem);
+    add_endpoint(idpd, md, "SingleSignOnService", kRedirect, idp.sso_url.empty() ? "https://idp.invalid/sso" : idp.sso_url);
     return serialise(doc.get());
 }
 
 std::string sp_metadata(const SamlSpSettings& sp) {
     XmlDocPtr doc(xmlNewDoc(BAD_CAST "1.0"));
-    xmlNode* ed = xmlNewNode(nullptr, BAD_CAST "EntityDescriptor");
-    xmlDocSetRootElement(doc.get(), ed);
-    xmlNs* md = xmlNewNs(ed, kNsMd, BAD_CAST "md");
-    xmlNs* ds = xmlNewNs(ed, kNsDs, BAD_CAST "ds");
-    xmlSetNs(ed, md);
-    xmlNewProp(ed, BAD_CAST "entityID", BAD_CAST sp.entity_id.c_str());
+    xmlNs *md, *ds;
+    xmlNode* ed = new_entity(doc.get(), sp.entity_id, md, ds);
     xmlNode* spd = xmlNewChild(ed, md, BAD_CAST "SPSSODescriptor", nullptr);
     xmlNewProp(spd, BAD_CAST "AuthnRequestsSigned", BAD_CAST(sp.key_pem.empty() ? "false" : "true"));
     xmlNewProp(spd, BAD_CAST "WantAssertionsSigned", BAD_CAST "true");
     xmlNewProp(spd, BAD_CAST "protocolSupportEnumeration", kNsSamlp);
-    if (!sp.cert_pem.empty()) {
-        for (const char* use : {"signing", "encryption"}) {
-            xmlNode* kd = xmlNewChild(spd, md, BAD_CAST "KeyDescriptor", nullptr);
-            xmlNewProp(kd, BAD_CAST "use", BAD_CAST use);
-            xmlNode* ki = xmlNewChild(kd, ds, BAD_CAST "KeyInfo", nullptr);
-            xmlNode* xd = xmlNewChild(ki, ds, BAD_CAST "X509Data", nullptr);
-            xmlNewTextChild(xd, ds, BAD_CAST "X509Certificate", BAD_CAST pem_body(sp.cert_pem).c_str());
-        }
-    }
-    if (!sp.slo_url.empty()) {
-        xmlNode* slo = xmlNewChild(spd, md, BAD_CAST "SingleLogoutService", nullptr);
-        xmlNewProp(slo, BAD_CAST "Binding", BAD_CAST "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect");
-        xmlNewProp(slo, BAD_CAST "Location", BAD_CAST sp.slo_url.c_str());
-    }
+    if (!sp.cert_pem.empty())
+        for (const char* use : {"signing", "encryption"}) add_key(spd, md, ds, use, sp.cert_pem);
+    if (!sp.slo_url.empty()) add_endpoint(spd, md, "SingleLogoutService", kRedirect, sp.slo_url);
     xmlNewTextChild(spd, md, BAD_CAST "NameIDFormat", BAD_CAST kEmailFormat);
-    xmlNode* acs = xmlNewChild(spd, md, BAD_CAST "AssertionConsumerService", nullptr);
-    xmlNewProp(acs, BAD_CAST "Binding", BAD_CAST "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST");
-    xmlNewProp(acs, BAD_CAST "Location", BAD_CAST sp.acs_url.c_str());
+    add_endpoint(spd, md, "AssertionConsumerService", "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST", sp.acs_url);
+    xmlNode* acs = spd->last;
     xmlNewProp(acs, BAD_CAST "index", BAD_CAST "0");
     xmlNewProp(acs, BAD_CAST "isDefault", BAD_CAST "true");
     return serialise(doc.get());
+}
+
+// ---- Lasso's failure codes ----------------------------------------------------------
+
+// The named error for a Lasso failure; `what` names the message ("the
+// response", "the LogoutRequest", ...). Callers handle their own special
+// codes first.
+Error lasso_error(int rc, const std::string& what) {
+    switch (rc) {
+    case LASSO_DS_ERROR_SIGNATURE_NOT_FOUND:
+    case LASSO_DS_ERROR_INVALID_SIGALG:  // HTTP-Redirect without SigAlg: not signed
+        return err(Status::saml_unsigned, what + " is not signed");
+    case LASSO_DS_ERROR_SIGNATURE_VERIFICATION_FAILED:
+    case LASSO_DS_ERROR_INVALID_SIGNATURE:
+        return err(Status::saml_bad_signature, what + ": Lasso: " + lasso_strerror(rc));
+    case LASSO_SERVER_ERROR_PROVIDER_NOT_FOUND:
+        return err(Status::saml_unknown_idp, what + " comes from an issuer that is not a configured IdP");
+    case LASSO_PROFILE_ERROR_INVALID_ISSUER:
+        return err(Status::saml_issuer_mismatch, what + ": Lasso: " + lasso_strerror(rc));
+    case LASSO_PROFILE_ERROR_STATUS_NOT_SUCCESS:
+        return err(Status::saml_not_authorized, what + ": the IdP's status is not Success");
+    default:
+        return err(Status::saml_malformed, what + ": Lasso: " + lasso_strerror(rc));
+    }
 }
 
 // ---- algorithm policy ------------------------------------------------------------------
@@ -401,8 +433,7 @@ Result<std::shared_ptr<SamlSp>> SamlSp::create(SamlSpSettings sp, std::vector<Sa
                 return err(Status::saml_no_certificate, "IdP " + idp.entity_id + ": no certificate and no metadata");
             metadata = idp_metadata(idp);
         }
-        if (metadata.find("<!DOCTYPE") != std::string::npos || metadata.find("<!doctype") != std::string::npos)
-            return err(Status::config_invalid, "IdP metadata must not contain a DOCTYPE");
+        if (has_doctype(metadata)) return err(Status::config_invalid, "IdP metadata must not contain a DOCTYPE");
         XmlDocPtr doc = parse_xml(metadata);
         xmlNode* root = doc ? xmlDocGetRootElement(doc.get()) : nullptr;
         if (is(root, kNsMd, "EntitiesDescriptor")) {
@@ -464,6 +495,26 @@ Result<std::shared_ptr<SamlSp>> SamlSp::create(SamlSpSettings sp, std::vector<Sa
 }
 
 std::string SamlSp::metadata() const { return sp_metadata(impl_->sp); }
+
+std::string saml_response_issuer(std::string_view message) {
+    std::size_t first = message.find_first_not_of(" \t\r\n");
+    if (first == std::string_view::npos) return {};
+    std::string xml;
+    if (message[first] == '<') {
+        xml = std::string(message.substr(first));
+    } else {
+        auto decoded = base64_decode_lenient(message);
+        if (!decoded) return {};
+        xml = std::move(decoded.value());
+    }
+    if (xml.size() > kMaxMessage || has_doctype(xml)) return {};
+    XmlDocPtr doc = parse_xml(xml);
+    xmlNode* root = doc ? xmlDocGetRootElement(doc.get()) : nullptr;
+    if (!is(root, kNsSamlp, "Response")) return {};
+    xmlNode* issuer = child(root, kNsSaml, "Issuer");
+    if (!issuer) issuer = child(child(root, kNsSaml, "Assertion"), kNsSaml, "Issuer");
+    return issuer ? text_of(issuer) : std::string();
+}
 
 std::string saml_sp_metadata(const SamlSpSettings& sp) { return sp_metadata(sp); }
 
@@ -536,21 +587,8 @@ Result<void> SamlSp::process_logout_response(std::string_view query) const {
     LogoutGuard guard{logout};
     std::string q(query);
     int rc = lasso_logout_process_response_msg(logout, const_cast<char*>(q.c_str()));
-    switch (rc) {
-    case 0:
-        return {};
-    case LASSO_DS_ERROR_SIGNATURE_NOT_FOUND:
-        return err(Status::saml_unsigned, "the LogoutResponse is not signed");
-    case LASSO_DS_ERROR_SIGNATURE_VERIFICATION_FAILED:
-    case LASSO_DS_ERROR_INVALID_SIGNATURE:
-        return err(Status::saml_bad_signature, std::string("Lasso: ") + lasso_strerror(rc));
-    case LASSO_SERVER_ERROR_PROVIDER_NOT_FOUND:
-        return err(Status::saml_unknown_idp, "the LogoutResponse's issuer is not a configured IdP");
-    case LASSO_PROFILE_ERROR_STATUS_NOT_SUCCESS:
-        return err(Status::saml_not_authorized, "the IdP could not end its session");
-    default:
-        return err(Status::saml_malformed, std::string("Lasso (logout response): ") + lasso_strerror(rc));
-    }
+    if (rc != 0) return lasso_error(rc, "the LogoutResponse");
+    return {};
 }
 
 Result<SamlIdpLogout> SamlSp::process_logout_request(std::string_view query) const {
@@ -562,19 +600,7 @@ Result<SamlIdpLogout> SamlSp::process_logout_request(std::string_view query) con
     lasso_profile_set_signature_verify_hint(profile, LASSO_PROFILE_SIGNATURE_VERIFY_HINT_FORCE);
     std::string q(query);
     int rc = lasso_logout_process_request_msg(logout, const_cast<char*>(q.c_str()));
-    switch (rc) {
-    case 0: break;
-    case LASSO_DS_ERROR_SIGNATURE_NOT_FOUND:
-    case LASSO_DS_ERROR_INVALID_SIGALG:  // no SigAlg in the query: not signed
-        return err(Status::saml_unsigned, "the LogoutRequest is not signed");
-    case LASSO_DS_ERROR_SIGNATURE_VERIFICATION_FAILED:
-    case LASSO_DS_ERROR_INVALID_SIGNATURE:
-        return err(Status::saml_bad_signature, std::string("Lasso: ") + lasso_strerror(rc));
-    case LASSO_SERVER_ERROR_PROVIDER_NOT_FOUND:
-        return err(Status::saml_unknown_idp, "the LogoutRequest's issuer is not a configured IdP");
-    default:
-        return err(Status::saml_malformed, std::string("Lasso (logout request): ") + lasso_strerror(rc));
-    }
+    if (rc != 0) return lasso_error(rc, "the LogoutRequest");
     if (profile->signature_status != 0) return err(Status::saml_unsigned, "the LogoutRequest's signature was not checked");
     auto* request = LASSO_SAMLP2_LOGOUT_REQUEST(profile->request);
     SamlIdpLogout out;
@@ -665,11 +691,7 @@ Result<SamlLogin> SamlSp::process_response(std::string_view message, std::int64_
         b64 = base64_encode_std(xml);
     }
     if (xml.size() > kMaxMessage) return err(Status::saml_malformed, "the SAMLResponse is too large");
-    std::string lower = xml;
-    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
-    if (lower.find("<!doctype") != std::string::npos)
-        return err(Status::saml_malformed, "a DOCTYPE is not allowed in a SAML message");
-    if (lower.find("<!entity") != std::string::npos) return err(Status::saml_malformed, "entities are not allowed");
+    if (has_doctype(xml)) return err(Status::saml_malformed, "a DOCTYPE or an entity is not allowed in a SAML message");
 
     // Our own view of the outer structure (same bytes, same parser).
     XmlDocPtr doc = parse_xml(xml);
@@ -693,17 +715,6 @@ Result<SamlLogin> SamlSp::process_response(std::string_view message, std::int64_
     std::string issuer = profile->remote_providerID ? profile->remote_providerID : "";
     switch (rc) {
     case 0: break;
-    case LASSO_DS_ERROR_SIGNATURE_NOT_FOUND:
-        return err(Status::saml_unsigned, "neither the response nor the assertion is signed");
-    case LASSO_DS_ERROR_SIGNATURE_VERIFICATION_FAILED:
-    case LASSO_DS_ERROR_INVALID_SIGNATURE:
-        return err(Status::saml_bad_signature, std::string("Lasso: ") + lasso_strerror(rc));
-    case LASSO_SERVER_ERROR_PROVIDER_NOT_FOUND:
-        return err(Status::saml_unknown_idp, "issuer '" + issuer.substr(0, 200) + "' is not a configured IdP");
-    case LASSO_PROFILE_ERROR_INVALID_ISSUER:
-        return err(Status::saml_issuer_mismatch, std::string("Lasso: ") + lasso_strerror(rc));
-    case LASSO_PROFILE_ERROR_STATUS_NOT_SUCCESS:
-        return err(Status::saml_not_authorized, "the IdP's status is not Success");
     case LASSO_PROFILE_ERROR_MISSING_ASSERTION:
     case LASSO_DS_ERROR_DECRYPTION_FAILED:
     case LASSO_DS_ERROR_DECRYPTION_FAILED_MISSING_PRIVATE_KEY:
@@ -712,7 +723,7 @@ Result<SamlLogin> SamlSp::process_response(std::string_view message, std::int64_
     case LASSO_PROFILE_ERROR_MISSING_SUBJECT:
         return err(Status::saml_missing_name_id, std::string("Lasso: ") + lasso_strerror(rc));
     default:
-        return err(Status::saml_malformed, std::string("Lasso: ") + lasso_strerror(rc));
+        return lasso_error(rc, "the response");
     }
     auto idp_it = impl_->idps.find(issuer);
     if (idp_it == impl_->idps.end()) return err(Status::saml_unknown_idp, "the issuer is not a configured IdP");

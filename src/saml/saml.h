@@ -117,6 +117,10 @@ private:
     std::unique_ptr<Impl> impl_;
 };
 
+// The Issuer a SAMLResponse names (unverified: for picking its IdP only),
+// empty when it names none.
+std::string saml_response_issuer(std::string_view message);
+
 // The SP metadata (EntityDescriptor) for these settings.
 std::string saml_sp_metadata(const SamlSpSettings& sp);
 

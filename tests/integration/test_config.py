@@ -71,7 +71,7 @@ BAD = [
     ("HelpdeskSSOCache nosuchcache", "HelpdeskSSOCache", "unknown socache provider"),
     ("HelpdeskSSOSAMLBaseURL helpdesk.example.com", "HelpdeskSSOSAMLBaseURL", "http(s) URL"),
     ("HelpdeskSSOSAMLBaseURL https://helpdesk.example.com/", "HelpdeskSSOSAMLBaseURL", "trailing '/'"),
-    ("HelpdeskSSOSAMLIdPMetadataFile {dir}/no-such-file", "HelpdeskSSOSAMLIdPMetadataFile", "cannot read"),
+    ("HelpdeskSSOSAMLIdPMetadataFile {dir}/no-such-file", "HelpdeskSSOSAMLIdPMetadataFile", "cannot open"),
     ("HelpdeskSSOSAMLIdPCertFile {dir}/empty", "HelpdeskSSOSAMLIdPCertFile", "is empty"),
     ("HelpdeskSSOSAMLKeyFile {dir}/secret", "HelpdeskSSOSAMLKeyFile", "not a PEM private key"),
     ("HelpdeskSSOSAMLIdPSSOURL idp.example.com/sso", "HelpdeskSSOSAMLIdPSSOURL", "http(s) URL"),
