@@ -285,11 +285,13 @@ int saml_acs(request_rec* r, const DirConfig* c, const SamlSp& sp) {
     }
     if (response.empty()) return fail(r, c, make_error(Status::saml_malformed, "no SAMLResponse in the POST"));
 
-    // The request this browser started: its cookie names the state, the
-    // state (one-time) holds the request ID and the return path.
+    // The request this browser started: its cookie names the state (and the
+    // IdP echoes it as RelayState), the state (one-time) holds the request ID
+    // and the return path.
     RequestStores stores(r, session_policy(c));
     std::string request_id, back;
     for (const auto& token : cookie_values(r, saml_cookie_name(c).c_str())) {
+        if (!relay.empty() && token != relay) continue;
         std::string key = "saml-state:" + hex_encode(sha256(token));
         auto state = stores.shared().get(key);
         if (!state) return fail(r, c, state.error());
