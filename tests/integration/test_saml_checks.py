@@ -199,6 +199,24 @@ class SamlChecksTest(unittest.TestCase):
         self.assertEqual(3, p.returncode, p.stderr)
         self.assertIn("name one", p.stderr)
 
+    def test_encrypted_assertion(self):
+        f = self.f
+        sp_key, sp_cert = f._pair("sp")
+        _, other_cert = f._pair("other-sp")
+        signed = self.signed()
+        gcm = f.encrypt(signed, sp_cert)
+        self.assertNotIn("jane@example.com", gcm)
+        identity = self.assert_ok(gcm, "--sp-key", sp_key)
+        self.assertEqual("jane@example.com", identity["name_id"])
+        self.assert_error(gcm, "saml.decryption_failed")  # no SP key
+        self.assert_error(f.encrypt(signed, other_cert), "saml.decryption_failed", "--sp-key", sp_key)
+        cbc = f.encrypt(signed, sp_cert, content="http://www.w3.org/2001/04/xmlenc#aes128-cbc")
+        self.assert_error(cbc, "saml.legacy_algorithm", "--sp-key", sp_key)
+        self.assert_ok(cbc, "--sp-key", sp_key, "--allow-legacy", "xmlenc-cbc")
+        rsa15 = f.encrypt(signed, sp_cert, transport="http://www.w3.org/2001/04/xmlenc#rsa-1_5")
+        self.assert_error(rsa15, "saml.legacy_algorithm", "--sp-key", sp_key)
+        self.assert_ok(rsa15, "--sp-key", sp_key, "--allow-legacy", "rsa1_5")
+
     # --- XML attacks -----------------------------------------------------------
 
     def test_xxe_and_entity_expansion_refused(self):

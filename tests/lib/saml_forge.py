@@ -76,7 +76,8 @@ class Forge:
             '<saml:Attribute Name="%s">%s</saml:Attribute>' % (k, "".join(
                 "<saml:AttributeValue>%s</saml:AttributeValue>" % v for v in vs)) for k, vs in attrs.items())
             + "</saml:AttributeStatement>") if attrs else ""
-        return ('<saml:Assertion ID="%s" Version="2.0" IssueInstant="%s"><saml:Issuer>%s</saml:Issuer>%s'
+        return ('<saml:Assertion xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="%s" Version="2.0" '
+                'IssueInstant="%s"><saml:Issuer>%s</saml:Issuer>%s'
                 '<saml:Subject><saml:NameID Format="%s">%s</saml:NameID><saml:SubjectConfirmation Method="%s">%s'
                 '</saml:SubjectConfirmation></saml:Subject>%s%s%s</saml:Assertion>'
                 % (aid, iso(n - 10), issuer, sign_slot, name_id_format, name_id, method, scd, cond, authn_xml,
@@ -107,6 +108,35 @@ class Forge:
             xml = self._xmlsec(xml.replace(marker, SIG_TEMPLATE.format(sig_alg=algs[0], digest_alg=algs[1],
                                                                        ref=response_id), 1), key, cert)
         return xml.replace("{RSIG}", "").replace("{RSIG-LATER}", "")
+
+    def encrypt(self, xml, cert, content="http://www.w3.org/2009/xmlenc11#aes128-gcm",
+                transport="http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p", session_key="aes-128"):
+        """Replaces the Assertion by an EncryptedAssertion for the SP's certificate."""
+        tmpl = ('<xenc:EncryptedData xmlns:xenc="http://www.w3.org/2001/04/xmlenc#" '
+                'Type="http://www.w3.org/2001/04/xmlenc#Element"><xenc:EncryptionMethod Algorithm="%s"/>'
+                '<ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><xenc:EncryptedKey>'
+                '<xenc:EncryptionMethod Algorithm="%s"/><xenc:CipherData><xenc:CipherValue/></xenc:CipherData>'
+                '</xenc:EncryptedKey></ds:KeyInfo><xenc:CipherData><xenc:CipherValue/></xenc:CipherData>'
+                '</xenc:EncryptedData>' % (content, transport))
+        data = os.path.join(self.tmp.name, "plain.xml")
+        template = os.path.join(self.tmp.name, "enc-template.xml")
+        out = os.path.join(self.tmp.name, "encrypted.xml")
+        with open(data, "w") as f:
+            f.write('<?xml version="1.0" encoding="UTF-8"?>\n' + xml)
+        with open(template, "w") as f:
+            f.write(tmpl)
+        p = subprocess.run(["xmlsec1", "encrypt", "--pubkey-cert-pem", cert, "--session-key", session_key,
+                            "--xml-data", data, "--node-name", "urn:oasis:names:tc:SAML:2.0:assertion:Assertion",
+                            "--output", out, template], capture_output=True, text=True)
+        if p.returncode != 0:
+            raise RuntimeError("xmlsec1 encrypt: " + p.stderr)
+        with open(out) as f:
+            encrypted = f.read()
+        encrypted = encrypted.split("?>", 1)[1].lstrip() if encrypted.startswith("<?xml") else encrypted
+        start = encrypted.index("<xenc:EncryptedData")
+        end = encrypted.index("</xenc:EncryptedData>") + len("</xenc:EncryptedData>")
+        return (encrypted[:start] + "<saml:EncryptedAssertion>" + encrypted[start:end] + "</saml:EncryptedAssertion>"
+                + encrypted[end:])
 
     def unsigned(self, xml):
         return xml.replace("{SIG}", "").replace("{RSIG}", "")
