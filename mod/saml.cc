@@ -26,6 +26,7 @@ struct ServerConfig {
     Setting<const char*> idp_cert;       // HelpdeskSSOSAMLIdPCertFile (content)
     Setting<const char*> idp_entity_id;  // HelpdeskSSOSAMLIdPEntityID
     Setting<const char*> idp_sso_url;    // HelpdeskSSOSAMLIdPSSOURL
+    Setting<const char*> idp_slo_url;    // HelpdeskSSOSAMLIdPSLOURL
     Setting<const char*> name_id_format; // HelpdeskSSOSAMLNameIDFormat
     Setting<int> policy;                 // HelpdeskSSOSAMLSignaturePolicy
     Setting<int> unsolicited;            // HelpdeskSSOSAMLAllowUnsolicited
@@ -190,6 +191,7 @@ void* merge_server_config(apr_pool_t* p, void* base_v, void* add_v) {
     merge(out->idp_cert, base->idp_cert, add->idp_cert);
     merge(out->idp_entity_id, base->idp_entity_id, add->idp_entity_id);
     merge(out->idp_sso_url, base->idp_sso_url, add->idp_sso_url);
+    merge(out->idp_slo_url, base->idp_slo_url, add->idp_slo_url);
     merge(out->name_id_format, base->name_id_format, add->name_id_format);
     merge(out->policy, base->policy, add->policy);
     merge(out->unsolicited, base->unsolicited, add->unsolicited);
@@ -226,6 +228,7 @@ int saml_post_config(apr_pool_t* pconf, server_rec* main) {
         if (c->idp_cert.set) idp.cert_pem = c->idp_cert.value;
         if (c->idp_entity_id.set) idp.entity_id = c->idp_entity_id.value;
         if (c->idp_sso_url.set) idp.sso_url = c->idp_sso_url.value;
+        if (c->idp_slo_url.set) idp.slo_url = c->idp_slo_url.value;
         if (!c->idp_metadata.set && (!c->idp_entity_id.set || !c->idp_sso_url.set)) {
             ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,
                          "HDSSO010: %s: with HelpdeskSSOSAMLIdPCertFile, set HelpdeskSSOSAMLIdPEntityID and "
@@ -282,6 +285,8 @@ const command_rec* saml_commands() {
                   "the IdP's signing certificate (PEM), when there is no metadata file"),
     AP_INIT_TAKE1("HelpdeskSSOSAMLIdPEntityID", as_cmd((set_text<&ServerConfig::idp_entity_id, false>)), nullptr,
                   RSRC_CONF, "the IdP's entity ID (issuer), with HelpdeskSSOSAMLIdPCertFile"),
+    AP_INIT_TAKE1("HelpdeskSSOSAMLIdPSLOURL", as_cmd((set_text<&ServerConfig::idp_slo_url, true>)), nullptr, RSRC_CONF,
+                  "the IdP's single logout URL (HTTP-Redirect), with HelpdeskSSOSAMLIdPCertFile"),
     AP_INIT_TAKE1("HelpdeskSSOSAMLIdPSSOURL", as_cmd((set_text<&ServerConfig::idp_sso_url, true>)), nullptr, RSRC_CONF,
                   "the IdP's SSO URL (HTTP-Redirect), with HelpdeskSSOSAMLIdPCertFile"),
     AP_INIT_TAKE1("HelpdeskSSOSAMLSignaturePolicy", as_cmd(set_policy), nullptr, RSRC_CONF,

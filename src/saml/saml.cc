@@ -184,6 +184,7 @@ std::string idp_metadata(const SamlIdpSettings& idp) {
     xmlNode* idpd = xmlNewChild(ed, md, BAD_CAST "IDPSSODescriptor", nullptr);
     xmlNewProp(idpd, BAD_CAST "protocolSupportEnumeration", kNsSamlp);
     add_key(idpd, md, ds, "signing", idp.cert_pem);
+    if (!idp.slo_url.empty()) add_endpoint(idpd, md, "SingleLogoutService", kRedirect, idp.slo_url);
     add_endpoint(idpd, md, "SingleSignOnService", kRedirect, idp.sso_url.empty() ? "https://idp.invalid/sso" : idp.sso_url);
     return serialise(doc.get());
 }

@@ -38,6 +38,7 @@ struct SamlIdpSettings {
     std::string entity_id;     // with
     std::string cert_pem;      // the signing certificate, and
     std::string sso_url;       // (optional) where AuthnRequests go
+    std::string slo_url;       // (optional) where LogoutRequests go
     SamlSignaturePolicy policy = SamlSignaturePolicy::either;
     SamlLegacy legacy;
     bool allow_unsolicited = false;

@@ -36,6 +36,14 @@ SP_CONF = """
 """
 
 
+# The same site with the IdP given field by field (certificate, entity ID,
+# SSO and SLO URLs), as an administrator copies them from the IdP's page.
+SP_CONF_CERT = SP_CONF.replace(
+    "HelpdeskSSOSAMLIdPMetadataFile {dir}/idp-metadata.xml",
+    "HelpdeskSSOSAMLIdPCertFile {dir}/idp.crt\n  HelpdeskSSOSAMLIdPEntityID {idp_entity}\n"
+    "  HelpdeskSSOSAMLIdPSSOURL {idp_sso}\n  HelpdeskSSOSAMLIdPSLOURL {idp_slo}")
+
+
 def have_simplesamlphp():
     return os.path.isdir("/usr/share/simplesamlphp") and os.path.exists("/usr/lib/apache2/modules/libphp8.2.so")
 
@@ -43,12 +51,12 @@ def have_simplesamlphp():
 @unittest.skipUnless(have_simplesamlphp(), "simplesamlphp and libapache2-mod-php are not installed")
 class SamlEndToEndTest(unittest.TestCase):
     entra = False
+    sp_conf = SP_CONF
 
     @classmethod
     def setUpClass(cls):
         cls.backend = EchoBackend()
-        cls.sp = Apache(SP_CONF)
-        cls.sp.fmt = {"backend": cls.backend.port}
+        cls.sp = Apache(cls.sp_conf)
         subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
                         "/CN=hdsso-test-sp", "-keyout", os.path.join(cls.sp.dir, "sp.key"),
                         "-out", os.path.join(cls.sp.dir, "sp.crt")], check=True, capture_output=True)
@@ -59,7 +67,10 @@ class SamlEndToEndTest(unittest.TestCase):
         cls.idp = SimpleSamlIdp(entra_names=cls.entra)
         cls.idp.add_sp(cls.sp_entity_id, base + "/acs", base + "/slo", cert_pem=sp_cert)
         cls.idp.start()
+        cls.sp.fmt = {"backend": cls.backend.port, "idp_entity": cls.idp.entity_id, "idp_sso": cls.idp.sso_url,
+                      "idp_slo": cls.idp.base + "saml2/idp/SingleLogoutService.php"}
         try:
+            cls.sp.write("idp.crt", cls.idp.cert_pem)
             cls.sp.write("idp-metadata.xml", cls.idp.metadata(requests.Session()))
             cls.sp.start()
         except Exception:
@@ -184,6 +195,11 @@ class SamlEndToEndTest(unittest.TestCase):
 class EntraStyleClaimsTest(SamlEndToEndTest):
     """The same IdP sending Entra ID's claim URIs as attribute names."""
     entra = True
+
+
+class CertificateConfiguredTest(SamlEndToEndTest):
+    """The IdP configured by certificate, entity ID, SSO and SLO URLs."""
+    sp_conf = SP_CONF_CERT
 
 
 if __name__ == "__main__":
