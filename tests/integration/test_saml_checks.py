@@ -225,6 +225,92 @@ class SamlChecksTest(unittest.TestCase):
                         '<!DOCTYPE r [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'):
             self.assert_error(doctype + xml, "saml.malformed")
 
+    # The XSW1-XSW8 catalogue (Somorovsky et al., "On Breaking SAML", 2012; as
+    # SAML Raider builds them). Each must be refused, or at most accepted as
+    # the genuinely signed user: never as the forged one.
+
+    EVIL = "boss@example.com"
+
+    def parts(self, xml):
+        sig = re.search(r"<ds:Signature.*?</ds:Signature>", xml, re.S).group(0)
+        assertion = re.search(r"<saml:Assertion.*</saml:Assertion>", xml, re.S).group(0)
+        return sig, assertion
+
+    def assert_not_forged(self, xml, refused=True):
+        code, out, err = self.verify(xml)
+        self.assertNotIn(self.EVIL, out)
+        if refused:
+            self.assertEqual(1, code, out)
+            self.assertRegex(err, r"error: saml\.[a-z_]+:")
+        elif code == 0:
+            self.assertEqual("jane@example.com", json.loads(out)["name_id"])
+
+    def signed_response(self):
+        return self.f.sign(self.f.response(), assertion=False, response=True)
+
+    def test_xsw1_original_response_inside_the_clone_signature(self):
+        good = self.signed_response()
+        sig, _ = self.parts(good)
+        original = good
+        evil = good.replace("jane@example.com", self.EVIL).replace('ID="_r1"', 'ID="_r-evil"', 1)
+        evil = evil.replace(sig, sig.replace("</ds:Signature>", "<ds:Object>%s</ds:Object></ds:Signature>" % original))
+        self.assert_not_forged(evil)
+
+    def test_xsw2_original_response_before_the_clone_signature(self):
+        good = self.signed_response()
+        sig, _ = self.parts(good)
+        evil = good.replace("jane@example.com", self.EVIL).replace('ID="_r1"', 'ID="_r-evil"', 1)
+        evil = evil.replace(sig, good + sig)
+        self.assert_not_forged(evil)
+
+    def test_xsw3_unsigned_assertion_before_the_signed_one(self):
+        good = self.signed()
+        _, assertion = self.parts(good)
+        sig, _ = self.parts(good)
+        evil = assertion.replace(sig, "").replace("jane@example.com", self.EVIL).replace('ID="_a1"', 'ID="_a-evil"')
+        self.assert_not_forged(good.replace(assertion, evil + assertion))
+
+    def test_xsw4_signed_assertion_inside_the_unsigned_one(self):
+        good = self.signed()
+        sig, assertion = self.parts(good)
+        evil = assertion.replace(sig, "").replace("jane@example.com", self.EVIL).replace('ID="_a1"', 'ID="_a-evil"')
+        evil = evil.replace("</saml:Assertion>", assertion + "</saml:Assertion>")
+        self.assert_not_forged(good.replace(assertion, evil))
+
+    def test_xsw5_changed_signed_assertion_and_original_copy_at_the_end(self):
+        good = self.signed()
+        sig, assertion = self.parts(good)
+        changed = assertion.replace("jane@example.com", self.EVIL)
+        copy = assertion.replace(sig, "")
+        self.assert_not_forged(good.replace(assertion, changed).replace("</samlp:Response>", copy + "</samlp:Response>"))
+
+    def test_xsw6_changed_signed_assertion_and_original_copy_inside_its_signature(self):
+        good = self.signed()
+        sig, assertion = self.parts(good)
+        copy = assertion.replace(sig, "")
+        changed = assertion.replace("jane@example.com", self.EVIL).replace(
+            sig, sig.replace("</ds:Signature>", "<ds:Object>%s</ds:Object></ds:Signature>" % copy))
+        self.assert_not_forged(good.replace(assertion, changed))
+
+    def test_xsw7_unsigned_clone_in_extensions(self):
+        good = self.signed()
+        sig, assertion = self.parts(good)
+        evil = assertion.replace(sig, "").replace("jane@example.com", self.EVIL)
+        status = '<samlp:Status>'
+        # The forged clone sits in Extensions; the signed assertion stays: at
+        # most the genuine user gets in.
+        self.assert_not_forged(good.replace(status, "<samlp:Extensions>%s</samlp:Extensions>%s" % (evil, status), 1),
+                               refused=False)
+
+    def test_xsw8_changed_signed_assertion_and_original_copy_in_an_object(self):
+        good = self.signed()
+        sig, assertion = self.parts(good)
+        copy = assertion.replace(sig, "")
+        changed = assertion.replace("jane@example.com", self.EVIL).replace(
+            sig, sig.replace("</ds:Signature>", "<ds:Object>%s</ds:Object></ds:Signature>" % copy))
+        changed_id = changed.replace('ID="_a1"', 'ID="_a-evil"', 1)
+        self.assert_not_forged(good.replace(assertion, changed_id))
+
     def test_xsw_signed_assertion_hidden_evil_assertion_in_place(self):
         # XSW: the signed assertion kept (inside the Response's Extensions or
         # Status detail), an unsigned forged one where the SP reads.
