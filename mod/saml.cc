@@ -24,6 +24,7 @@ struct ServerConfig {
     Setting<const char*> sp_cert;        // HelpdeskSSOSAMLCertFile (content)
     Setting<const char*> idp_metadata;   // HelpdeskSSOSAMLIdPMetadataFile (content)
     Setting<const char*> idp_cert;       // HelpdeskSSOSAMLIdPCertFile (content)
+    Setting<const char*> idp_fingerprint;  // HelpdeskSSOSAMLIdPCertFingerprint
     Setting<const char*> idp_entity_id;  // HelpdeskSSOSAMLIdPEntityID
     Setting<const char*> idp_sso_url;    // HelpdeskSSOSAMLIdPSSOURL
     Setting<const char*> idp_slo_url;    // HelpdeskSSOSAMLIdPSLOURL
@@ -101,6 +102,15 @@ const char* set_base_url(cmd_parms* cmd, void* m, const char* arg) {
     return set_text<&ServerConfig::base_url, true>(cmd, m, arg);
 }
 
+const char* set_fingerprint(cmd_parms* cmd, void*, const char* arg) {
+    // (A SHA-1 fingerprint also needs HelpdeskSSOSAMLAllowLegacy sha1: checked at startup.)
+    if (auto bad = saml_fingerprint_check(arg); !bad)
+        return apr_psprintf(cmd->pool, "%s: expected a SHA-256 (64 hex digits) or SHA-1 (40) fingerprint, colons allowed, got '%s'",
+                            cmd->cmd->name, arg);
+    scfg(cmd)->idp_fingerprint = {arg, 1};
+    return nullptr;
+}
+
 const char* set_policy(cmd_parms* cmd, void*, const char* arg) {
     static const char* const kNames[] = {"assertion", "response", "both", "either"};
     for (int i = 0; i < 4; ++i)
@@ -173,7 +183,7 @@ apr_status_t delete_sp(void* data) {
     return APR_SUCCESS;
 }
 
-bool configured(const ServerConfig* c) { return c->idp_metadata.set || c->idp_cert.set; }
+bool configured(const ServerConfig* c) { return c->idp_metadata.set || c->idp_cert.set || c->idp_fingerprint.set; }
 
 }  // namespace
 
@@ -189,6 +199,7 @@ void* merge_server_config(apr_pool_t* p, void* base_v, void* add_v) {
     merge(out->sp_cert, base->sp_cert, add->sp_cert);
     merge(out->idp_metadata, base->idp_metadata, add->idp_metadata);
     merge(out->idp_cert, base->idp_cert, add->idp_cert);
+    merge(out->idp_fingerprint, base->idp_fingerprint, add->idp_fingerprint);
     merge(out->idp_entity_id, base->idp_entity_id, add->idp_entity_id);
     merge(out->idp_sso_url, base->idp_sso_url, add->idp_sso_url);
     merge(out->idp_slo_url, base->idp_slo_url, add->idp_slo_url);
@@ -226,13 +237,15 @@ int saml_post_config(apr_pool_t* pconf, server_rec* main) {
         SamlIdpSettings idp;
         if (c->idp_metadata.set) idp.metadata_xml = c->idp_metadata.value;
         if (c->idp_cert.set) idp.cert_pem = c->idp_cert.value;
+        if (c->idp_fingerprint.set) idp.cert_fingerprint = c->idp_fingerprint.value;
         if (c->idp_entity_id.set) idp.entity_id = c->idp_entity_id.value;
         if (c->idp_sso_url.set) idp.sso_url = c->idp_sso_url.value;
         if (c->idp_slo_url.set) idp.slo_url = c->idp_slo_url.value;
         if (!c->idp_metadata.set && (!c->idp_entity_id.set || !c->idp_sso_url.set)) {
             ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,
-                         "HDSSO010: %s: with HelpdeskSSOSAMLIdPCertFile, set HelpdeskSSOSAMLIdPEntityID and "
-                         "HelpdeskSSOSAMLIdPSSOURL too (or use HelpdeskSSOSAMLIdPMetadataFile)", where);
+                         "HDSSO010: %s: with HelpdeskSSOSAMLIdPCertFile or HelpdeskSSOSAMLIdPCertFingerprint, set "
+                         "HelpdeskSSOSAMLIdPEntityID and HelpdeskSSOSAMLIdPSSOURL too (or use "
+                         "HelpdeskSSOSAMLIdPMetadataFile)", where);
             return HTTP_INTERNAL_SERVER_ERROR;
         }
         idp.policy = static_cast<SamlSignaturePolicy>(c->policy.set ? c->policy.value : 3);
@@ -283,6 +296,9 @@ const command_rec* saml_commands() {
                   "the IdP's metadata (one EntityDescriptor)"),
     AP_INIT_TAKE1("HelpdeskSSOSAMLIdPCertFile", as_cmd(set_file<&ServerConfig::idp_cert>), nullptr, RSRC_CONF,
                   "the IdP's signing certificate (PEM), when there is no metadata file"),
+    AP_INIT_TAKE1("HelpdeskSSOSAMLIdPCertFingerprint", as_cmd(set_fingerprint), nullptr, RSRC_CONF,
+                  "the SHA-256 fingerprint of the IdP's signing certificate (SHA256:AB:CD:...), when its certificate "
+                  "is not at hand; the certificate then comes in each response and must match"),
     AP_INIT_TAKE1("HelpdeskSSOSAMLIdPEntityID", as_cmd((set_text<&ServerConfig::idp_entity_id, false>)), nullptr,
                   RSRC_CONF, "the IdP's entity ID (issuer), with HelpdeskSSOSAMLIdPCertFile"),
     AP_INIT_TAKE1("HelpdeskSSOSAMLIdPSLOURL", as_cmd((set_text<&ServerConfig::idp_slo_url, true>)), nullptr, RSRC_CONF,

@@ -33,11 +33,12 @@ Result<SamlSignaturePolicy> parse_policy(const std::string& p) {
 }  // namespace
 
 int saml_verify(const Args& a) {
-    if (auto bad = a.check({"idp-metadata", "idp-cert", "idp-entity-id", "sp-entity-id", "acs-url", "request-id",
+    if (auto bad = a.check({"idp-metadata", "idp-cert", "idp-cert-fingerprint", "idp-entity-id", "sp-entity-id", "acs-url", "request-id",
                             "allow-unsolicited", "now", "sp-key", "allow-legacy", "policy", "skew", "attribute"},
                            1, 1))
         return usage(*bad);
-    if (!a.one("idp-metadata") == !a.one("idp-cert")) return usage("give exactly one of --idp-metadata and --idp-cert");
+    if (int(!!a.one("idp-metadata")) + int(!!a.one("idp-cert")) + int(!!a.one("idp-cert-fingerprint")) != 1)
+        return usage("give exactly one of --idp-metadata, --idp-cert and --idp-cert-fingerprint");
     if (!a.one("sp-entity-id") || !a.one("acs-url")) return usage("--sp-entity-id and --acs-url are required");
     if (a.one("request-id") && a.one("allow-unsolicited")) return usage("--request-id and --allow-unsolicited exclude each other");
     std::int64_t now = SystemClock().now();
@@ -56,9 +57,13 @@ int saml_verify(const Args& a) {
         idp.metadata_xml = md.value();
         idp.entity_id = a.one("idp-entity-id").value_or("");  // picks the IdP in an aggregate
     } else {
-        auto cert = read_config_file(*a.one("idp-cert"));
-        if (!cert) return fail(cert.error());
-        idp.cert_pem = cert.value();
+        if (auto f = a.one("idp-cert")) {
+            auto cert = read_config_file(*f);
+            if (!cert) return fail(cert.error());
+            idp.cert_pem = cert.value();
+        } else {
+            idp.cert_fingerprint = *a.one("idp-cert-fingerprint");
+        }
         // Without --idp-entity-id, the certificate is trusted for the issuer
         // the response names (the certificate is what is pinned); a
         // response without one is refused by the checks themselves.

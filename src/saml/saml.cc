@@ -148,6 +148,31 @@ int cert_bits(const std::string& b64) {
     return key ? EVP_PKEY_get_bits(key) : 0;
 }
 
+// A configured fingerprint as (digest, raw bytes); the digest is told by the
+// length: SHA-256 (32 bytes) or SHA-1 (20 bytes, a legacy allowance).
+Result<std::pair<const EVP_MD*, std::string>> parse_fingerprint(const std::string& text) {
+    std::string t = text;
+    for (const char* prefix : {"sha256:", "sha-256:", "sha1:", "sha-1:"})
+        if (t.size() > std::strlen(prefix) && strncasecmp(t.c_str(), prefix, std::strlen(prefix)) == 0) {
+            t = t.substr(std::strlen(prefix));
+            break;
+        }
+    std::string hex;
+    for (char c : t)
+        if (c != ':' && c != ' ') hex += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    auto raw = hex_decode_lower(hex);
+    if (!raw || (raw.value().size() != 32 && raw.value().size() != 20))
+        return err(Status::config_invalid, "a certificate fingerprint is 64 (SHA-256) or 40 (SHA-1) hex digits");
+    return std::make_pair(raw.value().size() == 32 ? EVP_sha256() : EVP_sha1(), raw.value());
+}
+
+std::string der_digest(const std::string& der, const EVP_MD* md) {
+    unsigned char out[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    EVP_Digest(der.data(), der.size(), out, &n, md, nullptr);
+    return std::string(reinterpret_cast<char*>(out), n);
+}
+
 // ---- metadata ------------------------------------------------------------------------
 
 // <md:EntityDescriptor entityID=...> with the md: and ds: namespaces.
@@ -183,7 +208,7 @@ std::string idp_metadata(const SamlIdpSettings& idp) {
     xmlNode* ed = new_entity(doc.get(), idp.entity_id, md, ds);
     xmlNode* idpd = xmlNewChild(ed, md, BAD_CAST "IDPSSODescriptor", nullptr);
     xmlNewProp(idpd, BAD_CAST "protocolSupportEnumeration", kNsSamlp);
-    add_key(idpd, md, ds, "signing", idp.cert_pem);
+    if (!idp.cert_pem.empty()) add_key(idpd, md, ds, "signing", idp.cert_pem);
     if (!idp.slo_url.empty()) add_endpoint(idpd, md, "SingleLogoutService", kRedirect, idp.slo_url);
     add_endpoint(idpd, md, "SingleSignOnService", kRedirect, idp.sso_url.empty() ? "https://idp.invalid/sso" : idp.sso_url);
     return serialise(doc.get());
@@ -400,6 +425,26 @@ void saml_library_init() {
 
 // ---- the SP --------------------------------------------------------------------------------------
 
+namespace {
+
+// A Lasso server for the SP alone (its metadata, key and certificate).
+Result<LassoServer*> new_sp_server(const SamlSpSettings& sp) {
+    std::string md = sp_metadata(sp);
+    LassoServer* server = lasso_server_new_from_buffers(md.c_str(), sp.key_pem.empty() ? nullptr : sp.key_pem.c_str(),
+                                                        nullptr, sp.cert_pem.empty() ? nullptr : sp.cert_pem.c_str());
+    if (!server) return err(Status::config_invalid, "Lasso refused the SP metadata");
+    if (!sp.key_pem.empty() &&
+        lasso_server_set_encryption_private_key_with_password(server, sp.key_pem.c_str(), nullptr) != 0) {
+        lasso_server_destroy(server);
+        return err(Status::config_invalid, "the SP key could not be loaded");
+    }
+    return server;
+}
+
+using LassoServerPtr = CPtr<LassoServer, lasso_server_destroy>;
+
+}  // namespace
+
 struct SamlSp::Impl {
     SamlSpSettings sp;
     std::map<std::string, SamlIdpSettings> idps;  // by entity ID
@@ -420,18 +465,22 @@ Result<std::shared_ptr<SamlSp>> SamlSp::create(SamlSpSettings sp, std::vector<Sa
     if (idps.empty()) return err(Status::saml_no_certificate, "no identity provider is configured");
     auto impl = std::make_unique<Impl>();
     impl->sp = sp;
-    std::string md = sp_metadata(sp);
-    impl->server = lasso_server_new_from_buffers(md.c_str(), sp.key_pem.empty() ? nullptr : sp.key_pem.c_str(), nullptr,
-                                                 sp.cert_pem.empty() ? nullptr : sp.cert_pem.c_str());
-    if (!impl->server) return err(Status::config_invalid, "Lasso refused the SP metadata");
-    if (!sp.key_pem.empty() &&
-        lasso_server_set_encryption_private_key_with_password(impl->server, sp.key_pem.c_str(), nullptr) != 0)
-        return err(Status::config_invalid, "the SP key could not be loaded");
+    auto server = new_sp_server(sp);
+    if (!server) return server.error();
+    impl->server = server.value();
     for (auto& idp : idps) {
         std::string metadata = idp.metadata_xml;
+        bool by_fingerprint = false;
         if (metadata.empty()) {
-            if (idp.cert_pem.empty())
+            if (idp.cert_pem.empty() && idp.cert_fingerprint.empty())
                 return err(Status::saml_no_certificate, "IdP " + idp.entity_id + ": no certificate and no metadata");
+            if (idp.cert_pem.empty()) {
+                auto fp = parse_fingerprint(idp.cert_fingerprint);
+                if (!fp) return fp.error();
+                if (fp.value().second.size() == 20 && !idp.legacy.sha1)
+                    return err(Status::saml_legacy_algorithm, "IdP " + idp.entity_id + ": a SHA-1 certificate fingerprint");
+                by_fingerprint = true;
+            }
             metadata = idp_metadata(idp);
         }
         if (has_doctype(metadata)) return err(Status::config_invalid, "IdP metadata must not contain a DOCTYPE");
@@ -485,7 +534,8 @@ Result<std::shared_ptr<SamlSp>> SamlSp::create(SamlSpSettings sp, std::vector<Sa
                 }
             }
         }
-        if (keys == 0) return err(Status::saml_no_certificate, "IdP " + idp.entity_id + ": no signing certificate");
+        if (keys == 0 && !by_fingerprint)
+            return err(Status::saml_no_certificate, "IdP " + idp.entity_id + ": no signing certificate");
         int rc = lasso_server_add_provider_from_buffer(impl->server, LASSO_PROVIDER_ROLE_IDP, metadata.c_str(), nullptr,
                                                        nullptr);
         if (rc != 0)
@@ -496,6 +546,12 @@ Result<std::shared_ptr<SamlSp>> SamlSp::create(SamlSpSettings sp, std::vector<Sa
 }
 
 std::string SamlSp::metadata() const { return sp_metadata(impl_->sp); }
+
+Result<void> saml_fingerprint_check(std::string_view text) {
+    auto fp = parse_fingerprint(std::string(text));
+    if (!fp) return fp.error();
+    return {};
+}
 
 std::string saml_response_issuer(std::string_view message) {
     std::size_t first = message.find_first_not_of(" \t\r\n");
@@ -704,8 +760,50 @@ Result<SamlLogin> SamlSp::process_response(std::string_view message, std::int64_
         return err(Status::saml_assertion_count,
                    std::to_string(plain.size() + encrypted.size()) + " assertions in the response");
 
+    // An IdP known by its certificate's fingerprint: the certificate comes in
+    // the response's KeyInfo and must match; Lasso then checks the signature
+    // with it, in a server of its own for this response.
+    LassoServer* server = impl_->server;
+    LassoServerPtr own_server;
+    xmlNode* claimed_issuer = child(root, kNsSaml, "Issuer");
+    if (!claimed_issuer && !plain.empty()) claimed_issuer = child(plain.front(), kNsSaml, "Issuer");
+    if (auto it = impl_->idps.find(text_of(claimed_issuer));
+        it != impl_->idps.end() && it->second.metadata_xml.empty() && it->second.cert_pem.empty()) {
+        const SamlIdpSettings& fp_idp = it->second;
+        auto fp = parse_fingerprint(fp_idp.cert_fingerprint);
+        if (!fp) return fp.error();
+        std::string match;
+        std::vector<xmlNode*> signatures{signature_of(root)};
+        if (!plain.empty()) signatures.push_back(signature_of(plain.front()));
+        for (xmlNode* sig : signatures) {
+            xmlNode* data = child(child(sig, kNsDs, "KeyInfo"), kNsDs, "X509Data");
+            for (xmlNode* c : children(data, kNsDs, "X509Certificate")) {
+                std::string b64 = text_of(c);
+                auto der = base64_decode_lenient(b64);
+                if (match.empty() && der && constant_time_equal(der_digest(der.value(), fp.value().first), fp.value().second))
+                    match = b64;
+            }
+        }
+        if (match.empty())
+            return err(Status::saml_bad_signature, "no certificate in the response matches the configured fingerprint");
+        int bits = cert_bits(match);
+        if (bits < 2048 && !fp_idp.legacy.rsa1024)
+            return err(Status::saml_legacy_algorithm, "the IdP's signing key has " + std::to_string(bits) + " bits");
+        SamlIdpSettings with_cert = fp_idp;
+        with_cert.cert_pem = "-----BEGIN CERTIFICATE-----\n" + match + "\n-----END CERTIFICATE-----\n";
+        auto made = new_sp_server(impl_->sp);
+        if (!made) return made.error();
+        own_server.reset(made.value());
+        std::string md = idp_metadata(with_cert);
+        if (int rc = lasso_server_add_provider_from_buffer(own_server.get(), LASSO_PROVIDER_ROLE_IDP, md.c_str(), nullptr,
+                                                           nullptr);
+            rc != 0)
+            return err(Status::saml_bad_signature, std::string("the response's certificate: Lasso: ") + lasso_strerror(rc));
+        server = own_server.get();
+    }
+
     // Lasso: parse, verify signatures, decrypt.
-    LassoLogin* login = lasso_login_new(impl_->server);
+    LassoLogin* login = lasso_login_new(server);
     if (!login) return err(Status::internal, "lasso_login_new failed");
     struct LoginGuard {
         LassoLogin* l;

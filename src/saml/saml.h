@@ -36,7 +36,10 @@ struct SamlIdpSettings {
     // entity_id picks the IdP (or the only IdP in it), or
     std::string metadata_xml;
     std::string entity_id;     // with
-    std::string cert_pem;      // the signing certificate, and
+    std::string cert_pem;      // the signing certificate (or its fingerprint), and
+    // "SHA256:AB:CD:..." or plain hex (64 digits: SHA-256, 40: SHA-1): the
+    // certificate then comes in the response's KeyInfo and must match.
+    std::string cert_fingerprint;
     std::string sso_url;       // (optional) where AuthnRequests go
     std::string slo_url;       // (optional) where LogoutRequests go
     SamlSignaturePolicy policy = SamlSignaturePolicy::either;
@@ -124,6 +127,9 @@ std::string saml_response_issuer(std::string_view message);
 
 // The SP metadata (EntityDescriptor) for these settings.
 std::string saml_sp_metadata(const SamlSpSettings& sp);
+
+// Whether `text` is a certificate fingerprint this product reads.
+Result<void> saml_fingerprint_check(std::string_view text);
 
 // xs:dateTime in UTC ("2014-02-19T01:38:01Z", optional fraction) to Unix time.
 Result<std::int64_t> parse_saml_time(std::string_view text);

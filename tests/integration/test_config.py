@@ -76,6 +76,7 @@ BAD = [
     ("HelpdeskSSOSAMLKeyFile {dir}/secret", "HelpdeskSSOSAMLKeyFile", "not a PEM private key"),
     ("HelpdeskSSOSAMLIdPSSOURL idp.example.com/sso", "HelpdeskSSOSAMLIdPSSOURL", "http(s) URL"),
     ("HelpdeskSSOSAMLIdPSLOURL idp.example.com/slo", "HelpdeskSSOSAMLIdPSLOURL", "http(s) URL"),
+    ("HelpdeskSSOSAMLIdPCertFingerprint SHA256:12:34", "HelpdeskSSOSAMLIdPCertFingerprint", "64 hex digits"),
     ("HelpdeskSSOSAMLSignaturePolicy none", "HelpdeskSSOSAMLSignaturePolicy", "assertion, response, both or either"),
     ("HelpdeskSSOSAMLAllowLegacy md5", "HelpdeskSSOSAMLAllowLegacy", "sha1, rsa1024"),
     ("HelpdeskSSOSAMLSkew 7200", "HelpdeskSSOSAMLSkew", "from 0 to 3600"),

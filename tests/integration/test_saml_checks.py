@@ -217,6 +217,53 @@ class SamlChecksTest(unittest.TestCase):
         self.assert_error(rsa15, "saml.legacy_algorithm", "--sp-key", sp_key)
         self.assert_ok(rsa15, "--sp-key", sp_key, "--allow-legacy", "rsa1_5")
 
+    def fingerprint(self, cert_path, digest="sha256"):
+        import hashlib
+        import ssl
+        with open(cert_path) as c:
+            der = ssl.PEM_cert_to_DER_cert(c.read())
+        h = hashlib.new(digest, der).hexdigest().upper()
+        return "%s:%s" % (digest.upper(), ":".join(h[i:i + 2] for i in range(0, len(h), 2)))
+
+    def verify_fp(self, xml, fingerprint, *extra):
+        f = self.f
+        p = subprocess.run([HDSSO, "saml", "verify", "--idp-cert-fingerprint", fingerprint, "--idp-entity-id", f.IDP,
+                            "--sp-entity-id", f.SP, "--acs-url", f.ACS, "--now", str(f.NOW), "--request-id", f.REQUEST,
+                            *extra, f.write(xml)], capture_output=True, text=True)
+        return p.returncode, p.stdout, p.stderr
+
+    def test_idp_certificate_by_fingerprint(self):
+        f = self.f
+        fp = self.fingerprint(f.cert)
+        code, out, err = self.verify_fp(self.signed(), fp)
+        self.assertEqual(0, code, err)
+        self.assertEqual("jane@example.com", json.loads(out)["name_id"])
+        # Plain hex, lower case, without colons, is the same fingerprint.
+        code, _, err = self.verify_fp(self.signed(), fp.split(":", 1)[1].replace(":", "").lower())
+        self.assertEqual(0, code, err)
+        # Signed with another key, whose certificate rides along.
+        forged = f.sign(f.response(), key=f.other_key)
+        code, _, err = self.verify_fp(forged, fp)
+        self.assertEqual(1, code)
+        self.assertIn("error: saml.bad_signature:", err)
+        self.assertIn("fingerprint", err)
+        # The genuine certificate put in the KeyInfo of a forged signature.
+        with open(f.cert) as c:
+            genuine = "".join(l for l in c.read().splitlines() if not l.startswith("-----"))
+        swapped = re.sub(r"(<ds:X509Certificate>)[^<]*(</ds:X509Certificate>)", r"\g<1>%s\g<2>" % genuine, forged)
+        code, _, err = self.verify_fp(swapped, fp)
+        self.assertEqual(1, code)
+        self.assertIn("error: saml.bad_signature:", err)
+        # SHA-1 fingerprints are a legacy allowance.
+        sha1 = self.fingerprint(f.cert, "sha1")
+        code, _, err = self.verify_fp(self.signed(), sha1)
+        self.assertEqual(1, code)
+        self.assertIn("saml.legacy_algorithm", err)
+        code, _, err = self.verify_fp(self.signed(), sha1, "--allow-legacy", "sha1")
+        self.assertEqual(0, code, err)
+        code, _, err = self.verify_fp(self.signed(), "SHA256:12:34")
+        self.assertEqual(3, code, err)
+
     # --- XML attacks -----------------------------------------------------------
 
     def test_xxe_and_entity_expansion_refused(self):
