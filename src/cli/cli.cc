@@ -29,6 +29,8 @@ const char kUsageText[] =
     "      Check a SAMLResponse (base64 or XML); print the identity as JSON.\n"
     "  hdsso saml metadata --sp-entity-id X --acs-url Y [--slo-url Z] [--sp-cert F]\n"
     "      Print the SP metadata.\n"
+    "  hdsso saml fetch-metadata URL [--out FILE]\n"
+    "      Download an IdP's metadata (checked to be SAML metadata) to FILE (atomically) or stdout.\n"
     "  hdsso --version\n"
     "\n"
     "Exit status: 0 success, 1 verification failed, 2 usage error, 3 configuration or I/O error.\n";

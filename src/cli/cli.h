@@ -26,4 +26,5 @@ int jwt_verify(const Args& a);
 int jwt_sign(const Args& a);
 int saml_verify(const Args& a);
 int saml_metadata(const Args& a);
+int saml_fetch_metadata(const Args& a);
 }  // namespace hdsso

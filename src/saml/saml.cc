@@ -547,6 +547,29 @@ Result<std::shared_ptr<SamlSp>> SamlSp::create(SamlSpSettings sp, std::vector<Sa
 
 std::string SamlSp::metadata() const { return sp_metadata(impl_->sp); }
 
+Result<std::vector<std::string>> saml_metadata_idps(std::string_view metadata) {
+    std::string xml(metadata);
+    if (has_doctype(xml)) return err(Status::config_invalid, "metadata must not contain a DOCTYPE");
+    XmlDocPtr doc = parse_xml(xml);
+    xmlNode* root = doc ? xmlDocGetRootElement(doc.get()) : nullptr;
+    if (!is(root, kNsMd, "EntityDescriptor") && !is(root, kNsMd, "EntitiesDescriptor"))
+        return err(Status::config_invalid, "not SAML metadata (md:EntityDescriptor or md:EntitiesDescriptor)");
+    std::vector<std::string> ids;
+    std::vector<xmlNode*> todo{root};
+    while (!todo.empty()) {
+        xmlNode* n = todo.back();
+        todo.pop_back();
+        if (is(n, kNsMd, "EntityDescriptor")) {
+            if (child(n, kNsMd, "IDPSSODescriptor")) ids.push_back(attr(n, "entityID"));
+            continue;
+        }
+        for (xmlNode* c = n->children; c; c = c->next)
+            if (is(c, kNsMd, "EntitiesDescriptor") || is(c, kNsMd, "EntityDescriptor")) todo.push_back(c);
+    }
+    if (ids.empty()) return err(Status::config_invalid, "the metadata describes no identity provider");
+    return ids;
+}
+
 Result<void> saml_fingerprint_check(std::string_view text) {
     auto fp = parse_fingerprint(std::string(text));
     if (!fp) return fp.error();

@@ -128,6 +128,11 @@ std::string saml_response_issuer(std::string_view message);
 // The SP metadata (EntityDescriptor) for these settings.
 std::string saml_sp_metadata(const SamlSpSettings& sp);
 
+// The entity IDs of the IdPs a metadata document (EntityDescriptor or
+// aggregate) describes; config.invalid when it is not SAML metadata or holds
+// no IdP, or carries a DOCTYPE.
+Result<std::vector<std::string>> saml_metadata_idps(std::string_view metadata);
+
 // Whether `text` is a certificate fingerprint this product reads.
 Result<void> saml_fingerprint_check(std::string_view text);
 

@@ -14,7 +14,7 @@ import urllib.parse
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 import requests  # noqa: E402
 
-from hdsso_test import Apache, EchoBackend  # noqa: E402
+from hdsso_test import HDSSO, Apache, EchoBackend, free_port  # noqa: E402
 from simplesamlphp import SimpleSamlIdp, login_at_idp  # noqa: E402
 
 SP_CONF = """
@@ -71,7 +71,11 @@ class SamlEndToEndTest(unittest.TestCase):
                       "idp_slo": cls.idp.base + "saml2/idp/SingleLogoutService.php"}
         try:
             cls.sp.write("idp.crt", cls.idp.cert_pem)
-            cls.sp.write("idp-metadata.xml", cls.idp.metadata(requests.Session()))
+            # As an administrator would: hdsso fetches the IdP's metadata.
+            p = subprocess.run([HDSSO, "saml", "fetch-metadata", cls.idp.entity_id, "--out",
+                                os.path.join(cls.sp.dir, "idp-metadata.xml")], capture_output=True, text=True)
+            if p.returncode != 0:
+                raise RuntimeError("hdsso saml fetch-metadata: " + p.stderr)
             cls.sp.start()
         except Exception:
             cls.idp.cleanup()
@@ -184,6 +188,24 @@ class SamlEndToEndTest(unittest.TestCase):
         self.assertRegex(r.text, r"saml\.(unsigned|bad_signature)")
         # Still signed in.
         self.assertEqual(200, s.get(self.sp.url("/helpdesk/"), allow_redirects=False, timeout=30).status_code)
+
+    def test_fetch_metadata(self):
+        code = subprocess.run([HDSSO, "saml", "fetch-metadata", self.idp.entity_id], capture_output=True, text=True)
+        self.assertEqual(0, code.returncode, code.stderr)
+        self.assertIn('entityID="%s"' % self.idp.entity_id, code.stdout)
+        self.assertIn("identity provider: " + self.idp.entity_id, code.stderr)
+        # Not metadata: refused, nothing written.
+        out = os.path.join(self.sp.dir, "not-metadata.xml")
+        p = subprocess.run([HDSSO, "saml", "fetch-metadata", self.sp.url("/"), "--out", out],
+                           capture_output=True, text=True)
+        self.assertEqual(3, p.returncode, p.stderr)
+        self.assertIn("not SAML metadata", p.stderr)
+        self.assertFalse(os.path.exists(out))
+        # Nobody there.
+        p = subprocess.run([HDSSO, "saml", "fetch-metadata", "http://127.0.0.1:%d/metadata" % free_port()],
+                           capture_output=True, text=True)
+        self.assertEqual(3, p.returncode, p.stderr)
+        self.assertIn("error: config.io:", p.stderr)
 
     def test_sp_metadata_endpoint(self):
         r = requests.get(self.sp.url("/sso/metadata"), timeout=30)
