@@ -1,0 +1,209 @@
+#include "saml/xml.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+namespace hdsso::samlxml {
+
+namespace {
+const char* const kRedirect = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect";
+}  // namespace
+
+// ---- small XML helpers --------------------------------------------------------
+
+bool is(const xmlNode* n, const xmlChar* ns, const char* name) {
+    return n && n->type == XML_ELEMENT_NODE && n->ns && xmlStrEqual(n->ns->href, ns) &&
+           xmlStrEqual(n->name, BAD_CAST name);
+}
+
+std::vector<xmlNode*> children(xmlNode* parent, const xmlChar* ns, const char* name) {
+    std::vector<xmlNode*> out;
+    for (xmlNode* c = parent ? parent->children : nullptr; c; c = c->next)
+        if (is(c, ns, name)) out.push_back(c);
+    return out;
+}
+
+xmlNode* child(xmlNode* parent, const xmlChar* ns, const char* name) {
+    auto c = children(parent, ns, name);
+    return c.empty() ? nullptr : c.front();
+}
+
+std::string attr(xmlNode* n, const char* name) {
+    if (!n) return {};
+    XmlStringPtr v(xmlGetProp(n, BAD_CAST name));
+    return v ? std::string(reinterpret_cast<char*>(v.get())) : std::string();
+}
+
+bool has_attr(xmlNode* n, const char* name) { return n && xmlHasProp(n, BAD_CAST name); }
+
+// Every text below the node, comments left out: "a<!-- x -->b" is "ab".
+std::string text_of(xmlNode* n) {
+    XmlStringPtr v(n ? xmlNodeGetContent(n) : nullptr);
+    return v ? std::string(reinterpret_cast<char*>(v.get())) : std::string();
+}
+
+// "<!DOCTYPE" or "<!ENTITY" in any case: refused before any parser runs.
+bool has_doctype(const std::string& xml) {
+    std::string lower = xml;
+    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+    return lower.find("<!doctype") != std::string::npos || lower.find("<!entity") != std::string::npos;
+}
+
+// Parses without network access, DTD loading or entity substitution.
+XmlDocPtr parse_xml(const std::string& xml) {
+    return XmlDocPtr(xmlReadMemory(xml.data(), static_cast<int>(xml.size()), "saml.xml", nullptr,
+                                   XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING));
+}
+
+std::string serialise(xmlDoc* doc) {
+    xmlChar* out = nullptr;
+    int len = 0;
+    xmlDocDumpMemoryEnc(doc, &out, &len, "UTF-8");
+    std::string s(reinterpret_cast<char*>(out), static_cast<std::size_t>(len));
+    xmlFree(out);
+    return s;
+}
+
+// ---- base64 (standard alphabet, line breaks allowed, as posted) -----------------
+
+Result<std::string> base64_decode_lenient(std::string_view in) {
+    std::string clean;
+    clean.reserve(in.size());
+    for (char c : in)
+        if (c != '\r' && c != '\n' && c != ' ' && c != '\t') clean += c;
+    if (clean.empty() || clean.size() % 4 != 0) return err(Status::saml_malformed, "SAMLResponse is not base64");
+    std::string out(clean.size() / 4 * 3, '\0');
+    int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                            reinterpret_cast<const unsigned char*>(clean.data()), static_cast<int>(clean.size()));
+    if (n < 0) return err(Status::saml_malformed, "SAMLResponse is not base64");
+    std::size_t pad = clean.size() - clean.find_last_not_of('=') - 1;
+    if (pad > 2) return err(Status::saml_malformed, "SAMLResponse is not base64");
+    out.resize(static_cast<std::size_t>(n) - pad);
+    return out;
+}
+
+std::string base64_encode_std(std::string_view in) {
+    std::string out(4 * ((in.size() + 2) / 3) + 1, '\0');
+    int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                            reinterpret_cast<const unsigned char*>(in.data()), static_cast<int>(in.size()));
+    out.resize(static_cast<std::size_t>(n));
+    return out;
+}
+
+// ---- certificates -----------------------------------------------------------------
+
+std::string pem_body(const std::string& pem) {
+    std::string out;
+    bool in = false;
+    std::size_t pos = 0;
+    while (pos < pem.size()) {
+        std::size_t end = pem.find('\n', pos);
+        if (end == std::string::npos) end = pem.size();
+        std::string line = pem.substr(pos, end - pos);
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        if (line.rfind("-----BEGIN", 0) == 0) in = true;
+        else if (line.rfind("-----END", 0) == 0) break;
+        else if (in) out += line;
+        pos = end + 1;
+    }
+    return out;
+}
+
+// The key size of a base64 DER certificate (0 if it does not parse).
+int cert_bits(const std::string& b64) {
+    auto der = base64_decode_lenient(b64);
+    if (!der) return 0;
+    auto p = reinterpret_cast<const unsigned char*>(der.value().data());
+    CPtr<X509, X509_free> cert(d2i_X509(nullptr, &p, static_cast<long>(der.value().size())));
+    if (!cert) return 0;
+    EVP_PKEY* key = X509_get0_pubkey(cert.get());
+    return key ? EVP_PKEY_get_bits(key) : 0;
+}
+
+// A configured fingerprint as (digest, raw bytes); the digest is told by the
+// length: SHA-256 (32 bytes) or SHA-1 (20 bytes, a legacy allowance).
+Result<std::pair<const EVP_MD*, std::string>> parse_fingerprint(const std::string& text) {
+    std::string t = text;
+    for (const char* prefix : {"sha256:", "sha-256:", "sha1:", "sha-1:"})
+        if (t.size() > std::strlen(prefix) && strncasecmp(t.c_str(), prefix, std::strlen(prefix)) == 0) {
+            t = t.substr(std::strlen(prefix));
+            break;
+        }
+    std::string hex;
+    for (char c : t)
+        if (c != ':' && c != ' ') hex += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    auto raw = hex_decode_lower(hex);
+    if (!raw || (raw.value().size() != 32 && raw.value().size() != 20))
+        return err(Status::config_invalid, "a certificate fingerprint is 64 (SHA-256) or 40 (SHA-1) hex digits");
+    return std::make_pair(raw.value().size() == 32 ? EVP_sha256() : EVP_sha1(), raw.value());
+}
+
+std::string der_digest(const std::string& der, const EVP_MD* md) {
+    unsigned char out[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    EVP_Digest(der.data(), der.size(), out, &n, md, nullptr);
+    return std::string(reinterpret_cast<char*>(out), n);
+}
+
+// ---- metadata ------------------------------------------------------------------------
+
+// <md:EntityDescriptor entityID=...> with the md: and ds: namespaces.
+xmlNode* new_entity(xmlDoc* doc, const std::string& entity_id, xmlNs*& md, xmlNs*& ds) {
+    xmlNode* ed = xmlNewNode(nullptr, BAD_CAST "EntityDescriptor");
+    xmlDocSetRootElement(doc, ed);
+    md = xmlNewNs(ed, kNsMd, BAD_CAST "md");
+    ds = xmlNewNs(ed, kNsDs, BAD_CAST "ds");
+    xmlSetNs(ed, md);
+    xmlNewProp(ed, BAD_CAST "entityID", BAD_CAST entity_id.c_str());
+    return ed;
+}
+
+void add_key(xmlNode* role, xmlNs* md, xmlNs* ds, const char* use, const std::string& cert_pem) {
+    xmlNode* kd = xmlNewChild(role, md, BAD_CAST "KeyDescriptor", nullptr);
+    xmlNewProp(kd, BAD_CAST "use", BAD_CAST use);
+    xmlNode* ki = xmlNewChild(kd, ds, BAD_CAST "KeyInfo", nullptr);
+    xmlNode* xd = xmlNewChild(ki, ds, BAD_CAST "X509Data", nullptr);
+    xmlNewTextChild(xd, ds, BAD_CAST "X509Certificate", BAD_CAST pem_body(cert_pem).c_str());
+}
+
+void add_endpoint(xmlNode* role, xmlNs* md, const char* name, const char* binding, const std::string& location) {
+    xmlNode* e = xmlNewChild(role, md, BAD_CAST name, nullptr);
+    xmlNewProp(e, BAD_CAST "Binding", BAD_CAST binding);
+    xmlNewProp(e, BAD_CAST "Location", BAD_CAST location.c_str());
+}
+
+std::string idp_metadata(const SamlIdpSettings& idp) {
+    XmlDocPtr doc(xmlNewDoc(BAD_CAST "1.0"));
+    xmlNs *md, *ds;
+    xmlNode* ed = new_entity(doc.get(), idp.entity_id, md, ds);
+    xmlNode* idpd = xmlNewChild(ed, md, BAD_CAST "IDPSSODescriptor", nullptr);
+    xmlNewProp(idpd, BAD_CAST "protocolSupportEnumeration", kNsSamlp);
+    if (!idp.cert_pem.empty()) add_key(idpd, md, ds, "signing", idp.cert_pem);
+    if (!idp.slo_url.empty()) add_endpoint(idpd, md, "SingleLogoutService", kRedirect, idp.slo_url);
+    add_endpoint(idpd, md, "SingleSignOnService", kRedirect, idp.sso_url.empty() ? "https://idp.invalid/sso" : idp.sso_url);
+    return serialise(doc.get());
+}
+
+std::string sp_metadata(const SamlSpSettings& sp) {
+    XmlDocPtr doc(xmlNewDoc(BAD_CAST "1.0"));
+    xmlNs *md, *ds;
+    xmlNode* ed = new_entity(doc.get(), sp.entity_id, md, ds);
+    xmlNode* spd = xmlNewChild(ed, md, BAD_CAST "SPSSODescriptor", nullptr);
+    xmlNewProp(spd, BAD_CAST "AuthnRequestsSigned", BAD_CAST(sp.key_pem.empty() ? "false" : "true"));
+    xmlNewProp(spd, BAD_CAST "WantAssertionsSigned", BAD_CAST "true");
+    xmlNewProp(spd, BAD_CAST "protocolSupportEnumeration", kNsSamlp);
+    if (!sp.cert_pem.empty())
+        for (const char* use : {"signing", "encryption"}) add_key(spd, md, ds, use, sp.cert_pem);
+    if (!sp.slo_url.empty()) add_endpoint(spd, md, "SingleLogoutService", kRedirect, sp.slo_url);
+    xmlNewTextChild(spd, md, BAD_CAST "NameIDFormat", BAD_CAST kEmailFormat);
+    add_endpoint(spd, md, "AssertionConsumerService", "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST", sp.acs_url);
+    xmlNode* acs = spd->last;
+    xmlNewProp(acs, BAD_CAST "index", BAD_CAST "0");
+    xmlNewProp(acs, BAD_CAST "isDefault", BAD_CAST "true");
+    return serialise(doc.get());
+}
+
+}  // namespace hdsso::samlxml

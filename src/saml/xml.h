@@ -1,0 +1,65 @@
+// Inside the SAML core only: XML reading (libxml2, no network, no DTD),
+// base64 as SAML posts it, certificates, and building metadata documents.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <openssl/evp.h>
+
+#include "core/crypto.h"
+#include "saml/lasso.h"
+#include "saml/saml.h"
+
+namespace hdsso::samlxml {
+
+inline const char* const kBearer = "urn:oasis:names:tc:SAML:2.0:cm:bearer";
+inline const char* const kSuccess = "urn:oasis:names:tc:SAML:2.0:status:Success";
+inline const char* const kEmailFormat = "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress";
+inline const xmlChar* const kNsSamlp = BAD_CAST "urn:oasis:names:tc:SAML:2.0:protocol";
+inline const xmlChar* const kNsSaml = BAD_CAST "urn:oasis:names:tc:SAML:2.0:assertion";
+inline const xmlChar* const kNsDs = BAD_CAST "http://www.w3.org/2000/09/xmldsig#";
+inline const xmlChar* const kNsXenc = BAD_CAST "http://www.w3.org/2001/04/xmlenc#";
+inline const xmlChar* const kNsMd = BAD_CAST "urn:oasis:names:tc:SAML:2.0:metadata";
+
+inline Error err(Status s, std::string detail) { return make_error(s, std::move(detail)); }
+
+// xmlFree is a variable (a pointer to libxml2's allocator), not a function.
+inline void free_xml_string(xmlChar* p) { xmlFree(p); }
+using XmlDocPtr = CPtr<xmlDoc, xmlFreeDoc>;
+using XmlStringPtr = CPtr<xmlChar, free_xml_string>;
+using XmlNodePtr = CPtr<xmlNode, xmlFreeNode>;
+
+// ---- reading --------------------------------------------------------------
+bool is(const xmlNode* n, const xmlChar* ns, const char* name);
+std::vector<xmlNode*> children(xmlNode* parent, const xmlChar* ns, const char* name);
+xmlNode* child(xmlNode* parent, const xmlChar* ns, const char* name);
+std::string attr(xmlNode* n, const char* name);
+bool has_attr(xmlNode* n, const char* name);
+// Every text below the node, comments left out: "a<!-- x -->b" is "ab".
+std::string text_of(xmlNode* n);
+// "<!DOCTYPE" or "<!ENTITY" in any case: refused before any parser runs.
+bool has_doctype(const std::string& xml);
+// Parses without network access, DTD loading or entity substitution.
+XmlDocPtr parse_xml(const std::string& xml);
+std::string serialise(xmlDoc* doc);
+
+// ---- base64 (standard alphabet, line breaks allowed) and certificates -------
+Result<std::string> base64_decode_lenient(std::string_view in);
+std::string base64_encode_std(std::string_view in);
+std::string pem_body(const std::string& pem);
+// The key size of a base64 DER certificate (0 if it does not parse).
+int cert_bits(const std::string& b64);
+// A configured fingerprint as (digest, raw bytes): SHA-256 (32 bytes) or
+// SHA-1 (20 bytes, a legacy allowance), told by the length.
+Result<std::pair<const EVP_MD*, std::string>> parse_fingerprint(const std::string& text);
+std::string der_digest(const std::string& der, const EVP_MD* md);
+
+// ---- metadata ---------------------------------------------------------------
+// An IdP's EntityDescriptor from its settings (certificate, SSO/SLO URLs).
+std::string idp_metadata(const SamlIdpSettings& idp);
+std::string sp_metadata(const SamlSpSettings& sp);
+
+}  // namespace hdsso::samlxml
