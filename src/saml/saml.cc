@@ -4,6 +4,7 @@
 #include <cstring>
 #include <map>
 #include <mutex>
+#include <utility>
 
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -14,6 +15,9 @@
 #include "saml/lasso.h"
 #include "saml/xml.h"
 
+#include <xmlsec/crypto.h>
+#include <xmlsec/xmlenc.h>
+
 namespace hdsso {
 
 using namespace samlxml;
@@ -21,6 +25,8 @@ using namespace samlxml;
 namespace {
 
 constexpr std::size_t kMaxMessage = 512 * 1024;  // decoded SAMLResponse
+
+const char* name_of(const xmlNode* n) { return n ? reinterpret_cast<const char*>(n->name) : ""; }
 
 // ---- Lasso's failure codes ----------------------------------------------------------
 
@@ -67,7 +73,7 @@ Result<void> check_encryption_algorithms(xmlNode* encrypted, const SamlLegacy& l
     xmlNode* data = child(encrypted, kNsXenc, "EncryptedData");
     std::string content = attr(child(data, kNsXenc, "EncryptionMethod"), "Algorithm");
     if (content.find("-cbc") != std::string::npos && !legacy.xmlenc_cbc)
-        return err(Status::saml_legacy_algorithm, "EncryptedAssertion uses CBC (" + content + ")");
+        return err(Status::saml_legacy_algorithm, std::string(name_of(encrypted)) + " uses CBC (" + content + ")");
     std::vector<xmlNode*> keys = children(encrypted, kNsXenc, "EncryptedKey");
     if (xmlNode* ki = child(data, kNsDs, "KeyInfo")) {
         auto more = children(ki, kNsXenc, "EncryptedKey");
@@ -78,6 +84,104 @@ Result<void> check_encryption_algorithms(xmlNode* encrypted, const SamlLegacy& l
         if (transport.find("rsa-1_5") != std::string::npos && !legacy.rsa1_5)
             return err(Status::saml_legacy_algorithm, "EncryptedKey uses RSA PKCS#1 v1.5 (" + transport + ")");
     }
+    return {};
+}
+
+// ---- the Subject Lasso could not read ----------------------------------------------------
+
+using XmlSecKeyPtr = CPtr<xmlSecKey, xmlSecKeyDestroy>;
+using XmlSecEncCtxPtr = CPtr<xmlSecEncCtx, xmlSecEncCtxDestroy>;
+
+// Decrypts an EncryptedID where it stands: xmlsec puts the plaintext in place
+// of the EncryptedData, read in the EncryptedID's context (XML Encryption
+// 4.4.3), so a "saml:NameID" relying on the response's own namespace
+// declarations is read as the NameID it is. Lasso decrypts in a document of
+// its own, where such a plaintext does not parse.
+Result<xmlNode*> decrypt_in_place(xmlNode* encrypted_id, const std::string& sp_key_pem) {
+    xmlNode* data = child(encrypted_id, kNsXenc, "EncryptedData");
+    if (!data) return err(Status::saml_decryption_failed, "the EncryptedID has no EncryptedData");
+    xmlNode* key = child(encrypted_id, kNsXenc, "EncryptedKey");
+    if (!key) key = child(child(data, kNsDs, "KeyInfo"), kNsXenc, "EncryptedKey");
+    if (!key) return err(Status::saml_decryption_failed, "the EncryptedID has no EncryptedKey");
+    if (attr(child(data, kNsXenc, "EncryptionMethod"), "Algorithm").find("#aes") == std::string::npos)
+        return err(Status::saml_decryption_failed, "the EncryptedID is not AES-encrypted");
+    if (sp_key_pem.empty()) return err(Status::saml_decryption_failed, "no SP key to decrypt the EncryptedID");
+
+    XmlSecKeyPtr sp_key(xmlSecCryptoAppKeyLoadMemory(reinterpret_cast<const xmlSecByte*>(sp_key_pem.data()),
+                                                     sp_key_pem.size(), xmlSecKeyDataFormatPem, nullptr, nullptr,
+                                                     nullptr));
+    XmlSecEncCtxPtr key_ctx(xmlSecEncCtxCreate(nullptr));
+    if (!sp_key || !key_ctx) return err(Status::internal, "xmlsec: cannot load the SP key");
+    key_ctx->encKey = sp_key.release();  // the context owns it now
+    key_ctx->mode = xmlEncCtxModeEncryptedKey;
+    xmlSecBufferPtr raw = xmlSecEncCtxDecryptToBuffer(key_ctx.get(), key);  // owned by key_ctx
+    XmlSecKeyPtr content_key(raw ? xmlSecKeyReadBuffer(xmlSecKeyDataAesId, raw) : nullptr);
+    if (!content_key) return err(Status::saml_decryption_failed, "the EncryptedID's key does not decrypt with the SP key");
+    XmlSecEncCtxPtr data_ctx(xmlSecEncCtxCreate(nullptr));
+    if (!data_ctx) return err(Status::internal, "xmlsec: no context");
+    data_ctx->encKey = content_key.release();
+    data_ctx->mode = xmlEncCtxModeEncryptedData;
+    if (xmlSecEncCtxDecrypt(data_ctx.get(), data) < 0 || !data_ctx->result)
+        return err(Status::saml_decryption_failed, "the EncryptedID does not decrypt");
+    std::vector<xmlNode*> ids = children(encrypted_id, kNsSaml, "NameID");
+    std::size_t elements = 0;
+    for (xmlNode* c = encrypted_id->children; c; c = c->next) elements += c->type == XML_ELEMENT_NODE;
+    if (ids.size() != 1 || elements != 1)
+        return err(Status::saml_missing_name_id, "the EncryptedID does not hold exactly one NameID");
+    return ids.front();
+}
+
+// An EncryptedID Lasso 2.8 does not read: after the SubjectConfirmation
+// (Lasso reads a Subject's children in schema order only: "Missing subject"),
+// or whose plaintext "saml:NameID" relies on the response's namespace
+// declarations (Lasso decrypts it in a document of its own: "Construction of
+// an object from an XML document failed"). python3-saml and other SPs take
+// both. Once the signature covering the assertion is verified (the response's,
+// by Lasso already, or else the assertion's own, by Lasso here), the Subject
+// is rebuilt from the same signed bytes, each element read by Lasso.
+bool subject_has_encrypted_id(const std::vector<xmlNode*>& plain) {
+    return plain.size() == 1 && child(child(plain.front(), kNsSaml, "Subject"), kNsSaml, "EncryptedID");
+}
+
+Result<void> rebuild_subject(LassoProfile* profile, LassoServer* server, LassoSaml2Assertion* assertion, xmlNode* root,
+                             const std::vector<xmlNode*>& plain, const std::string& sp_key_pem) {
+    auto refuse = [](const std::string& why) { return err(Status::saml_missing_name_id, "the Subject: " + why); };
+    if (!subject_has_encrypted_id(plain)) return refuse("no EncryptedID");
+    if (profile->signature_status != 0 || !signature_of(root)) {
+        if (!signature_of(plain.front())) return err(Status::saml_unsigned, "neither the response nor the assertion is signed");
+        LassoProvider* idp = lasso_server_get_provider(server, profile->remote_providerID);
+        if (!idp) return err(Status::saml_unknown_idp, "the issuer is not a configured IdP");
+        if (int rc = lasso_provider_verify_single_node_signature(idp, LASSO_NODE(assertion), "ID"); rc != 0)
+            return lasso_error(rc, "the assertion's signature");
+    }
+    xmlNode* s = child(plain.front(), kNsSaml, "Subject");
+
+    struct NodeRef {
+        LassoNode* n = nullptr;
+        ~NodeRef() { if (n) g_object_unref(n); }
+    };
+    NodeRef name_id, confirmation;
+    xmlNode* encrypted_id = nullptr;
+    for (xmlNode* c = s->children; c; c = c->next) {
+        if (c->type != XML_ELEMENT_NODE) continue;
+        if (is(c, kNsSaml, "EncryptedID") && !encrypted_id && !name_id.n) {
+            auto decrypted = decrypt_in_place(c, sp_key_pem);
+            if (!decrypted) return decrypted.error();
+            encrypted_id = c;
+            name_id.n = lasso_node_new_from_xmlNode(decrypted.value());
+        } else if (is(c, kNsSaml, "SubjectConfirmation") && !confirmation.n) {
+            confirmation.n = lasso_node_new_from_xmlNode(c);
+        } else {
+            return refuse(std::string("unexpected or repeated ") + name_of(c));
+        }
+    }
+    if (!LASSO_IS_SAML2_NAME_ID(name_id.n) || !LASSO_IS_SAML2_SUBJECT_CONFIRMATION(confirmation.n))
+        return refuse("Lasso cannot read the decrypted NameID or the SubjectConfirmation");
+    LassoSaml2Subject* subject = LASSO_SAML2_SUBJECT(lasso_saml2_subject_new());
+    subject->NameID = LASSO_SAML2_NAME_ID(std::exchange(name_id.n, nullptr));
+    subject->SubjectConfirmation = LASSO_SAML2_SUBJECT_CONFIRMATION(std::exchange(confirmation.n, nullptr));
+    if (assertion->Subject) g_object_unref(assertion->Subject);
+    assertion->Subject = subject;  // the assertion owns it from here
     return {};
 }
 
@@ -629,10 +733,19 @@ Result<SamlLogin> SamlSp::process_response(std::string_view message, std::int64_
     case LASSO_PROFILE_ERROR_MISSING_ASSERTION:
     case LASSO_DS_ERROR_DECRYPTION_FAILED:
     case LASSO_DS_ERROR_DECRYPTION_FAILED_MISSING_PRIVATE_KEY:
-        if (!encrypted.empty()) return err(Status::saml_decryption_failed, std::string("Lasso: ") + lasso_strerror(rc));
+    case LASSO_PROFILE_ERROR_MISSING_ENCRYPTION_PRIVATE_KEY:
+    case LASSO_DS_ERROR_ENCRYPTION_FAILED:  // Lasso's code when the session key does not decrypt
+    case LASSO_XMLENC_ERROR_INVALID_ENCRYPTED_DATA:
+        if (!encrypted.empty() || subject_has_encrypted_id(plain)) return err(Status::saml_decryption_failed, std::string("Lasso: ") + lasso_strerror(rc));
         return err(Status::saml_assertion_count, std::string("Lasso: ") + lasso_strerror(rc));
     case LASSO_PROFILE_ERROR_MISSING_SUBJECT:
-        return err(Status::saml_missing_name_id, std::string("Lasso: ") + lasso_strerror(rc));
+    case LASSO_XML_ERROR_OBJECT_CONSTRUCTION_FAILED:
+        // An EncryptedID Lasso could not read: read again below, once the
+        // IdP and the algorithms are checked.
+        if (subject_has_encrypted_id(plain) && LASSO_IS_SAMLP2_RESPONSE(profile->response)) break;
+        if (rc == LASSO_PROFILE_ERROR_MISSING_SUBJECT)
+            return err(Status::saml_missing_name_id, std::string("Lasso: ") + lasso_strerror(rc));
+        return lasso_error(rc, "the response");
     default:
         return lasso_error(rc, "the response");
     }
@@ -667,6 +780,10 @@ Result<SamlLogin> SamlSp::process_response(std::string_view message, std::int64_
             return r.error();
     if (!encrypted.empty())
         if (auto r = check_encryption_algorithms(encrypted.front(), idp.legacy); !r) return r.error();
+    if (xmlNode* eid = child(child(assertion_xml, kNsSaml, "Subject"), kNsSaml, "EncryptedID"))
+        if (auto r = check_encryption_algorithms(eid, idp.legacy); !r) return r.error();
+    if (rc != 0)
+        if (auto r = rebuild_subject(profile, server, assertion, root, plain, impl_->sp.key_pem); !r) return r.error();
 
     // Issuer, destination.
     if (!assertion->Issuer || !assertion->Issuer->content || issuer != assertion->Issuer->content)

@@ -217,6 +217,39 @@ class SamlChecksTest(unittest.TestCase):
         self.assert_error(rsa15, "saml.legacy_algorithm", "--sp-key", sp_key)
         self.assert_ok(rsa15, "--sp-key", sp_key, "--allow-legacy", "rsa1_5")
 
+    def test_encrypted_name_id(self):
+        # The EncryptedID's plaintext "saml:NameID" relies on the response's
+        # namespace declarations (as xmlsec1 encrypts an element in place), in
+        # schema order and, as some IdPs send it, after the SubjectConfirmation.
+        f = self.f
+        sp_key, sp_cert = f._pair("sp-eid")
+        _, other_cert = f._pair("other-sp-eid")
+        for after in (False, True):
+            for kw in (dict(assertion=True), dict(assertion=False, response=True),
+                       dict(assertion=True, response=True)):
+                with self.subTest(after_confirmation=after, **kw):
+                    xml = f.sign(f.encrypt_name_id(f.response(), sp_cert, after_confirmation=after), **kw)
+                    self.assertNotIn("jane@example.com", xml)
+                    identity = self.assert_ok(xml, "--sp-key", sp_key)
+                    self.assertEqual("jane@example.com", identity["name_id"])
+                    self.assertEqual(["agents", "admins"], identity["groups"])
+                    self.assert_error(xml, "saml.decryption_failed")  # no SP key
+            with self.subTest(after_confirmation=after, check="one check each"):
+                plain = f.encrypt_name_id(f.response(), sp_cert, after_confirmation=after)
+                self.assert_error(f.unsigned(plain), "saml.unsigned", "--sp-key", sp_key)
+                tampered = f.sign(plain).replace("<saml:AttributeValue>admins<", "<saml:AttributeValue>root<")
+                self.assertIn(">root<", tampered)
+                self.assert_error(tampered, "saml.bad_signature", "--sp-key", sp_key)
+                self.assert_error(f.sign(plain, key=f.other_key), "saml.bad_signature", "--sp-key", sp_key)
+                wrong_sp = f.sign(f.encrypt_name_id(f.response(), other_cert, after_confirmation=after))
+                self.assert_error(wrong_sp, "saml.decryption_failed", "--sp-key", sp_key)
+                cbc = f.sign(f.encrypt_name_id(f.response(), sp_cert, after_confirmation=after,
+                                               content="http://www.w3.org/2001/04/xmlenc#aes128-cbc"))
+                self.assert_error(cbc, "saml.legacy_algorithm", "--sp-key", sp_key)
+                self.assert_ok(cbc, "--sp-key", sp_key, "--allow-legacy", "xmlenc-cbc")
+                late = f.sign(f.encrypt_name_id(f.response(), sp_cert, after_confirmation=after))
+                self.assert_error(late, "saml.too_late", "--sp-key", sp_key, now=f.NOW + 3600)
+
     def fingerprint(self, cert_path, digest="sha256"):
         import hashlib
         import ssl

@@ -110,8 +110,11 @@ class Forge:
         return xml.replace("{RSIG}", "").replace("{RSIG-LATER}", "")
 
     def encrypt(self, xml, cert, content="http://www.w3.org/2009/xmlenc11#aes128-gcm",
-                transport="http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p", session_key="aes-128"):
-        """Replaces the Assertion by an EncryptedAssertion for the SP's certificate."""
+                transport="http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p", session_key="aes-128",
+                element="Assertion", wrapper="EncryptedAssertion"):
+        """Replaces the Assertion (or the first `element`) by an EncryptedAssertion
+        (or `wrapper`) for the SP's certificate. xmlsec1 encrypts the element as it
+        stands: its plaintext relies on the namespace declarations around it."""
         tmpl = ('<xenc:EncryptedData xmlns:xenc="http://www.w3.org/2001/04/xmlenc#" '
                 'Type="http://www.w3.org/2001/04/xmlenc#Element"><xenc:EncryptionMethod Algorithm="%s"/>'
                 '<ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><xenc:EncryptedKey>'
@@ -126,7 +129,7 @@ class Forge:
         with open(template, "w") as f:
             f.write(tmpl)
         p = subprocess.run(["xmlsec1", "encrypt", "--pubkey-cert-pem", cert, "--session-key", session_key,
-                            "--xml-data", data, "--node-name", "urn:oasis:names:tc:SAML:2.0:assertion:Assertion",
+                            "--xml-data", data, "--node-name", "urn:oasis:names:tc:SAML:2.0:assertion:" + element,
                             "--output", out, template], capture_output=True, text=True)
         if p.returncode != 0:
             raise RuntimeError("xmlsec1 encrypt: " + p.stderr)
@@ -135,8 +138,20 @@ class Forge:
         encrypted = encrypted.split("?>", 1)[1].lstrip() if encrypted.startswith("<?xml") else encrypted
         start = encrypted.index("<xenc:EncryptedData")
         end = encrypted.index("</xenc:EncryptedData>") + len("</xenc:EncryptedData>")
-        return (encrypted[:start] + "<saml:EncryptedAssertion>" + encrypted[start:end] + "</saml:EncryptedAssertion>"
+        return (encrypted[:start] + "<saml:%s>" % wrapper + encrypted[start:end] + "</saml:%s>" % wrapper
                 + encrypted[end:])
+
+    def encrypt_name_id(self, xml, cert, after_confirmation=False, **kw):
+        """The NameID as an EncryptedID, in schema order or (as some IdPs send it)
+        after the SubjectConfirmation; sign afterwards."""
+        xml = self.encrypt(xml, cert, element="NameID", wrapper="EncryptedID", **kw)
+        if after_confirmation:
+            start = xml.index("<saml:EncryptedID>")
+            end = xml.index("</saml:EncryptedID>") + len("</saml:EncryptedID>")
+            eid, xml = xml[start:end], xml[:start] + xml[end:]
+            at = xml.index("</saml:Subject>")
+            xml = xml[:at] + eid + xml[at:]
+        return xml
 
     def unsigned(self, xml):
         return xml.replace("{SIG}", "").replace("{RSIG}", "")

@@ -58,8 +58,6 @@ std::string trim(std::string s) {
 
 // Rows whose expected result this product cannot meet, and why.
 const std::map<std::string, std::string> kKnown = {
-    {"tests/data/responses/response_encrypted_nameid.xml.base64",
-     "Lasso 2.8.1 cannot build the NameID from this fixture's decrypted EncryptedID (Lasso: Missing subject)"},
 };
 
 Result<SamlLogin> run(const Row& r, bool with_allowances) {
