@@ -1,4 +1,5 @@
 #include "mod/config.h"
+#include "mod/helpdesk.h"
 #include "mod/saml.h"
 
 #include <cstring>
@@ -321,15 +322,15 @@ void* merge_dir_config(apr_pool_t* p, void* base_v, void* add_v) {
     merge(out->jwt_name_claim, base->jwt_name_claim, add->jwt_name_claim);
     merge(out->jwt_groups_claim, base->jwt_groups_claim, add->jwt_groups_claim);
     merge(out->jwt_login_url, base->jwt_login_url, add->jwt_login_url);
+    merge(out->helpdesk, base->helpdesk, add->helpdesk);
+    merge(out->user_field, base->user_field, add->user_field);
+    merge(out->user_header, base->user_header, add->user_header);
+    merge(out->break_glass, base->break_glass, add->break_glass);
+    merge(out->break_glass_query, base->break_glass_query, add->break_glass_query);
     return out;
 }
 
 #define HDSSO_SCOPE (RSRC_CONF | ACCESS_CONF)
-
-// In C++ httpd's command_rec takes an untyped function pointer; the args_how
-// field of each entry says how Apache calls it.
-template <class F>
-cmd_func as_cmd(F f) { return reinterpret_cast<cmd_func>(reinterpret_cast<void (*)()>(f)); }
 
 
 namespace {
@@ -408,7 +409,7 @@ command_rec commands[kMaxCommands];
 namespace {
 const bool commands_filled = [] {
     std::size_t n = 0;
-    for (const command_rec* table : {base_commands, saml_commands()})
+    for (const command_rec* table : {base_commands, helpdesk_commands(), saml_commands()})
         for (const command_rec* c = table; c->name && n + 1 < kMaxCommands; ++c) commands[n++] = *c;
     commands[n] = command_rec{nullptr, nullptr, nullptr, 0, RAW_ARGS, nullptr};
     return true;

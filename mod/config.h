@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <memory>
 
+#include "helpdesk/handoff.h"
 #include "jose/jws.h"
 
 extern "C" module AP_MODULE_DECLARE_DATA helpdesk_sso_module;
@@ -73,6 +74,12 @@ struct DirConfig {
     Setting<const char*> jwt_name_claim;       // HelpdeskSSOJWTNameClaim
     Setting<const char*> jwt_groups_claim;     // HelpdeskSSOJWTGroupsClaim
     Setting<const char*> jwt_login_url;        // HelpdeskSSOJWTLoginURL
+    // Handing the identity to the helpdesk (mod/helpdesk.cc)
+    Setting<HelpdeskProfile> helpdesk;         // HelpdeskSSOHelpdesk
+    Setting<UserField> user_field;             // HelpdeskSSOUserField
+    Setting<const char*> user_header;          // HelpdeskSSOUserHeader NAME|None ("" = none)
+    Setting<int> break_glass;                  // HelpdeskSSOBreakGlass On|Off
+    Setting<apr_array_header_t*> break_glass_query;  // HelpdeskSSOBreakGlassQuery NAME=VALUE...
 };
 
 // Effective values, defaults applied.
@@ -93,6 +100,11 @@ bool jwt_replay(const DirConfig* c);
 inline DirConfig* dir_config(request_rec* r) {
     return static_cast<DirConfig*>(ap_get_module_config(r->per_dir_config, &helpdesk_sso_module));
 }
+
+// In C++ httpd's command_rec takes an untyped function pointer; the args_how
+// field of each entry says how Apache calls it.
+template <class F>
+cmd_func as_cmd(F f) { return reinterpret_cast<cmd_func>(reinterpret_cast<void (*)()>(f)); }
 
 void* create_dir_config(apr_pool_t* p, char* dir);
 void* merge_dir_config(apr_pool_t* p, void* base, void* add);

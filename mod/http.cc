@@ -19,49 +19,6 @@ namespace hdsso::mod {
 
 namespace {
 
-// Lowercase, '_' as '-': how CGI and many frameworks see a header name.
-bool normalised_prefix(const char* name, const char* prefix) {
-    for (; *prefix; ++name, ++prefix) {
-        if (!*name) return false;
-        char a = apr_tolower(*name == '_' ? '-' : *name);
-        char b = apr_tolower(*prefix == '_' ? '-' : *prefix);
-        if (a != b) return false;
-    }
-    return true;
-}
-
-bool is_remote_user(const char* name) {
-    return normalised_prefix(name, "remote-user") && std::strlen(name) == std::strlen("remote-user");
-}
-
-struct ScrubCtx {
-    const char* prefix;
-    apr_array_header_t* doomed;
-};
-
-int collect_forged(void* data, const char* key, const char*) {
-    auto* ctx = static_cast<ScrubCtx*>(data);
-    if (normalised_prefix(key, ctx->prefix) || is_remote_user(key))
-        *static_cast<const char**>(apr_array_push(ctx->doomed)) = key;
-    return 1;
-}
-
-void set_identity_value(request_rec* r, const char* prefix, const char* header, const char* env,
-                        const std::string& value) {
-    if (value.empty()) return;
-    // Values reach headers only if they cannot split or smuggle one (M3).
-    if (!safe_text(value) || value.size() > 8192) {
-        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
-                      "HDSSO010: identity value for %s%s not exported: control character, invalid UTF-8 "
-                      "or over 8 KiB",
-                      prefix, header);
-        return;
-    }
-    const char* v = apr_pstrmemdup(r->pool, value.data(), value.size());
-    apr_table_setn(r->headers_in, apr_pstrcat(r->pool, prefix, header, nullptr), v);
-    apr_table_setn(r->subprocess_env, env, v);
-}
-
 apr_status_t release_session(void* p) {
     static_cast<SessionPtr*>(p)->~SessionPtr();
     return APR_SUCCESS;
@@ -79,6 +36,9 @@ int http_status(Status s) {
     case Status::url_malformed:
     case Status::url_redirect_not_allowed:
         return HTTP_BAD_REQUEST;
+    case Status::identity_missing_value:
+    case Status::identity_unsafe_value:
+        return HTTP_FORBIDDEN;
     case Status::jwt_malformed:
     case Status::jwt_unsupported:
     case Status::jwt_missing_claim:
@@ -152,30 +112,6 @@ std::string page(request_rec* r, const char* title, const std::string& body_html
 }
 
 }  // namespace
-
-void scrub_identity_headers(request_rec* r, const char* prefix, bool log) {
-    ScrubCtx ctx{prefix, apr_array_make(r->pool, 2, sizeof(const char*))};
-    apr_table_do(collect_forged, &ctx, r->headers_in, nullptr);
-    for (int i = 0; i < ctx.doomed->nelts; ++i) {
-        const char* name = APR_ARRAY_IDX(ctx.doomed, i, const char*);
-        if (log) ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "HDSSO011: removed client-sent identity header %s", name);
-        apr_table_unset(r->headers_in, name);
-    }
-}
-
-void export_identity(request_rec* r, const DirConfig* c, const Identity& id) {
-    const char* p = header_prefix(c);
-    std::string groups;
-    for (const auto& g : id.groups) groups += (groups.empty() ? "" : ",") + g;
-    set_identity_value(r, p, "User", "HDSSO_USER", id.subject);
-    set_identity_value(r, p, "Email", "HDSSO_EMAIL", id.email);
-    set_identity_value(r, p, "Name", "HDSSO_NAME", id.display_name);
-    set_identity_value(r, p, "Given-Name", "HDSSO_GIVEN_NAME", id.given_name);
-    set_identity_value(r, p, "Family-Name", "HDSSO_FAMILY_NAME", id.family_name);
-    set_identity_value(r, p, "Groups", "HDSSO_GROUPS", groups);
-    set_identity_value(r, p, "Issuer", "HDSSO_ISSUER", id.issuer);
-    set_identity_value(r, p, "IdP", "HDSSO_IDP", id.idp_name);
-}
 
 void remember_session(request_rec* r, SessionPtr s) {
     void* mem = apr_palloc(r->pool, sizeof(SessionPtr));

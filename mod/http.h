@@ -14,17 +14,6 @@
 
 namespace hdsso::mod {
 
-// Removes client-sent copies of the identity headers: every header whose
-// name, lowercased with '_' read as '-', starts with the prefix, and any
-// Remote-User header (ATTACKS.md M2). `log`: say so at info level (only
-// where the headers surely came from the client, not from an earlier phase
-// of an internally redirected request).
-void scrub_identity_headers(request_rec* r, const char* prefix, bool log);
-
-// REMOTE_USER comes from r->user; the rest goes to headers (for proxied
-// backends) and HDSSO_* environment variables (for CGI and mod_php).
-void export_identity(request_rec* r, const DirConfig* c, const Identity& id);
-
 // The signed-in identity of this request (or of the request it was
 // internally redirected from), or null. The session is shared with the
 // process's session cache, not copied.

@@ -13,6 +13,7 @@
 
 #include "mod/config.h"
 #include "mod/endpoints.h"
+#include "mod/helpdesk.h"
 #include "mod/http.h"
 #include "mod/saml.h"
 #include "mod/socache_store.h"
@@ -58,7 +59,7 @@ void child_init(apr_pool_t* p, server_rec* s) { cache_child_init(p, s); }
 int post_read_request(request_rec* r) {
     return guarded(r, [&] {
         const DirConfig* c = dir_config(r);
-        if (enabled(c)) scrub_identity_headers(r, header_prefix(c), true);
+        if (enabled(c)) scrub_identity_headers(r, c, true);
         return DECLINED;
     });
 }
@@ -67,17 +68,22 @@ int check_authn(request_rec* r) {
     if (!our_auth_type(r)) return DECLINED;
     return guarded(r, [&] {
         const DirConfig* c = dir_config(r);
-        scrub_identity_headers(r, header_prefix(c), !r->prev && !r->main);
+        scrub_identity_headers(r, c, !r->prev && !r->main);
         // The endpoints themselves must be reachable without a session.
         if (enabled(c) && is_endpoint(r, c)) {
             r->user = const_cast<char*>("");
             return OK;
         }
         r->ap_auth_type = const_cast<char*>(kAuthType);
-        if (const Identity* id = find_identity(r)) {
-            r->user = apr_pstrdup(r->pool, id->subject.c_str());
+        // The user name the helpdesk matches (HelpdeskSSOUserField), or the
+        // named reason it cannot be handed over.
+        auto sign_in = [&](const Identity& id) {
+            auto user = helpdesk_user(c, id);
+            if (!user) return fail(r, c, user.error());
+            r->user = apr_pstrdup(r->pool, user.value().c_str());
             return OK;
-        }
+        };
+        if (const Identity* id = find_identity(r)) return sign_in(*id);
         RequestStores stores(r, session_policy(c));
         SessionStore& store = stores.sessions();
         std::string binding = session_binding(r);
@@ -96,8 +102,13 @@ int check_authn(request_rec* r) {
             if (auto t = store.touch(*s); !t)
                 ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "HDSSO041: %s: session activity not recorded: %s",
                               status_name(t.error().code), t.error().detail.c_str());
-            r->user = apr_pstrdup(r->pool, s->identity.subject.c_str());
+            const Identity& id = s->identity;
             remember_session(r, std::move(s));
+            return sign_in(id);
+        }
+        if (break_glass(r, c)) {
+            // The helpdesk's own login page: reachable without signing in here.
+            r->user = const_cast<char*>("");
             return OK;
         }
         return start_login(r, c);
@@ -109,9 +120,10 @@ int fixups(request_rec* r) {
         const DirConfig* c = dir_config(r);
         bool ours = our_auth_type(r);
         if (!ours && !enabled(c)) return DECLINED;
-        scrub_identity_headers(r, header_prefix(c), false);
+        scrub_identity_headers(r, c, false);
         if (ours && r->user && *r->user) {
-            if (const Identity* id = find_identity(r)) export_identity(r, c, *id);
+            if (const Identity* id = find_identity(r))
+                if (int rc = export_identity(r, c, *id); rc != OK) return rc;
         }
         return DECLINED;
     });

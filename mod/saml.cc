@@ -175,8 +175,6 @@ const char* set_attribute(cmd_parms* cmd, void*, int argc, char* const argv[]) {
     return nullptr;
 }
 
-template <class F>
-cmd_func as_cmd(F f) { return reinterpret_cast<cmd_func>(reinterpret_cast<void (*)()>(f)); }
 
 apr_status_t delete_sp(void* data) {
     delete static_cast<std::shared_ptr<SamlSp>*>(data);
@@ -221,7 +219,7 @@ int saml_post_config(apr_pool_t* pconf, server_rec* main) {
         const char* where = apr_psprintf(pconf, "%s:%d", s->server_hostname ? s->server_hostname : "?", s->port);
         if (!c->base_url.set) {
             ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,
-                         "HDSSO010: %s: HelpdeskSSOSAMLBaseURL is required where an IdP is configured", where);
+                         "HDSSO012: %s: HelpdeskSSOSAMLBaseURL is required where an IdP is configured", where);
             return HTTP_INTERNAL_SERVER_ERROR;
         }
         const DirConfig* d = static_cast<const DirConfig*>(ap_get_module_config(s->lookup_defaults, &helpdesk_sso_module));
@@ -243,7 +241,7 @@ int saml_post_config(apr_pool_t* pconf, server_rec* main) {
         if (c->idp_slo_url.set) idp.slo_url = c->idp_slo_url.value;
         if (!c->idp_metadata.set && (!c->idp_entity_id.set || !c->idp_sso_url.set)) {
             ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,
-                         "HDSSO010: %s: with HelpdeskSSOSAMLIdPCertFile or HelpdeskSSOSAMLIdPCertFingerprint, set "
+                         "HDSSO012: %s: with HelpdeskSSOSAMLIdPCertFile or HelpdeskSSOSAMLIdPCertFingerprint, set "
                          "HelpdeskSSOSAMLIdPEntityID and HelpdeskSSOSAMLIdPSSOURL too (or use "
                          "HelpdeskSSOSAMLIdPMetadataFile)", where);
             return HTTP_INTERNAL_SERVER_ERROR;
@@ -261,13 +259,13 @@ int saml_post_config(apr_pool_t* pconf, server_rec* main) {
         }
         auto built = SamlSp::create(sp, {idp});
         if (!built) {
-            ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "HDSSO010: %s: SAML: %s: %s", where, status_name(built.error().code),
+            ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "HDSSO012: %s: SAML: %s: %s", where, status_name(built.error().code),
                          built.error().detail.c_str());
             return HTTP_INTERNAL_SERVER_ERROR;
         }
         c->sp = new std::shared_ptr<SamlSp>(built.value());
         apr_pool_cleanup_register(pconf, c->sp, delete_sp, apr_pool_cleanup_null);
-        ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, "HDSSO011: %s: SAML SP %s, ACS %s", where, sp.entity_id.c_str(),
+        ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, "HDSSO013: %s: SAML SP %s, ACS %s", where, sp.entity_id.c_str(),
                      sp.acs_url.c_str());
     }
     return OK;

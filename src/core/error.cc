@@ -50,6 +50,8 @@ const char* status_name(Status s) {
     case Status::saml_replayed: return "saml.replayed";
     case Status::saml_missing_name_id: return "saml.missing_name_id";
     case Status::saml_decryption_failed: return "saml.decryption_failed";
+    case Status::identity_missing_value: return "identity.missing_value";
+    case Status::identity_unsafe_value: return "identity.unsafe_value";
     case Status::url_malformed: return "url.malformed";
     case Status::url_redirect_not_allowed: return "url.redirect_not_allowed";
     case Status::store_unavailable: return "store.unavailable";
@@ -112,6 +114,10 @@ const char* status_message(Status s) {
     case Status::saml_replayed: return "This response has already been used. Please sign in again.";
     case Status::saml_missing_name_id: return "The assertion does not say who you are (no NameID).";
     case Status::saml_decryption_failed: return "The encrypted assertion could not be decrypted with this site's key.";
+    case Status::identity_missing_value:
+        return "Your account lacks the detail (such as an email address) this helpdesk signs you in with.";
+    case Status::identity_unsafe_value:
+        return "Your account details contain characters that cannot be passed to the helpdesk.";
     case Status::url_malformed: return "The address is not well formed.";
     case Status::url_redirect_not_allowed:
         return "The page to return to after sign-in is not on an allowed site.";

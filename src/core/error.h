@@ -58,6 +58,9 @@ enum class Status {
     saml_replayed,
     saml_missing_name_id,
     saml_decryption_failed,
+    // Handing the identity to the helpdesk.
+    identity_missing_value,
+    identity_unsafe_value,
     // URLs and redirects.
     url_malformed,
     url_redirect_not_allowed,

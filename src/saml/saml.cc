@@ -233,7 +233,9 @@ void read_attributes(LassoSaml2Assertion* assertion, std::map<std::string, std::
             for (GList* v = attribute->AttributeValue; v; v = v->next) {
                 XmlNodePtr node(lasso_node_get_xmlNode(LASSO_NODE(v->data), FALSE));
                 std::string content = text_of(node.get());
-                if (!content.empty() && safe_text(content)) values.push_back(std::move(content));
+                // Kept as sent (a value may span lines); what is handed to the
+                // helpdesk is checked there (identity.unsafe_value).
+                if (!content.empty()) values.push_back(std::move(content));
             }
             auto& slot = out[attribute->Name];
             slot.insert(slot.end(), values.begin(), values.end());

@@ -38,14 +38,28 @@ HelpdeskSSOSessionCacheTTL 5
   HelpdeskSSOSAMLForceAuthn On
   HelpdeskSSOSAMLAttribute email mail corpMail
   HelpdeskSSOSAMLAttribute groups memberOf
+  HelpdeskSSOHelpdesk znuny
+  HelpdeskSSOUserField email-local-part
+  HelpdeskSSOUserHeader X-Sso-Login
   <Location /helpdesk>
     AuthType HelpdeskSSO
     Require valid-user
+    HelpdeskSSOHelpdesk RT
+    HelpdeskSSOUserHeader None
+  </Location>
+  <Location /helpdesk/NoAuth>
+    HelpdeskSSOBreakGlass On
+    HelpdeskSSOBreakGlassQuery noAUTO=1 fallback=yes
   </Location>
 </VirtualHost>
 """
 
 BAD = [
+    ("HelpdeskSSOHelpdesk freescout", "HelpdeskSSOHelpdesk", "generic, request-tracker, znuny, osticket, glpi or zammad"),
+    ("HelpdeskSSOUserField mail", "HelpdeskSSOUserField", "subject, email or email-local-part"),
+    ("HelpdeskSSOUserHeader X_Forwarded:User", "HelpdeskSSOUserHeader", "letters, digits and '-', or None"),
+    ("HelpdeskSSOBreakGlass sometimes", "HelpdeskSSOBreakGlass", "On or Off"),
+    ("HelpdeskSSOBreakGlassQuery noAUTO", "HelpdeskSSOBreakGlassQuery", "NAME=VALUE"),
     ("HelpdeskSSOEndpoint sso", "HelpdeskSSOEndpoint", "a path"),
     ("HelpdeskSSOEndpoint /sso/", "HelpdeskSSOEndpoint", "a path"),
     ("HelpdeskSSOCookieName 'bad name'", "HelpdeskSSOCookieName", "token characters"),

@@ -1,0 +1,148 @@
+#include "mod/helpdesk.h"
+
+#include <cstring>
+#include <string>
+
+#include "apr_lib.h"
+#include "apr_strings.h"
+#include "http_log.h"
+
+#include "mod/http.h"
+#include "url/query.h"
+
+APLOG_USE_MODULE(helpdesk_sso);
+
+namespace hdsso::mod {
+
+namespace {
+
+DirConfig* cfg(void* m) { return static_cast<DirConfig*>(m); }
+
+const char* bad(cmd_parms* cmd, const char* expected, const char* got) {
+    return apr_psprintf(cmd->pool, "%s: expected %s, got '%s'", cmd->cmd->name, expected, got);
+}
+
+const char* set_helpdesk(cmd_parms* cmd, void* m, const char* arg) {
+    auto p = parse_helpdesk_profile(arg);
+    if (!p) return bad(cmd, "generic, request-tracker, znuny, osticket, glpi or zammad", arg);
+    cfg(m)->helpdesk = {*p, 1};
+    return nullptr;
+}
+
+const char* set_user_field(cmd_parms* cmd, void* m, const char* arg) {
+    auto f = parse_user_field(arg);
+    if (!f) return bad(cmd, "subject, email or email-local-part", arg);
+    cfg(m)->user_field = {*f, 1};
+    return nullptr;
+}
+
+const char* set_user_header(cmd_parms* cmd, void* m, const char* arg) {
+    if (!strcasecmp(arg, "None")) {
+        cfg(m)->user_header = {"", 1};
+        return nullptr;
+    }
+    if (!*arg || std::strlen(arg) > 64) return bad(cmd, "a header name such as X-Forwarded-User, or None", arg);
+    for (const char* p = arg; *p; ++p)
+        if (!(apr_isalnum(*p) || *p == '-')) return bad(cmd, "a header name of letters, digits and '-', or None", arg);
+    cfg(m)->user_header = {arg, 1};
+    return nullptr;
+}
+
+const char* set_break_glass(cmd_parms*, void* m, int on) {
+    cfg(m)->break_glass = {on, 1};
+    return nullptr;
+}
+
+const char* add_break_glass_query(cmd_parms* cmd, void* m, const char* arg) {
+    const char* eq = std::strchr(arg, '=');
+    if (!eq || eq == arg || std::strpbrk(arg, "&# \t"))
+        return bad(cmd, "NAME=VALUE such as noAUTO=1", arg);
+    DirConfig* c = cfg(m);
+    if (!c->break_glass_query.set) c->break_glass_query = {apr_array_make(cmd->pool, 2, sizeof(const char*)), 1};
+    *static_cast<const char**>(apr_array_push(c->break_glass_query.value)) = arg;
+    return nullptr;
+}
+
+}  // namespace
+
+const command_rec* helpdesk_commands() {
+    static const command_rec table[] = {
+        AP_INIT_TAKE1("HelpdeskSSOHelpdesk", as_cmd(set_helpdesk), nullptr, RSRC_CONF | ACCESS_CONF,
+                      "what the helpdesk behind this location reads: generic, request-tracker, znuny, osticket, "
+                      "glpi or zammad (default generic)"),
+        AP_INIT_TAKE1("HelpdeskSSOUserField", as_cmd(set_user_field), nullptr, RSRC_CONF | ACCESS_CONF,
+                      "the user name handed over: subject, email or email-local-part (default subject)"),
+        AP_INIT_TAKE1("HelpdeskSSOUserHeader", as_cmd(set_user_header), nullptr, RSRC_CONF | ACCESS_CONF,
+                      "request header that carries the user name to a proxied backend, or None (default: the "
+                      "profile's)"),
+        AP_INIT_FLAG("HelpdeskSSOBreakGlass", as_cmd(set_break_glass), nullptr, RSRC_CONF | ACCESS_CONF,
+                     "On: no sign-in needed here (the helpdesk's own login page); an existing session is still "
+                     "passed on (default Off)"),
+        AP_INIT_ITERATE("HelpdeskSSOBreakGlassQuery", as_cmd(add_break_glass_query), nullptr,
+                        RSRC_CONF | ACCESS_CONF,
+                        "NAME=VALUE query parameters that make a request break-glass (GLPI: noAUTO=1)"),
+        {nullptr, nullptr, nullptr, 0, RAW_ARGS, nullptr},
+    };
+    return table;
+}
+
+HandoffOptions handoff_options(const DirConfig* c) {
+    HandoffOptions o;
+    if (c->helpdesk.set) o.profile = c->helpdesk.value;
+    if (c->user_field.set) o.user_field = c->user_field.value;
+    o.header_prefix = header_prefix(c);
+    if (c->user_header.set) o.user_header = std::string(c->user_header.value);
+    return o;
+}
+
+void scrub_identity_headers(request_rec* r, const DirConfig* c, bool log) {
+    struct Ctx {
+        HandoffOptions options;
+        apr_array_header_t* doomed;
+    } ctx{handoff_options(c), apr_array_make(r->pool, 2, sizeof(const char*))};
+    apr_table_do(
+        [](void* data, const char* key, const char*) -> int {
+            auto* x = static_cast<Ctx*>(data);
+            if (is_identity_header(key, x->options)) *static_cast<const char**>(apr_array_push(x->doomed)) = key;
+            return 1;
+        },
+        &ctx, r->headers_in, nullptr);
+    for (int i = 0; i < ctx.doomed->nelts; ++i) {
+        const char* name = APR_ARRAY_IDX(ctx.doomed, i, const char*);
+        if (log) ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "HDSSO011: removed client-sent identity header %s", name);
+        apr_table_unset(r->headers_in, name);
+    }
+}
+
+Result<std::string> helpdesk_user(const DirConfig* c, const Identity& id) {
+    auto h = make_handoff(id, handoff_options(c));
+    if (!h) return h.error();
+    return std::move(h.value().user);
+}
+
+int export_identity(request_rec* r, const DirConfig* c, const Identity& id) {
+    auto h = make_handoff(id, handoff_options(c));
+    if (!h) return fail(r, c, h.error());
+    for (const auto& [name, value] : h.value().headers)
+        apr_table_set(r->headers_in, name.c_str(), value.c_str());
+    for (const auto& [name, value] : h.value().variables)
+        apr_table_set(r->subprocess_env, name.c_str(), value.c_str());
+    return OK;
+}
+
+bool break_glass(request_rec* r, const DirConfig* c) {
+    if (c->break_glass.set && c->break_glass.value) return true;
+    if (!c->break_glass_query.set || !r->args) return false;
+    auto params = parse_query(r->args);
+    if (!params) return false;
+    const apr_array_header_t* a = c->break_glass_query.value;
+    for (int i = 0; i < a->nelts; ++i) {
+        std::string pair = APR_ARRAY_IDX(a, i, const char*);
+        std::size_t eq = pair.find('=');
+        for (const auto& [k, v] : params.value())
+            if (k == pair.substr(0, eq) && v == pair.substr(eq + 1)) return true;
+    }
+    return false;
+}
+
+}  // namespace hdsso::mod
