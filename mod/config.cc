@@ -327,6 +327,7 @@ void* merge_dir_config(apr_pool_t* p, void* base_v, void* add_v) {
     merge(out->user_header, base->user_header, add->user_header);
     merge(out->break_glass, base->break_glass, add->break_glass);
     merge(out->break_glass_query, base->break_glass_query, add->break_glass_query);
+    merge(out->denied_text, base->denied_text, add->denied_text);
     return out;
 }
 

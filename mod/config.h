@@ -80,6 +80,7 @@ struct DirConfig {
     Setting<const char*> user_header;          // HelpdeskSSOUserHeader NAME|None ("" = none)
     Setting<int> break_glass;                  // HelpdeskSSOBreakGlass On|Off
     Setting<apr_array_header_t*> break_glass_query;  // HelpdeskSSOBreakGlassQuery NAME=VALUE...
+    Setting<const char*> denied_text;          // HelpdeskSSODeniedText
 };
 
 // Effective values, defaults applied.

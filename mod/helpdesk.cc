@@ -63,6 +63,12 @@ const char* add_break_glass_query(cmd_parms* cmd, void* m, const char* arg) {
     return nullptr;
 }
 
+const char* set_denied_text(cmd_parms* cmd, void* m, const char* arg) {
+    if (!*arg || std::strlen(arg) > 1024) return bad(cmd, "a sentence of up to 1024 characters", arg);
+    cfg(m)->denied_text = {arg, 1};
+    return nullptr;
+}
+
 }  // namespace
 
 const command_rec* helpdesk_commands() {
@@ -81,6 +87,8 @@ const command_rec* helpdesk_commands() {
         AP_INIT_ITERATE("HelpdeskSSOBreakGlassQuery", as_cmd(add_break_glass_query), nullptr,
                         RSRC_CONF | ACCESS_CONF,
                         "NAME=VALUE query parameters that make a request break-glass (GLPI: noAUTO=1)"),
+        AP_INIT_TAKE1("HelpdeskSSODeniedText", as_cmd(set_denied_text), nullptr, RSRC_CONF | ACCESS_CONF,
+                      "what a signed-in user whom a Require line denies should do, e.g. who to ask for access"),
         {nullptr, nullptr, nullptr, 0, RAW_ARGS, nullptr},
     };
     return table;

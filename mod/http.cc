@@ -204,6 +204,22 @@ int fail(request_rec* r, const DirConfig* c, const Error& e) {
     return status;
 }
 
+void denied_page(request_rec* r, const DirConfig* c, const Identity& id) {
+    std::string who = id.display_name.empty() ? id.subject : id.display_name;
+    if (!id.email.empty() && id.email != who) who += " (" + id.email + ")";
+    std::string body = "<p>You are signed in as <strong>" + html_escape(r, who) +
+                       "</strong>, but your account is not allowed to use this part of the helpdesk.</p>\n<p>" +
+                       html_escape(r, c && c->denied_text.set ? c->denied_text.value
+                                                              : "Ask your helpdesk administrator for access.") +
+                       "</p>\n<p>Error code: <code>authz.denied</code></p>\n";
+    std::string logout = std::string(endpoint(c)) + "/logout";
+    std::string html = page(r, "Access denied", body, logout.c_str(), "Sign out (to sign in with another account)");
+    apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
+    const char* text = apr_pstrdup(r->pool, html.c_str());
+    ap_custom_response(r, HTTP_UNAUTHORIZED, text);
+    ap_custom_response(r, HTTP_FORBIDDEN, text);
+}
+
 int info_page(request_rec* r, const char* title, const char* text, const char* link_url, const char* link_text) {
     std::string html = page(r, title, "<p>" + html_escape(r, text) + "</p>\n", link_url, link_text);
     ap_set_content_type(r, "text/html; charset=utf-8");

@@ -35,6 +35,11 @@ int redirect(request_rec* r, const std::string& location);
 // read, and returns the HTTP status for it.
 int fail(request_rec* r, const DirConfig* c, const Error& e);
 
+// The page for a signed-in user whom a Require line denies, sent with the
+// status mod_authz_core chooses (401, or 403 with AuthzSendForbiddenOnFailure
+// On): signed in, not allowed, and who to ask (HelpdeskSSODeniedText).
+void denied_page(request_rec* r, const DirConfig* c, const Identity& id);
+
 // A plain information page (e.g. "signed out"), sent with status 200.
 int info_page(request_rec* r, const char* title, const char* text, const char* link_url, const char* link_text);
 

@@ -12,6 +12,7 @@
 #include "apr_strings.h"
 
 #include "mod/config.h"
+#include "mod/authz.h"
 #include "mod/endpoints.h"
 #include "mod/helpdesk.h"
 #include "mod/http.h"
@@ -137,7 +138,8 @@ int handler(request_rec* r) {
     });
 }
 
-void register_hooks(apr_pool_t*) {
+void register_hooks(apr_pool_t* p) {
+    register_authz_providers(p);
     ap_hook_pre_config(pre_config, nullptr, nullptr, APR_HOOK_MIDDLE);
     ap_hook_post_config(post_config, nullptr, nullptr, APR_HOOK_MIDDLE);
     ap_hook_child_init(child_init, nullptr, nullptr, APR_HOOK_MIDDLE);

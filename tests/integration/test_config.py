@@ -47,6 +47,14 @@ HelpdeskSSOSessionCacheTTL 5
     HelpdeskSSOHelpdesk RT
     HelpdeskSSOUserHeader None
   </Location>
+  <Location /helpdesk/agents>
+    HelpdeskSSODeniedText "Ask it@example.com."
+    <RequireAll>
+      Require helpdesk-sso-group agents "second line"
+      Require helpdesk-sso-attribute department ~^(Support|IT)$
+      Require helpdesk-sso-attribute email jane@example.com
+    </RequireAll>
+  </Location>
   <Location /helpdesk/NoAuth>
     HelpdeskSSOBreakGlass On
     HelpdeskSSOBreakGlassQuery noAUTO=1 fallback=yes
@@ -55,6 +63,12 @@ HelpdeskSSOSessionCacheTTL 5
 """
 
 BAD = [
+    ("<Location /x>\nRequire helpdesk-sso-attribute department\n</Location>", "helpdesk-sso-attribute",
+     "expected NAME VALUE or NAME ~REGEX"),
+    ("<Location /x>\nRequire helpdesk-sso-attribute department ~(unclosed\n</Location>", "helpdesk-sso-attribute",
+     "not a valid regular expression"),
+    ("<Location /x>\nRequire helpdesk-sso-group\n</Location>", "helpdesk-sso-group", "one or more group names"),
+    ("HelpdeskSSODeniedText " + "x" * 1100, "HelpdeskSSODeniedText", "a sentence of up to 1024 characters"),
     ("HelpdeskSSOHelpdesk freescout", "HelpdeskSSOHelpdesk", "generic, request-tracker, znuny, osticket, glpi or zammad"),
     ("HelpdeskSSOUserField mail", "HelpdeskSSOUserField", "subject, email or email-local-part"),
     ("HelpdeskSSOUserHeader X_Forwarded:User", "HelpdeskSSOUserHeader", "letters, digits and '-', or None"),

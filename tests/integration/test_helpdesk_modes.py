@@ -62,6 +62,30 @@ Alias /glpi {dir}/apps/glpi
   HelpdeskSSOHelpdesk glpi
   HelpdeskSSOBreakGlassQuery noAUTO=1
 </Location>
+Alias /agents {dir}/apps/rt
+<Location /agents>
+  Require helpdesk-sso-group agents admins
+</Location>
+Alias /support {dir}/apps/rt
+<Location /support>
+  <RequireAll>
+    Require helpdesk-sso-group agents
+    Require helpdesk-sso-attribute department ~^(Support|IT)$
+  </RequireAll>
+</Location>
+Alias /either {dir}/apps/rt
+<Location /either>
+  <RequireAny>
+    Require helpdesk-sso-attribute mail boss@example.com
+    Require helpdesk-sso-group admins
+  </RequireAny>
+</Location>
+Alias /staff-only {dir}/apps/rt
+<Location /staff-only>
+  AuthzSendForbiddenOnFailure On
+  HelpdeskSSODeniedText "Ask the IT service desk (it@example.com) to add you to the staff group."
+  Require helpdesk-sso-group staff
+</Location>
 <Location /zammad>
   AuthType HelpdeskSSO
   Require valid-user
@@ -270,6 +294,53 @@ class HeaderProfilesTest(unittest.TestCase):
         self.assertRegex(apache.error_log(), r"HDSSO\d+: identity\.unsafe_value: (Name|Given-Name): a control")
         # A profile that does not export the given name is not affected.
         self.assertEqual(200, get("/rt/", cookie=cookie).status_code)
+
+
+class AuthorizationTest(unittest.TestCase):
+    """Require helpdesk-sso-group / helpdesk-sso-attribute, alone and in
+    <RequireAll>/<RequireAny>."""
+
+    def user(self, groups, department="Support", email="jane@example.com"):
+        return saml_sign_in({"groups": groups, "department": [department], "mail": [email]})
+
+    def assert_denied(self, r, status=401):
+        self.assertEqual(status, r.status_code, r.text[:500])
+        self.assertIn("signed in as", r.text)
+        self.assertIn("not allowed", r.text)
+        self.assertIn("authz.denied", r.text)
+
+    def test_no_session_goes_to_sign_in(self):
+        for path in ("/agents/", "/support/", "/either/", "/staff-only/"):
+            self.assertEqual(302, get(path).status_code, path)
+
+    def test_group(self):
+        agent = self.user(["agents"])
+        r = get("/agents/", cookie=agent)
+        self.assertEqual(200, r.status_code, r.text)
+        self.assertEqual("jane@example.com", r.json()["user"])
+        self.assertEqual(200, get("/agents/", cookie=self.user(["admins", "x"])).status_code)
+        self.assert_denied(get("/agents/", cookie=self.user(["customers"])))
+        self.assert_denied(get("/agents/", cookie=self.user([])))
+        # Group names are compared exactly.
+        self.assert_denied(get("/agents/", cookie=self.user(["Agents", "agent"])))
+
+    def test_require_all_with_an_attribute_regex(self):
+        self.assertEqual(200, get("/support/", cookie=self.user(["agents"], "IT")).status_code)
+        self.assert_denied(get("/support/", cookie=self.user(["agents"], "Sales")))
+        self.assert_denied(get("/support/", cookie=self.user(["agents"], "IT Support")))  # anchored
+        self.assert_denied(get("/support/", cookie=self.user(["customers"], "Support")))
+
+    def test_require_any(self):
+        self.assertEqual(200, get("/either/", cookie=self.user([], email="boss@example.com")).status_code)
+        self.assertEqual(200, get("/either/", cookie=self.user(["admins"])).status_code)
+        self.assert_denied(get("/either/", cookie=self.user(["agents"])))
+
+    def test_forbidden_with_the_configured_text(self):
+        r = get("/staff-only/", cookie=self.user(["agents"]))
+        self.assert_denied(r, 403)
+        self.assertIn("Ask the IT service desk (it@example.com) to add you to the staff group.", r.text)
+        self.assertIn("/sso/logout", r.text)
+        self.assertRegex(apache.error_log(), r"HDSSO050: authz\.denied: jane@example\.com: not in group\(s\) staff")
 
 
 if __name__ == "__main__":
