@@ -39,22 +39,6 @@ struct AttributeRule {
     ap_regex_t* regex;
 };
 
-// The values of NAME: the IdP's own attribute (or claim) of that name, else
-// the mapped field (email, subject, name, given_name, family_name, groups,
-// issuer, idp).
-std::vector<std::string> values_of(const Identity& id, const std::string& name) {
-    if (auto it = id.attributes.find(name); it != id.attributes.end()) return it->second;
-    if (name == "groups") return id.groups;
-    const std::pair<const char*, const std::string*> fields[] = {
-        {"email", &id.email},           {"subject", &id.subject},         {"name", &id.display_name},
-        {"given_name", &id.given_name}, {"family_name", &id.family_name}, {"issuer", &id.issuer},
-        {"idp", &id.idp_name},
-    };
-    for (const auto& [n, v] : fields)
-        if (name == n && !v->empty()) return {*v};
-    return {};
-}
-
 // Who is asking, for the log and the page; null when nobody is signed in
 // here (no session, or a break-glass request).
 const Identity* signed_in(request_rec* r) {
@@ -107,7 +91,7 @@ authz_status check_attribute(request_rec* r, const char* line, const void* parse
     const Identity* id = signed_in(r);
     if (!id) return AUTHZ_DENIED_NO_USER;
     const auto* rule = static_cast<const AttributeRule*>(parsed);
-    for (const auto& v : values_of(*id, rule->name)) {
+    for (const auto& v : identity_values(*id, rule->name)) {
         if (rule->regex ? ap_regexec(rule->regex, v.c_str(), 0, nullptr, 0) == 0 : v == rule->value)
             return AUTHZ_GRANTED;
     }

@@ -1,4 +1,5 @@
 #include "mod/config.h"
+#include "mod/broker.h"
 #include "mod/helpdesk.h"
 #include "mod/saml.h"
 
@@ -328,6 +329,9 @@ void* merge_dir_config(apr_pool_t* p, void* base_v, void* add_v) {
     merge(out->break_glass, base->break_glass, add->break_glass);
     merge(out->break_glass_query, base->break_glass_query, add->break_glass_query);
     merge(out->denied_text, base->denied_text, add->denied_text);
+    merge(out->brokers, base->brokers, add->brokers);
+    merge(out->broker_claims, base->broker_claims, add->broker_claims);
+    merge(out->broker_ttl, base->broker_ttl, add->broker_ttl);
     return out;
 }
 
@@ -410,7 +414,7 @@ command_rec commands[kMaxCommands];
 namespace {
 const bool commands_filled = [] {
     std::size_t n = 0;
-    for (const command_rec* table : {base_commands, helpdesk_commands(), saml_commands()})
+    for (const command_rec* table : {base_commands, helpdesk_commands(), broker_commands(), saml_commands()})
         for (const command_rec* c = table; c->name && n + 1 < kMaxCommands; ++c) commands[n++] = *c;
     commands[n] = command_rec{nullptr, nullptr, nullptr, 0, RAW_ARGS, nullptr};
     return true;

@@ -81,6 +81,10 @@ struct DirConfig {
     Setting<int> break_glass;                  // HelpdeskSSOBreakGlass On|Off
     Setting<apr_array_header_t*> break_glass_query;  // HelpdeskSSOBreakGlassQuery NAME=VALUE...
     Setting<const char*> denied_text;          // HelpdeskSSODeniedText
+    // Signing users into helpdesks (mod/broker.cc)
+    Setting<apr_array_header_t*> brokers;      // HelpdeskSSOBroker: const BrokerSettings*
+    Setting<apr_table_t*> broker_claims;       // HelpdeskSSOBrokerClaim CLAIM SOURCE
+    Setting<int> broker_ttl;                   // HelpdeskSSOBrokerTokenLifetime
 };
 
 // Effective values, defaults applied.

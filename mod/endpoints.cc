@@ -12,6 +12,7 @@
 #include "core/crypto.h"
 #include "core/replay_cache.h"
 #include "jose/jwt_login.h"
+#include "mod/broker.h"
 #include "mod/http.h"
 #include "mod/saml.h"
 #include "mod/socache_store.h"
@@ -376,6 +377,27 @@ int saml_metadata(request_rec* r, const SamlSp& sp) {
 
 }  // namespace
 
+Result<SessionPtr> current_session(request_rec* r, const DirConfig* c) {
+    RequestStores stores(r, session_policy(c));
+    SessionStore& store = stores.sessions();
+    std::string binding = session_binding(r);
+    for (const auto& cookie : cookie_values(r, cookie_name(c))) {
+        auto found = store.get(cookie, binding);
+        if (!found) {
+            if (found.error().code != Status::session_malformed) return found.error();
+            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "HDSSO040: %s: %s", status_name(found.error().code),
+                          found.error().detail.c_str());
+            continue;
+        }
+        if (!found.value()) continue;
+        if (auto t = store.touch(*found.value()); !t)
+            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "HDSSO041: %s: session activity not recorded: %s",
+                          status_name(t.error().code), t.error().detail.c_str());
+        return std::move(found.value());
+    }
+    return SessionPtr{};
+}
+
 bool is_endpoint(request_rec* r, const DirConfig* c) {
     const char* prefix = endpoint(c);
     std::size_t n = std::strlen(prefix);
@@ -384,6 +406,7 @@ bool is_endpoint(request_rec* r, const DirConfig* c) {
 
 int handle_endpoint(request_rec* r, const DirConfig* c) {
     if (uri_is(r, c, "/remote")) return remote_login(r, c);
+    if (int rc = broker_endpoint(r, c, r->uri + std::strlen(endpoint(c))); rc != DECLINED) return rc;
     if (uri_is(r, c, "/jwt")) return jwt_login(r, c);
     if (auto sp = saml_sp(r)) {
         if (uri_is(r, c, "/acs")) return saml_acs(r, c, *sp);

@@ -35,6 +35,7 @@ int http_status(Status s) {
     case Status::remote_duplicate_parameter:
     case Status::url_malformed:
     case Status::url_redirect_not_allowed:
+    case Status::broker_bad_request:
         return HTTP_BAD_REQUEST;
     case Status::identity_missing_value:
     case Status::identity_unsafe_value:

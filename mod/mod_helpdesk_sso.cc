@@ -85,26 +85,11 @@ int check_authn(request_rec* r) {
             return OK;
         };
         if (const Identity* id = find_identity(r)) return sign_in(*id);
-        RequestStores stores(r, session_policy(c));
-        SessionStore& store = stores.sessions();
-        std::string binding = session_binding(r);
-        for (const auto& cookie : cookie_values(r, cookie_name(c))) {
-            auto found = store.get(cookie, binding);
-            if (!found) {
-                if (found.error().code == Status::session_malformed) {
-                    ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "HDSSO040: %s: %s", status_name(found.error().code),
-                                  found.error().detail.c_str());
-                    continue;
-                }
-                return fail(r, c, found.error());
-            }
-            if (!found.value()) continue;
-            SessionPtr s = std::move(found.value());
-            if (auto t = store.touch(*s); !t)
-                ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "HDSSO041: %s: session activity not recorded: %s",
-                              status_name(t.error().code), t.error().detail.c_str());
-            const Identity& id = s->identity;
-            remember_session(r, std::move(s));
+        auto session = current_session(r, c);
+        if (!session) return fail(r, c, session.error());
+        if (session.value()) {
+            const Identity& id = session.value()->identity;
+            remember_session(r, std::move(session.value()));
             return sign_in(id);
         }
         if (break_glass(r, c)) {

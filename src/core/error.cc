@@ -52,6 +52,7 @@ const char* status_name(Status s) {
     case Status::saml_decryption_failed: return "saml.decryption_failed";
     case Status::identity_missing_value: return "identity.missing_value";
     case Status::identity_unsafe_value: return "identity.unsafe_value";
+    case Status::broker_bad_request: return "broker.bad_request";
     case Status::url_malformed: return "url.malformed";
     case Status::url_redirect_not_allowed: return "url.redirect_not_allowed";
     case Status::store_unavailable: return "store.unavailable";
@@ -118,6 +119,8 @@ const char* status_message(Status s) {
         return "Your account lacks the detail (such as an email address) this helpdesk signs you in with.";
     case Status::identity_unsafe_value:
         return "Your account details contain characters that cannot be passed to the helpdesk.";
+    case Status::broker_bad_request:
+        return "The helpdesk's sign-in request is incomplete or damaged. Please start again from the helpdesk.";
     case Status::url_malformed: return "The address is not well formed.";
     case Status::url_redirect_not_allowed:
         return "The page to return to after sign-in is not on an allowed site.";

@@ -61,6 +61,8 @@ enum class Status {
     // Handing the identity to the helpdesk.
     identity_missing_value,
     identity_unsafe_value,
+    // Signing into a helpdesk (brokers).
+    broker_bad_request,
     // URLs and redirects.
     url_malformed,
     url_redirect_not_allowed,

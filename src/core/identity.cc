@@ -39,4 +39,17 @@ std::string identity_to_json(const Identity& id,
     return w.text();
 }
 
+std::vector<std::string> identity_values(const Identity& id, const std::string& name) {
+    if (auto it = id.attributes.find(name); it != id.attributes.end()) return it->second;
+    if (name == "groups") return id.groups;
+    const std::pair<const char*, const std::string*> fields[] = {
+        {"email", &id.email},           {"subject", &id.subject},         {"name", &id.display_name},
+        {"given_name", &id.given_name}, {"family_name", &id.family_name}, {"issuer", &id.issuer},
+        {"idp", &id.idp_name},
+    };
+    for (const auto& [n, v] : fields)
+        if (name == n && !v->empty()) return {*v};
+    return {};
+}
+
 }  // namespace hdsso

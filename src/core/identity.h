@@ -29,6 +29,11 @@ struct Identity {
     bool operator==(const Identity& o) const;
 };
 
+// The values of `name`: the IdP's own attribute (or claim) of that name,
+// else the mapped field: email, subject, name, given_name, family_name,
+// groups, issuer, idp. Empty when neither exists.
+std::vector<std::string> identity_values(const Identity& id, const std::string& name);
+
 // Compact JSON object (ASCII, sorted keys), for `hdsso ... verify`; `extra`
 // adds string members beside the identity's own.
 std::string identity_to_json(const Identity& id,

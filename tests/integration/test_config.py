@@ -39,6 +39,10 @@ HelpdeskSSOSessionCacheTTL 5
   HelpdeskSSOSAMLAttribute email mail corpMail
   HelpdeskSSOSAMLAttribute groups memberOf
   HelpdeskSSOHelpdesk znuny
+  HelpdeskSSOBroker zendesk acme.zendesk.com {dir}/long.secret
+  HelpdeskSSOBroker freshdesk acme.freshdesk.com {dir}/secret sha256
+  HelpdeskSSOBrokerClaim organization company
+  HelpdeskSSOBrokerTokenLifetime 120
   HelpdeskSSOUserField email-local-part
   HelpdeskSSOUserHeader X-Sso-Login
   <Location /helpdesk>
@@ -63,6 +67,22 @@ HelpdeskSSOSessionCacheTTL 5
 """
 
 BAD = [
+    ("HelpdeskSSOBroker jira acme.atlassian.net {dir}/secret", "HelpdeskSSOBroker",
+     "deskpro, zendesk, kayako, freshworks or freshdesk"),
+    ("HelpdeskSSOBroker zendesk acme.zendesk.com", "HelpdeskSSOBroker", "expected KIND HOST KEYFILE [ALG]"),
+    ("HelpdeskSSOBroker zendesk acme.zendesk.com/access {dir}/long.secret", "HelpdeskSSOBroker",
+     "the helpdesk's host name"),
+    ("HelpdeskSSOBroker zendesk acme.zendesk.com {dir}/long.secret RS256", "HelpdeskSSOBroker",
+     "an algorithm zendesk accepts: HS256"),
+    ("HelpdeskSSOBroker kayako acme.kayako.com {dir}/secret", "HelpdeskSSOBroker", "at least 32 bytes"),
+    ("HelpdeskSSOBroker freshworks acme.myfreshworks.com {dir}/long.secret", "HelpdeskSSOBroker",
+     "a shared secret cannot serve RS256"),
+    ("HelpdeskSSOBroker deskpro acme.deskpro.com {dir}/no-such-file", "HelpdeskSSOBroker", "cannot open"),
+    ("HelpdeskSSOBroker freshdesk acme.freshdesk.com {dir}/secret sha1", "HelpdeskSSOBroker", "md5 or sha256"),
+    ("HelpdeskSSOBroker zendesk a.zendesk.com {dir}/long.secret\nHelpdeskSSOBroker zendesk b.zendesk.com "
+     "{dir}/long.secret", "HelpdeskSSOBroker", "configured twice"),
+    ("HelpdeskSSOBrokerClaim email mail", "HelpdeskSSOBrokerClaim", "set by the module itself"),
+    ("HelpdeskSSOBrokerTokenLifetime 3600", "HelpdeskSSOBrokerTokenLifetime", "from 30 to 900"),
     ("<Location /x>\nRequire helpdesk-sso-attribute department\n</Location>", "helpdesk-sso-attribute",
      "expected NAME VALUE or NAME ~REGEX"),
     ("<Location /x>\nRequire helpdesk-sso-attribute department ~(unclosed\n</Location>", "helpdesk-sso-attribute",
@@ -123,6 +143,7 @@ class ConfigTest(unittest.TestCase):
     def run_t(self, body):
         a = Apache(body)
         a.write("empty", "")
+        a.write("long.secret", "z" * 64 + "\n")
         try:
             return a.config_test()
         finally:

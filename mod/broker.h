@@ -1,0 +1,21 @@
+// Signing a signed-in user into a helpdesk with its own SSO protocol:
+// HelpdeskSSOBroker KIND HOST KEYFILE [ALG] configures <prefix>/KIND (the
+// helpdesk's "Remote Login URL" / "Authorization URL").
+#pragma once
+
+#include "httpd.h"
+#include "http_config.h"
+
+#include "mod/config.h"
+
+namespace hdsso::mod {
+
+// HelpdeskSSOBroker, HelpdeskSSOBrokerClaim, HelpdeskSSOBrokerTokenLifetime
+// (ends with an empty entry).
+const command_rec* broker_commands();
+
+// <prefix>/deskpro, /zendesk, /kayako, /freshworks, /freshdesk when that
+// broker is configured here; DECLINED otherwise.
+int broker_endpoint(request_rec* r, const DirConfig* c, const char* leaf);
+
+}  // namespace hdsso::mod

@@ -1,0 +1,220 @@
+#include "broker/broker.h"
+
+#include <cctype>
+
+#include "jose/json.h"
+#include "jose/jwt.h"
+#include "remote/remote_auth.h"
+#include "url/redirect.h"
+
+namespace hdsso {
+
+namespace {
+
+struct KindInfo {
+    BrokerKind kind;
+    const char* name;
+    std::vector<JwsAlg> algs;
+};
+
+const std::vector<KindInfo>& kinds() {
+    static const std::vector<KindInfo> k = {
+        {BrokerKind::deskpro, "deskpro", {JwsAlg::HS256, JwsAlg::HS384, JwsAlg::HS512, JwsAlg::RS256}},
+        {BrokerKind::zendesk, "zendesk", {JwsAlg::HS256}},
+        {BrokerKind::kayako, "kayako", {JwsAlg::HS256, JwsAlg::HS384, JwsAlg::HS512}},
+        {BrokerKind::freshworks, "freshworks", {JwsAlg::RS256}},
+        {BrokerKind::freshdesk, "freshdesk", {}},
+    };
+    return k;
+}
+
+Error bad_request(const std::string& why) { return make_error(Status::broker_bad_request, why); }
+
+// The one value of a parameter; absent is empty, twice is an error.
+Result<std::string> param(const QueryParams& params, const char* name, bool required) {
+    std::string value;
+    bool seen = false;
+    for (const auto& [k, v] : params) {
+        if (k != name) continue;
+        if (seen) return bad_request(std::string("parameter '") + name + "' appears more than once");
+        seen = true;
+        value = v;
+    }
+    if (required && value.empty()) return bad_request(std::string("parameter '") + name + "' is missing");
+    return value;
+}
+
+bool starts_with_ci(std::string_view s, std::string_view prefix) {
+    if (s.size() < prefix.size()) return false;
+    for (std::size_t i = 0; i < prefix.size(); ++i)
+        if (std::tolower(static_cast<unsigned char>(s[i])) != prefix[i]) return false;
+    return true;
+}
+
+// A URL the browser is sent to: https, on the helpdesk's host, through the
+// one redirect validator.
+Result<std::string> helpdesk_url(const BrokerSettings& s, const std::string& url, const char* what) {
+    if (!starts_with_ci(url, "https://"))
+        return make_error(Status::url_redirect_not_allowed, std::string(what) + " is not an https URL");
+    return RedirectValidator({s.host}).validate(url);
+}
+
+Result<std::string> mint(const BrokerSettings& s, const BrokerOptions& o, JsonWriter& w, std::int64_t now) {
+    if (s.keys.empty()) return make_error(Status::config_invalid, "no signing key for this helpdesk");
+    w.end_object();
+    auto claims = JsonObject::parse(w.text(), Status::internal);
+    if (!claims) return claims.error();
+    return jwt_mint(s.keys.front(), claims.value(), now, o.ttl);
+}
+
+// The identity's email (every JWT helpdesk here keys users on it) and
+// display name.
+Result<std::pair<std::string, std::string>> email_and_name(const Identity& id) {
+    if (id.email.empty())
+        return make_error(Status::identity_missing_value, "the helpdesk needs an email address; the identity has none");
+    std::string name = id.display_name.empty() ? id.subject : id.display_name;
+    return std::make_pair(id.email, name);
+}
+
+void add_extra_claims(const BrokerOptions& o, const Identity& id, JsonWriter& w) {
+    for (const auto& [claim, source] : o.extra_claims) {
+        auto values = identity_values(id, source);
+        if (values.empty()) continue;
+        w.key(claim);
+        if (values.size() == 1 && claim != "tags") {
+            w.string(values.front());
+        } else {
+            w.begin_array();
+            for (const auto& v : values) w.string(v);
+            w.end_array();
+        }
+    }
+}
+
+std::string with_param(const std::string& url, const std::string& name, const std::string& value) {
+    return append_query(url, {{name, value}});
+}
+
+}  // namespace
+
+std::optional<BrokerKind> parse_broker_kind(std::string_view name) {
+    for (const auto& k : kinds())
+        if (name == k.name) return k.kind;
+    return std::nullopt;
+}
+
+const char* broker_kind_name(BrokerKind kind) {
+    for (const auto& k : kinds())
+        if (k.kind == kind) return k.name;
+    return "?";
+}
+
+std::vector<JwsAlg> broker_algorithms(BrokerKind kind) {
+    for (const auto& k : kinds())
+        if (k.kind == kind) return k.algs;
+    return {};
+}
+
+bool broker_reserved_claim(std::string_view c) {
+    for (const char* r : {"iat", "exp", "nbf", "jti", "iss", "aud", "sub", "id", "email", "name", "nonce"})
+        if (c == r) return true;
+    return false;
+}
+
+Result<BrokerAction> broker_sign_in(const BrokerSettings& s, const BrokerOptions& o, const Identity& id,
+                                    const QueryParams& params, std::int64_t now) {
+    BrokerAction out;
+    auto who = email_and_name(id);
+    if (!who) return who.error();
+    const auto& [email, name] = who.value();
+    JsonWriter w;
+    w.begin_object();
+
+    switch (s.kind) {
+    case BrokerKind::deskpro: {
+        auto back = param(params, "return", true);
+        if (!back) return back.error();
+        auto url = helpdesk_url(s, back.value(), "the return URL");
+        if (!url) return url.error();
+        w.key("id").string(id.subject).key("sub").string(id.subject).key("email").string(email).key("name").string(name);
+        if (!id.given_name.empty()) w.key("first_name").string(id.given_name);
+        if (!id.family_name.empty()) w.key("last_name").string(id.family_name);
+        add_extra_claims(o, id, w);
+        auto token = mint(s, o, w, now);
+        if (!token) return token.error();
+        out.redirect = with_param(url.value(), "jwt", token.value());
+        out.frame_ancestor = "https://" + s.host;
+        return out;
+    }
+    case BrokerKind::zendesk: {
+        auto back = param(params, "return_to", false);
+        if (!back) return back.error();
+        // Relative return_to values are Help Center paths, read by Zendesk.
+        if (!back.value().empty() && back.value().front() != '/') {
+            auto url = helpdesk_url(s, back.value(), "return_to");
+            if (!url) return url.error();
+        }
+        w.key("email").string(email).key("name").string(name).key("external_id").string(id.subject);
+        add_extra_claims(o, id, w);
+        auto token = mint(s, o, w, now);
+        if (!token) return token.error();
+        out.form_action = "https://" + s.host + "/access/jwt";
+        out.form_fields.emplace_back("jwt", token.value());
+        if (!back.value().empty()) out.form_fields.emplace_back("return_to", back.value());
+        return out;
+    }
+    case BrokerKind::kayako: {
+        auto back = param(params, "returnto", true);
+        if (!back) return back.error();
+        auto url = helpdesk_url(s, back.value(), "returnto");
+        if (!url) return url.error();
+        w.key("email").string(email).key("name").string(name).key("external_id").string(id.subject);
+        add_extra_claims(o, id, w);
+        auto token = mint(s, o, w, now);
+        if (!token) return token.error();
+        out.redirect = with_param(url.value(), "jwt", token.value());
+        return out;
+    }
+    case BrokerKind::freshworks: {
+        auto back = param(params, "redirect_uri", true);
+        auto state = param(params, "state", false);
+        auto nonce = param(params, "nonce", true);
+        for (const auto* r : {&back, &state, &nonce})
+            if (!*r) return r->error();
+        auto url = helpdesk_url(s, back.value(), "redirect_uri");
+        if (!url) return url.error();
+        w.key("sub").string(id.subject).key("email").string(email).key("nonce").string(nonce.value());
+        if (!id.given_name.empty()) w.key("given_name").string(id.given_name);
+        if (!id.family_name.empty()) w.key("family_name").string(id.family_name);
+        if (!id.display_name.empty()) w.key("name").string(id.display_name);
+        add_extra_claims(o, id, w);
+        auto token = mint(s, o, w, now);
+        if (!token) return token.error();
+        out.redirect = append_query(url.value(), {{"state", state.value()}, {"id_token", token.value()}});
+        return out;
+    }
+    case BrokerKind::freshdesk: {
+        auto host = param(params, "host_url", false);
+        auto back = param(params, "redirect_to", false);
+        for (const auto* r : {&host, &back})
+            if (!*r) return r->error();
+        if (!host.value().empty() && host.value() != s.host)
+            return make_error(Status::url_redirect_not_allowed, "host_url is not the configured helpdesk host");
+        RemoteAuthPolicy policy;
+        policy.secret = s.secret;
+        policy.digest = s.digest;
+        RemoteLoginRequest req;
+        req.name = name;
+        req.email = email;
+        req.timestamp = now;
+        req.redirect_to = back.value();
+        auto url = mint_remote_login_url(policy, "https://" + s.host + "/login/sso", req);
+        if (!url) return url.error();
+        out.redirect = url.value();
+        return out;
+    }
+    }
+    return make_error(Status::internal, "unknown helpdesk");
+}
+
+}  // namespace hdsso

@@ -1,0 +1,120 @@
+#include <cppunit/extensions/HelperMacros.h>
+
+#include "broker/broker.h"
+#include "jose/jws.h"
+#include "remote/remote_auth.h"
+
+using namespace hdsso;
+
+namespace {
+
+Identity jane() {
+    Identity id;
+    id.subject = "u-42";
+    id.email = "jane@example.com";
+    id.display_name = "Jane Doe";
+    id.groups = {"agents"};
+    id.attributes["company"] = {"Acme"};
+    return id;
+}
+
+BrokerSettings hs(BrokerKind kind, const std::string& host) {
+    BrokerSettings s;
+    s.kind = kind;
+    s.host = host;
+    s.keys.push_back(secret_to_key(SecretString(std::string(64, 'k')), broker_algorithms(kind).front()).value());
+    return s;
+}
+
+Status refusal(const Result<BrokerAction>& r) { return r.ok() ? Status::internal : r.error().code; }
+
+}  // namespace
+
+class BrokerTest : public CppUnit::TestFixture {
+    CPPUNIT_TEST_SUITE(BrokerTest);
+    CPPUNIT_TEST(testKinds);
+    CPPUNIT_TEST(testKayakoAppendsToReturnto);
+    CPPUNIT_TEST(testReturnUrlChecks);
+    CPPUNIT_TEST(testEmailRequired);
+    CPPUNIT_TEST(testFreshdeskVector);
+    CPPUNIT_TEST(testReservedClaims);
+    CPPUNIT_TEST_SUITE_END();
+
+public:
+    void testKinds() {
+        for (auto k : {BrokerKind::deskpro, BrokerKind::zendesk, BrokerKind::kayako, BrokerKind::freshworks,
+                       BrokerKind::freshdesk})
+            CPPUNIT_ASSERT(parse_broker_kind(broker_kind_name(k)) == k);
+        CPPUNIT_ASSERT(!parse_broker_kind("jira"));
+        CPPUNIT_ASSERT(broker_algorithms(BrokerKind::zendesk) == std::vector<JwsAlg>{JwsAlg::HS256});
+        CPPUNIT_ASSERT(broker_algorithms(BrokerKind::freshworks) == std::vector<JwsAlg>{JwsAlg::RS256});
+    }
+
+    void testKayakoAppendsToReturnto() {
+        auto s = hs(BrokerKind::kayako, "acme.kayako.com");
+        std::string back = "https://acme.kayako.com/agent/Base/SSO/JWT/?type=agent";
+        auto a = broker_sign_in(s, {}, jane(), {{"returnto", back}}, 1700000000);
+        CPPUNIT_ASSERT(a.ok());
+        CPPUNIT_ASSERT_EQUAL(0, a.value().redirect.compare(0, back.size() + 5, back + "&jwt="));
+        // The token verifies with the same key, and carries the claims Kayako requires.
+        JwsVerifier v(s.keys);
+        auto payload = v.verify(a.value().redirect.substr(back.size() + 5));
+        CPPUNIT_ASSERT(payload.ok());
+        for (const char* claim : {"\"iat\":1700000000", "\"jti\":", "\"email\":\"jane@example.com\"",
+                                  "\"name\":\"Jane Doe\"", "\"external_id\":\"u-42\""})
+            CPPUNIT_ASSERT_MESSAGE(claim, payload.value().payload.find(claim) != std::string::npos);
+    }
+
+    void testReturnUrlChecks() {
+        auto s = hs(BrokerKind::deskpro, "acme.deskpro.com");
+        for (const char* bad : {"https://evil.example/x", "http://acme.deskpro.com/x", "//acme.deskpro.com/x",
+                                "/local/path", "https://acme.deskpro.com.evil.example/", "https://a@evil.example/",
+                                "https://acme.deskpro.com\\@evil.example/", "javascript:alert(1)"})
+            CPPUNIT_ASSERT_MESSAGE(bad, refusal(broker_sign_in(s, {}, jane(), {{"return", bad}}, 1)) ==
+                                            Status::url_redirect_not_allowed);
+        CPPUNIT_ASSERT(refusal(broker_sign_in(s, {}, jane(), {}, 1)) == Status::broker_bad_request);
+        auto ok = broker_sign_in(s, {}, jane(), {{"return", "https://ACME.deskpro.com/login/x"}}, 1);
+        CPPUNIT_ASSERT(ok.ok());
+        CPPUNIT_ASSERT_EQUAL(std::string("https://acme.deskpro.com"), ok.value().frame_ancestor);
+    }
+
+    void testEmailRequired() {
+        Identity id = jane();
+        id.email.clear();
+        auto s = hs(BrokerKind::zendesk, "acme.zendesk.com");
+        CPPUNIT_ASSERT(refusal(broker_sign_in(s, {}, id, {}, 1)) == Status::identity_missing_value);
+    }
+
+    void testFreshdeskVector() {
+        // PROTOCOLS.md Appendix 1: secret s3cr3t, Jane Doe, jane@example.com, 1700000000.
+        BrokerSettings s;
+        s.kind = BrokerKind::freshdesk;
+        s.host = "acme.freshdesk.com";
+        s.secret = SecretString(std::string("s3cr3t"));
+        auto a = broker_sign_in(s, {}, jane(), {{"host_url", "acme.freshdesk.com"}}, 1700000000);
+        CPPUNIT_ASSERT(a.ok());
+        CPPUNIT_ASSERT_EQUAL(std::string("https://acme.freshdesk.com/login/sso?name=Jane%20Doe&email=jane%40example.com"
+                                         "&timestamp=1700000000&hash=87fe1dc525f5047d180232ada64c1dc4"),
+                             a.value().redirect);
+        CPPUNIT_ASSERT(refusal(broker_sign_in(s, {}, jane(), {{"host_url", "evil.example"}}, 1)) ==
+                       Status::url_redirect_not_allowed);
+    }
+
+    void testReservedClaims() {
+        for (const char* c : {"iat", "exp", "jti", "email", "name", "id", "sub", "nonce", "aud", "iss"})
+            CPPUNIT_ASSERT_MESSAGE(c, broker_reserved_claim(c));
+        CPPUNIT_ASSERT(!broker_reserved_claim("organization"));
+        BrokerOptions o;
+        o.extra_claims = {{"organization", "company"}, {"tags", "groups"}, {"role", "no-such-attribute"}};
+        auto s = hs(BrokerKind::zendesk, "acme.zendesk.com");
+        auto a = broker_sign_in(s, o, jane(), {}, 1700000000);
+        JwsVerifier v(s.keys);
+        auto payload = v.verify(a.value().form_fields.at(0).second);
+        CPPUNIT_ASSERT(payload.ok());
+        CPPUNIT_ASSERT(payload.value().payload.find("\"organization\":\"Acme\"") != std::string::npos);
+        CPPUNIT_ASSERT(payload.value().payload.find("\"tags\":[\"agents\"]") != std::string::npos);
+        CPPUNIT_ASSERT(payload.value().payload.find("\"role\"") == std::string::npos);
+    }
+};
+
+CPPUNIT_TEST_SUITE_REGISTRATION(BrokerTest);
