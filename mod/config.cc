@@ -1,5 +1,6 @@
 #include "mod/config.h"
 #include "mod/broker.h"
+#include "mod/chooser.h"
 #include "mod/helpdesk.h"
 #include "mod/saml.h"
 
@@ -135,17 +136,6 @@ const char* set_digest(cmd_parms* cmd, void* m, const char* arg) {
     return nullptr;
 }
 
-// An absolute http(s) URL, or a local path: where the module sends people.
-const char* check_url(cmd_parms* cmd, const char* arg) {
-    bool local = arg[0] == '/' && arg[1] != '/' && arg[1] != '\\';
-    bool absolute = !strncasecmp(arg, "https://", 8) || !strncasecmp(arg, "http://", 7);
-    if (!(local || absolute)) return bad(cmd, "an http(s) URL or a path starting with '/'", arg);
-    for (const char* p = arg; *p; ++p)
-        if (static_cast<unsigned char>(*p) <= 0x20 || *p == 0x7f || *p == '\\')
-            return bad(cmd, "a URL without spaces, control characters or backslashes", arg);
-    return nullptr;
-}
-
 const char* set_url(cmd_parms* cmd, void* m, const char* arg, Setting<const char*> DirConfig::*field) {
     if (const char* e = check_url(cmd, arg)) return e;
     (cfg(m)->*field) = {arg, 1};
@@ -270,6 +260,16 @@ const char* set_cache_ttl(cmd_parms* cmd, void*, const char* arg) {
 
 }  // namespace
 
+const char* check_url(cmd_parms* cmd, const char* arg) {
+    bool local = arg[0] == '/' && arg[1] != '/' && arg[1] != '\\';
+    bool absolute = !strncasecmp(arg, "https://", 8) || !strncasecmp(arg, "http://", 7);
+    if (!(local || absolute)) return bad(cmd, "an http(s) URL or a path starting with '/'", arg);
+    for (const char* p = arg; *p; ++p)
+        if (static_cast<unsigned char>(*p) <= 0x20 || *p == 0x7f || *p == '\\')
+            return bad(cmd, "a URL without spaces, control characters or backslashes", arg);
+    return nullptr;
+}
+
 bool enabled(const DirConfig* c) { return pick(c->enabled, 0) != 0; }
 const char* endpoint(const DirConfig* c) { return pick(c->endpoint, kDefaultEndpoint); }
 const char* cookie_name(const DirConfig* c) { return pick(c->cookie_name, kDefaultCookie); }
@@ -332,6 +332,8 @@ void* merge_dir_config(apr_pool_t* p, void* base_v, void* add_v) {
     merge(out->brokers, base->brokers, add->brokers);
     merge(out->broker_claims, base->broker_claims, add->broker_claims);
     merge(out->broker_ttl, base->broker_ttl, add->broker_ttl);
+    merge(out->idps, base->idps, add->idps);
+    merge(out->default_idp, base->default_idp, add->default_idp);
     return out;
 }
 
@@ -414,7 +416,7 @@ command_rec commands[kMaxCommands];
 namespace {
 const bool commands_filled = [] {
     std::size_t n = 0;
-    for (const command_rec* table : {base_commands, helpdesk_commands(), broker_commands(), saml_commands()})
+    for (const command_rec* table : {base_commands, helpdesk_commands(), broker_commands(), chooser_commands(), saml_commands()})
         for (const command_rec* c = table; c->name && n + 1 < kMaxCommands; ++c) commands[n++] = *c;
     commands[n] = command_rec{nullptr, nullptr, nullptr, 0, RAW_ARGS, nullptr};
     return true;

@@ -85,6 +85,9 @@ struct DirConfig {
     Setting<apr_array_header_t*> brokers;      // HelpdeskSSOBroker: const BrokerSettings*
     Setting<apr_table_t*> broker_claims;       // HelpdeskSSOBrokerClaim CLAIM SOURCE
     Setting<int> broker_ttl;                   // HelpdeskSSOBrokerTokenLifetime
+    // Several identity providers (mod/chooser.cc)
+    Setting<apr_array_header_t*> idps;         // HelpdeskSSOIdP: IdpChoice
+    Setting<const char*> default_idp;          // HelpdeskSSODefaultIdP
 };
 
 // Effective values, defaults applied.
@@ -110,6 +113,10 @@ inline DirConfig* dir_config(request_rec* r) {
 // field of each entry says how Apache calls it.
 template <class F>
 cmd_func as_cmd(F f) { return reinterpret_cast<cmd_func>(reinterpret_cast<void (*)()>(f)); }
+
+// An absolute http(s) URL or a local path, for directives that name where
+// the module sends people; the error apachectl -t prints, or null.
+const char* check_url(cmd_parms* cmd, const char* arg);
 
 void* create_dir_config(apr_pool_t* p, char* dir);
 void* merge_dir_config(apr_pool_t* p, void* base, void* add);

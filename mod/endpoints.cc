@@ -13,6 +13,7 @@
 #include "core/replay_cache.h"
 #include "jose/jwt_login.h"
 #include "mod/broker.h"
+#include "mod/chooser.h"
 #include "mod/http.h"
 #include "mod/saml.h"
 #include "mod/socache_store.h"
@@ -40,14 +41,6 @@ RedirectValidator redirect_validator(const DirConfig* c) {
         for (int i = 0; i < a->nelts; ++i) hosts.emplace_back(APR_ARRAY_IDX(a, i, const char*));
     }
     return RedirectValidator(std::move(hosts));
-}
-
-// host[:port] as the client addressed us, for Freshdesk's host_url.
-std::string host_url(request_rec* r) {
-    std::string host = r->hostname ? r->hostname : r->server->server_hostname;
-    apr_port_t port = ap_get_server_port(r);
-    if (!ap_is_default_port(port, r)) host += ":" + std::to_string(port);
-    return host;
 }
 
 // Ends every session the request's cookies name: a login replaces whatever
@@ -245,27 +238,17 @@ constexpr int kSamlStateSeconds = 600;
 
 std::string saml_cookie_name(const DirConfig* c) { return std::string(cookie_name(c)) + "_saml"; }
 
-std::string slo_key(const char* kind, const std::string& issuer, const std::string& value) {
-    return std::string("saml-") + kind + ":" + hex_encode(sha256(issuer + "\n" + value));
+// The pre-login cookie: SameSite=None needs Secure (browsers drop it
+// otherwise); over plain http (HelpdeskSSOCookieSecure Off, tests and
+// demos) it is Lax, which an IdP on the same site still sends it to.
+void set_saml_cookie(request_rec* r, const DirConfig* c, const std::string& value, int max_age) {
+    apr_table_addn(r->err_headers_out, "Set-Cookie",
+                   apr_psprintf(r->pool, "%s=%s; Max-Age=%d; Path=/; HttpOnly; %s", saml_cookie_name(c).c_str(),
+                                value.c_str(), max_age, cookie_secure(c) ? "SameSite=None; Secure" : "SameSite=Lax"));
 }
 
-int saml_login(request_rec* r, const DirConfig* c, const SamlSp& sp, const std::string& back) {
-    auto token = random_bytes(32);
-    if (!token) return fail(r, c, token.error());
-    std::string state = hex_encode(token.value());
-    auto request = sp.authn_request(state);
-    if (!request) return fail(r, c, request.error());
-    RequestStores stores(r, session_policy(c));
-    std::int64_t now = RequestStores::clock().now();
-    if (auto put = stores.shared().put("saml-state:" + hex_encode(sha256(state)), request.value().id + "\n" + back,
-                                       now + kSamlStateSeconds);
-        !put)
-        return fail(r, c, put.error());
-    apr_table_addn(r->err_headers_out, "Set-Cookie",
-                   apr_psprintf(r->pool, "%s=%s; Max-Age=%d; Path=/; HttpOnly; SameSite=None%s",
-                                saml_cookie_name(c).c_str(), state.c_str(), kSamlStateSeconds,
-                                cookie_secure(c) ? "; Secure" : ""));
-    return redirect(r, request.value().url);
+std::string slo_key(const char* kind, const std::string& issuer, const std::string& value) {
+    return std::string("saml-") + kind + ":" + hex_encode(sha256(issuer + "\n" + value));
 }
 
 int saml_acs(request_rec* r, const DirConfig* c, const SamlSp& sp) {
@@ -304,9 +287,7 @@ int saml_acs(request_rec* r, const DirConfig* c, const SamlSp& sp) {
         back = nl == std::string::npos ? "" : v.substr(nl + 1);
         break;
     }
-    apr_table_addn(r->err_headers_out, "Set-Cookie",
-                   apr_psprintf(r->pool, "%s=; Max-Age=0; Path=/; HttpOnly; SameSite=None%s",
-                                saml_cookie_name(c).c_str(), cookie_secure(c) ? "; Secure" : ""));
+    set_saml_cookie(r, c, "", 0);
     ReplayCache replay(stores.shared());
     auto login = sp.process_response(response, RequestStores::clock().now(), request_id, replay);
     if (!login) return fail(r, c, login.error());
@@ -412,24 +393,41 @@ int handle_endpoint(request_rec* r, const DirConfig* c) {
         if (uri_is(r, c, "/acs")) return saml_acs(r, c, *sp);
         if (uri_is(r, c, "/metadata")) return saml_metadata(r, *sp);
         if (uri_is(r, c, "/slo")) return saml_slo(r, c, *sp);
-        if (uri_is(r, c, "/login")) {
-            auto params = parse_query(r->args ? r->args : "");
-            if (!params) return fail(r, c, make_error(Status::url_malformed, params.error().detail));
-            std::string back = "/";
-            for (const auto& [k, v] : params.value())
-                if (k == "return" || k == "redirect_to") back = v;
-            auto valid = redirect_validator(c).validate(back);
-            if (!valid) return fail(r, c, valid.error());
-            return saml_login(r, c, *sp, valid.value());
-        }
     }
+    if (uri_is(r, c, "/login")) return login_endpoint(r, c);
     if (uri_is(r, c, "/logout")) return logout(r, c);
     return DECLINED;
 }
 
-int start_login(request_rec* r, const DirConfig* c) {
-    std::string back = r->unparsed_uri ? r->unparsed_uri : "/";
-    if (!redirect_validator(c).validate(back)) back = "/";
+Result<std::string> validate_return(const DirConfig* c, const std::string& back) {
+    return redirect_validator(c).validate(back);
+}
+
+// host[:port] as the client addressed us, for Freshdesk's host_url.
+std::string host_url(request_rec* r) {
+    std::string host = r->hostname ? r->hostname : r->server->server_hostname;
+    apr_port_t port = ap_get_server_port(r);
+    if (!ap_is_default_port(port, r)) host += ":" + std::to_string(port);
+    return host;
+}
+
+int saml_login(request_rec* r, const DirConfig* c, const SamlSp& sp, const std::string& back) {
+    auto token = random_bytes(32);
+    if (!token) return fail(r, c, token.error());
+    std::string state = hex_encode(token.value());
+    auto request = sp.authn_request(state);
+    if (!request) return fail(r, c, request.error());
+    RequestStores stores(r, session_policy(c));
+    std::int64_t now = RequestStores::clock().now();
+    if (auto put = stores.shared().put("saml-state:" + hex_encode(sha256(state)), request.value().id + "\n" + back,
+                                       now + kSamlStateSeconds);
+        !put)
+        return fail(r, c, put.error());
+    set_saml_cookie(r, c, state, kSamlStateSeconds);
+    return redirect(r, request.value().url);
+}
+
+int start_login_to(request_rec* r, const DirConfig* c, const std::string& back) {
     // SAML configured for this site: straight to the IdP.
     if (auto sp = saml_sp(r)) return saml_login(r, c, *sp, back);
     if (c->login_url.set)
@@ -437,6 +435,14 @@ int start_login(request_rec* r, const DirConfig* c) {
     if (c->jwt_login_url.set) return redirect(r, append_query(c->jwt_login_url.value, {{"redirect_to", back}}));
     return fail(r, c, make_error(Status::config_invalid,
                                  "no sign-in page is set here (HelpdeskSSORemoteLoginURL or HelpdeskSSOJWTLoginURL)"));
+}
+
+int start_login(request_rec* r, const DirConfig* c) {
+    std::string back = r->unparsed_uri ? r->unparsed_uri : "/";
+    if (!redirect_validator(c).validate(back)) back = "/";
+    // Several IdPs: the login endpoint picks one (or asks).
+    if (has_idp_choices(c)) return redirect(r, append_query(std::string(endpoint(c)) + "/login", {{"return", back}}));
+    return start_login_to(r, c, back);
 }
 
 }  // namespace hdsso::mod

@@ -36,6 +36,7 @@ int http_status(Status s) {
     case Status::url_malformed:
     case Status::url_redirect_not_allowed:
     case Status::broker_bad_request:
+    case Status::idp_unknown:
         return HTTP_BAD_REQUEST;
     case Status::identity_missing_value:
     case Status::identity_unsafe_value:
@@ -102,13 +103,15 @@ std::string page(request_rec* r, const char* title, const std::string& body_html
         "<meta name=\"viewport\" content=\"width=device-width\"><title>";
     html += html_escape(r, title);
     html += "</title><style>body{font-family:sans-serif;max-width:40em;margin:3em auto;padding:0 1em;"
-            "color:#222}code{background:#eee;padding:0 .3em}</style></head><body><h1>";
+            "color:#222}code{background:#eee;padding:0 .3em}:focus{outline:3px solid #1a5fb4;outline-offset:2px}"
+            "fieldset{border:1px solid #888;padding:.5em 1em}legend{font-weight:bold}.choice{margin:.6em 0}"
+            "label{padding:.2em}button{font-size:1em;padding:.5em 1.5em}</style></head><body><main><h1>";
     html += html_escape(r, title);
     html += "</h1>\n" + body_html;
     if (link_url) {
         html += "<p><a href=\"" + html_escape(r, link_url) + "\">" + html_escape(r, link_text) + "</a></p>\n";
     }
-    html += "</body></html>\n";
+    html += "</main></body></html>\n";
     return html;
 }
 
@@ -221,12 +224,19 @@ void denied_page(request_rec* r, const DirConfig* c, const Identity& id) {
     ap_custom_response(r, HTTP_FORBIDDEN, text);
 }
 
-int info_page(request_rec* r, const char* title, const char* text, const char* link_url, const char* link_text) {
-    std::string html = page(r, title, "<p>" + html_escape(r, text) + "</p>\n", link_url, link_text);
+int send_page(request_rec* r, const std::string& html) {
     ap_set_content_type(r, "text/html; charset=utf-8");
     apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
     ap_rwrite(html.data(), static_cast<int>(html.size()), r);
     return OK;
+}
+
+int html_response(request_rec* r, const char* title, const std::string& body_html) {
+    return send_page(r, page(r, title, body_html, nullptr, nullptr));
+}
+
+int info_page(request_rec* r, const char* title, const char* text, const char* link_url, const char* link_text) {
+    return send_page(r, page(r, title, "<p>" + html_escape(r, text) + "</p>\n", link_url, link_text));
 }
 
 }  // namespace hdsso::mod

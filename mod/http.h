@@ -40,6 +40,9 @@ int fail(request_rec* r, const DirConfig* c, const Error& e);
 // On): signed in, not allowed, and who to ask (HelpdeskSSODeniedText).
 void denied_page(request_rec* r, const DirConfig* c, const Identity& id);
 
+// A 200 page with this body (HTML, escaped by the caller).
+int html_response(request_rec* r, const char* title, const std::string& body_html);
+
 // A plain information page (e.g. "signed out"), sent with status 200.
 int info_page(request_rec* r, const char* title, const char* text, const char* link_url, const char* link_text);
 

@@ -25,6 +25,7 @@ packages=(
     simplesamlphp php-xml php-mbstring libapache2-mod-php xmlsec1
     debhelper dpkg-dev fakeroot git
     memcached redis-server wrk
+    chromium chromium-driver python3-selenium
 )
 
 missing=()

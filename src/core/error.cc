@@ -53,6 +53,7 @@ const char* status_name(Status s) {
     case Status::identity_missing_value: return "identity.missing_value";
     case Status::identity_unsafe_value: return "identity.unsafe_value";
     case Status::broker_bad_request: return "broker.bad_request";
+    case Status::idp_unknown: return "idp.unknown";
     case Status::url_malformed: return "url.malformed";
     case Status::url_redirect_not_allowed: return "url.redirect_not_allowed";
     case Status::store_unavailable: return "store.unavailable";
@@ -119,6 +120,7 @@ const char* status_message(Status s) {
         return "Your account lacks the detail (such as an email address) this helpdesk signs you in with.";
     case Status::identity_unsafe_value:
         return "Your account details contain characters that cannot be passed to the helpdesk.";
+    case Status::idp_unknown: return "The sign-in method named in the address is not offered here.";
     case Status::broker_bad_request:
         return "The helpdesk's sign-in request is incomplete or damaged. Please start again from the helpdesk.";
     case Status::url_malformed: return "The address is not well formed.";

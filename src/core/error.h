@@ -61,6 +61,8 @@ enum class Status {
     // Handing the identity to the helpdesk.
     identity_missing_value,
     identity_unsafe_value,
+    // Choosing an identity provider.
+    idp_unknown,
     // Signing into a helpdesk (brokers).
     broker_bad_request,
     // URLs and redirects.

@@ -39,6 +39,10 @@ HelpdeskSSOSessionCacheTTL 5
   HelpdeskSSOSAMLAttribute email mail corpMail
   HelpdeskSSOSAMLAttribute groups memberOf
   HelpdeskSSOHelpdesk znuny
+  HelpdeskSSOIdP staff saml "Staff (Okta)"
+  HelpdeskSSOIdP customers jwt "Customers" https://app.example.com/sso/start
+  HelpdeskSSOIdP partners remote Partners
+  HelpdeskSSODefaultIdP customers
   HelpdeskSSOBroker zendesk acme.zendesk.com {dir}/long.secret
   HelpdeskSSOBroker freshdesk acme.freshdesk.com {dir}/secret sha256
   HelpdeskSSOBrokerClaim organization company
@@ -67,6 +71,13 @@ HelpdeskSSOSessionCacheTTL 5
 """
 
 BAD = [
+    ("HelpdeskSSOIdP okta oidc Okta", "HelpdeskSSOIdP", "saml, jwt or remote"),
+    ("HelpdeskSSOIdP 'bad name' jwt Okta", "HelpdeskSSOIdP", "a short name"),
+    ("HelpdeskSSOIdP okta jwt", "HelpdeskSSOIdP", "expected NAME saml|jwt|remote"),
+    ("HelpdeskSSOIdP staff saml Staff https://idp.example.com/", "HelpdeskSSOIdP", "takes no login URL"),
+    ("HelpdeskSSOIdP app jwt App javascript:alert(1)", "HelpdeskSSOIdP", "http(s) URL"),
+    ("HelpdeskSSOIdP app jwt App\nHelpdeskSSOIdP app remote Other", "HelpdeskSSOIdP", "named twice"),
+    ("HelpdeskSSOIdP app jwt App\nHelpdeskSSODefaultIdP okta", "HelpdeskSSODefaultIdP", "no HelpdeskSSOIdP named"),
     ("HelpdeskSSOBroker jira acme.atlassian.net {dir}/secret", "HelpdeskSSOBroker",
      "deskpro, zendesk, kayako, freshworks or freshdesk"),
     ("HelpdeskSSOBroker zendesk acme.zendesk.com", "HelpdeskSSOBroker", "expected KIND HOST KEYFILE [ALG]"),

@@ -101,6 +101,8 @@ class SimpleSamlIdp:
             "auth.adminpassword": "hdsso-test-admin", "technicalcontact_email": "test@example.com",
             "logging.handler": "file", "logging.logfile": "simplesamlphp.log", "enable.saml20-idp": True,
             "session.cookie.secure": False, "store.type": "phpsession", "timezone": "UTC",
+            # A browser drops SameSite=None cookies that are not Secure (plain http on loopback here).
+            "session.cookie.samesite": "Lax",
             "module.enable": {"exampleauth": True, "core": True, "saml": True, "admin": True},
         }
         lines = ["<?php", "require '/etc/simplesamlphp/config.php';"]

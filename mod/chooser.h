@@ -1,0 +1,37 @@
+// Several identity providers per site: HelpdeskSSOIdP NAME saml|jwt|remote
+// "Display name" [LOGIN-URL], HelpdeskSSODefaultIdP; <prefix>/login offers
+// the chooser page (plain HTML, no script), takes ?idp= to skip it, and
+// remembers a choice when asked to.
+#pragma once
+
+#include <string>
+
+#include "httpd.h"
+#include "http_config.h"
+
+#include "mod/config.h"
+
+namespace hdsso::mod {
+
+enum class IdpKind { saml, jwt, remote };
+
+struct IdpChoice {
+    const char* name;     // short name, in ?idp= and the remembered-choice cookie
+    IdpKind kind;
+    const char* display;  // what the chooser shows
+    const char* login_url;  // jwt/remote: overrides the site's login URL; null otherwise
+};
+
+// HelpdeskSSOIdP, HelpdeskSSODefaultIdP (ends with an empty entry).
+const command_rec* chooser_commands();
+
+// <prefix>/login: ?idp=NAME starts that sign-in (remembered with
+// remember=1); without it the remembered choice, the default IdP or the
+// only IdP, else the chooser page (always with choose=1).
+int login_endpoint(request_rec* r, const DirConfig* c);
+
+// A protected page without a session, on a site with HelpdeskSSOIdP: to
+// <prefix>/login with the page as the return path.
+bool has_idp_choices(const DirConfig* c);
+
+}  // namespace hdsso::mod
