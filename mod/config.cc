@@ -1,6 +1,7 @@
 #include "mod/config.h"
 #include "mod/broker.h"
 #include "mod/chooser.h"
+#include "mod/diagnostics.h"
 #include "mod/helpdesk.h"
 #include "mod/saml.h"
 
@@ -334,6 +335,7 @@ void* merge_dir_config(apr_pool_t* p, void* base_v, void* add_v) {
     merge(out->broker_ttl, base->broker_ttl, add->broker_ttl);
     merge(out->idps, base->idps, add->idps);
     merge(out->default_idp, base->default_idp, add->default_idp);
+    merge(out->diagnostics, base->diagnostics, add->diagnostics);
     return out;
 }
 
@@ -416,7 +418,7 @@ command_rec commands[kMaxCommands];
 namespace {
 const bool commands_filled = [] {
     std::size_t n = 0;
-    for (const command_rec* table : {base_commands, helpdesk_commands(), broker_commands(), chooser_commands(), saml_commands()})
+    for (const command_rec* table : {base_commands, helpdesk_commands(), broker_commands(), chooser_commands(), diagnostics_commands(), saml_commands()})
         for (const command_rec* c = table; c->name && n + 1 < kMaxCommands; ++c) commands[n++] = *c;
     commands[n] = command_rec{nullptr, nullptr, nullptr, 0, RAW_ARGS, nullptr};
     return true;

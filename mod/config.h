@@ -88,6 +88,7 @@ struct DirConfig {
     // Several identity providers (mod/chooser.cc)
     Setting<apr_array_header_t*> idps;         // HelpdeskSSOIdP: IdpChoice
     Setting<const char*> default_idp;          // HelpdeskSSODefaultIdP
+    Setting<int> diagnostics;                  // HelpdeskSSODiagnostics On|Off
 };
 
 // Effective values, defaults applied.

@@ -14,6 +14,7 @@
 #include "jose/jwt_login.h"
 #include "mod/broker.h"
 #include "mod/chooser.h"
+#include "mod/diagnostics.h"
 #include "mod/http.h"
 #include "mod/saml.h"
 #include "mod/socache_store.h"
@@ -395,6 +396,7 @@ int handle_endpoint(request_rec* r, const DirConfig* c) {
         if (uri_is(r, c, "/slo")) return saml_slo(r, c, *sp);
     }
     if (uri_is(r, c, "/login")) return login_endpoint(r, c);
+    if (is_diagnostics(r, c)) return diagnostics_endpoint(r, c);
     if (uri_is(r, c, "/logout")) return logout(r, c);
     return DECLINED;
 }

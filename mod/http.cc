@@ -124,12 +124,17 @@ void remember_session(request_rec* r, SessionPtr s) {
     ap_set_module_config(r->request_config, &helpdesk_sso_module, held);
 }
 
-const Identity* find_identity(request_rec* r) {
+const Session* find_session(request_rec* r) {
     for (request_rec* q = r; q; q = q->prev ? q->prev : q->main) {
         if (auto* s = static_cast<const SessionPtr*>(ap_get_module_config(q->request_config, &helpdesk_sso_module)))
-            return &(*s)->identity;
+            return s->get();
     }
     return nullptr;
+}
+
+const Identity* find_identity(request_rec* r) {
+    const Session* s = find_session(r);
+    return s ? &s->identity : nullptr;
 }
 
 std::vector<std::string> cookie_values(request_rec* r, const char* name) {

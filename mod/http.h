@@ -19,6 +19,7 @@ namespace hdsso::mod {
 // process's session cache, not copied.
 void remember_session(request_rec* r, SessionPtr s);
 const Identity* find_identity(request_rec* r);
+const Session* find_session(request_rec* r);
 
 std::vector<std::string> cookie_values(request_rec* r, const char* name);
 void set_session_cookie(request_rec* r, const DirConfig* c, const std::string& id);

@@ -13,6 +13,7 @@
 
 #include "mod/config.h"
 #include "mod/authz.h"
+#include "mod/diagnostics.h"
 #include "mod/endpoints.h"
 #include "mod/helpdesk.h"
 #include "mod/http.h"
@@ -70,8 +71,9 @@ int check_authn(request_rec* r) {
     return guarded(r, [&] {
         const DirConfig* c = dir_config(r);
         scrub_identity_headers(r, c, !r->prev && !r->main);
-        // The endpoints themselves must be reachable without a session.
-        if (enabled(c) && is_endpoint(r, c)) {
+        // The endpoints themselves must be reachable without a session (but
+        // the diagnostics page, which shows the session).
+        if (enabled(c) && is_endpoint(r, c) && !is_diagnostics(r, c)) {
             r->user = const_cast<char*>("");
             return OK;
         }
@@ -126,6 +128,7 @@ int handler(request_rec* r) {
 void register_hooks(apr_pool_t* p) {
     register_authz_providers(p);
     ap_hook_pre_config(pre_config, nullptr, nullptr, APR_HOOK_MIDDLE);
+    ap_hook_check_config(check_sites, nullptr, nullptr, APR_HOOK_MIDDLE);
     ap_hook_post_config(post_config, nullptr, nullptr, APR_HOOK_MIDDLE);
     ap_hook_child_init(child_init, nullptr, nullptr, APR_HOOK_MIDDLE);
     ap_hook_post_read_request(post_read_request, nullptr, nullptr, APR_HOOK_FIRST);

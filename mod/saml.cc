@@ -211,64 +211,91 @@ void* merge_server_config(apr_pool_t* p, void* base_v, void* add_v) {
     return out;
 }
 
+namespace {
+
+// The SP of virtual host `s` (null when SAML is not configured there), or
+// why it cannot be built.
+Result<std::shared_ptr<SamlSp>> build_sp(server_rec* s, std::string* entity_id_out = nullptr,
+                                         std::string* acs_out = nullptr) {
+    ServerConfig* c = scfg(s);
+    if (!configured(c)) return std::shared_ptr<SamlSp>();
+    if (!c->base_url.set)
+        return make_error(Status::config_invalid, "HelpdeskSSOSAMLBaseURL is required where an IdP is configured");
+    const DirConfig* d = static_cast<const DirConfig*>(ap_get_module_config(s->lookup_defaults, &helpdesk_sso_module));
+    std::string prefix = std::string(c->base_url.value) + endpoint(d);
+    SamlSpSettings sp;
+    sp.entity_id = c->entity_id.set ? c->entity_id.value : prefix + "/metadata";
+    sp.acs_url = prefix + "/acs";
+    sp.slo_url = prefix + "/slo";
+    if (c->sp_key.set) sp.key_pem.assign(c->sp_key.value->data, c->sp_key.value->len);
+    if (c->sp_cert.set) sp.cert_pem = c->sp_cert.value;
+    if (c->name_id_format.set) sp.name_id_format = c->name_id_format.value;
+    sp.force_authn = c->force_authn.set && c->force_authn.value;
+    SamlIdpSettings idp;
+    if (c->idp_metadata.set) idp.metadata_xml = c->idp_metadata.value;
+    if (c->idp_cert.set) idp.cert_pem = c->idp_cert.value;
+    if (c->idp_fingerprint.set) idp.cert_fingerprint = c->idp_fingerprint.value;
+    if (c->idp_entity_id.set) idp.entity_id = c->idp_entity_id.value;
+    if (c->idp_sso_url.set) idp.sso_url = c->idp_sso_url.value;
+    if (c->idp_slo_url.set) idp.slo_url = c->idp_slo_url.value;
+    if (!c->idp_metadata.set && (!c->idp_entity_id.set || !c->idp_sso_url.set))
+        return make_error(Status::config_invalid,
+                          "with HelpdeskSSOSAMLIdPCertFile or HelpdeskSSOSAMLIdPCertFingerprint, set "
+                          "HelpdeskSSOSAMLIdPEntityID and HelpdeskSSOSAMLIdPSSOURL too (or use "
+                          "HelpdeskSSOSAMLIdPMetadataFile)");
+    idp.policy = static_cast<SamlSignaturePolicy>(c->policy.set ? c->policy.value : 3);
+    idp.allow_unsolicited = c->unsolicited.set && c->unsolicited.value;
+    idp.skew = c->skew.set ? c->skew.value : 180;
+    idp.legacy = parse_saml_legacy(c->legacy.set ? c->legacy.value : "").value();
+    if (c->attributes.set) {
+        const apr_array_header_t* entries = apr_table_elts(c->attributes.value);
+        for (int i = 0; i < entries->nelts; ++i) {
+            const auto& e = APR_ARRAY_IDX(entries, i, apr_table_entry_t);
+            idp.attribute_names[e.key].emplace_back(e.val);
+        }
+    }
+    if (entity_id_out) *entity_id_out = sp.entity_id;
+    if (acs_out) *acs_out = sp.acs_url;
+    auto built = SamlSp::create(sp, {idp});
+    if (!built) return make_error(built.error().code, std::string("SAML: ") + status_name(built.error().code) + ": " +
+                                                          built.error().detail);
+    return built.value();
+}
+
+}  // namespace
+
 int saml_post_config(apr_pool_t* pconf, server_rec* main) {
     for (server_rec* s = main; s; s = s->next) {
         ServerConfig* c = scfg(s);
         c->sp = nullptr;
-        if (!configured(c)) continue;
         const char* where = apr_psprintf(pconf, "%s:%d", s->server_hostname ? s->server_hostname : "?", s->port);
-        if (!c->base_url.set) {
-            ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,
-                         "HDSSO012: %s: HelpdeskSSOSAMLBaseURL is required where an IdP is configured", where);
-            return HTTP_INTERNAL_SERVER_ERROR;
-        }
-        const DirConfig* d = static_cast<const DirConfig*>(ap_get_module_config(s->lookup_defaults, &helpdesk_sso_module));
-        std::string prefix = std::string(c->base_url.value) + endpoint(d);
-        SamlSpSettings sp;
-        sp.entity_id = c->entity_id.set ? c->entity_id.value : prefix + "/metadata";
-        sp.acs_url = prefix + "/acs";
-        sp.slo_url = prefix + "/slo";
-        if (c->sp_key.set) sp.key_pem.assign(c->sp_key.value->data, c->sp_key.value->len);
-        if (c->sp_cert.set) sp.cert_pem = c->sp_cert.value;
-        if (c->name_id_format.set) sp.name_id_format = c->name_id_format.value;
-        sp.force_authn = c->force_authn.set && c->force_authn.value;
-        SamlIdpSettings idp;
-        if (c->idp_metadata.set) idp.metadata_xml = c->idp_metadata.value;
-        if (c->idp_cert.set) idp.cert_pem = c->idp_cert.value;
-        if (c->idp_fingerprint.set) idp.cert_fingerprint = c->idp_fingerprint.value;
-        if (c->idp_entity_id.set) idp.entity_id = c->idp_entity_id.value;
-        if (c->idp_sso_url.set) idp.sso_url = c->idp_sso_url.value;
-        if (c->idp_slo_url.set) idp.slo_url = c->idp_slo_url.value;
-        if (!c->idp_metadata.set && (!c->idp_entity_id.set || !c->idp_sso_url.set)) {
-            ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,
-                         "HDSSO012: %s: with HelpdeskSSOSAMLIdPCertFile or HelpdeskSSOSAMLIdPCertFingerprint, set "
-                         "HelpdeskSSOSAMLIdPEntityID and HelpdeskSSOSAMLIdPSSOURL too (or use "
-                         "HelpdeskSSOSAMLIdPMetadataFile)", where);
-            return HTTP_INTERNAL_SERVER_ERROR;
-        }
-        idp.policy = static_cast<SamlSignaturePolicy>(c->policy.set ? c->policy.value : 3);
-        idp.allow_unsolicited = c->unsolicited.set && c->unsolicited.value;
-        idp.skew = c->skew.set ? c->skew.value : 180;
-        idp.legacy = parse_saml_legacy(c->legacy.set ? c->legacy.value : "").value();
-        if (c->attributes.set) {
-            const apr_array_header_t* entries = apr_table_elts(c->attributes.value);
-            for (int i = 0; i < entries->nelts; ++i) {
-                const auto& e = APR_ARRAY_IDX(entries, i, apr_table_entry_t);
-                idp.attribute_names[e.key].emplace_back(e.val);
-            }
-        }
-        auto built = SamlSp::create(sp, {idp});
+        std::string entity_id, acs;
+        auto built = build_sp(s, &entity_id, &acs);
         if (!built) {
-            ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "HDSSO012: %s: SAML: %s: %s", where, status_name(built.error().code),
-                         built.error().detail.c_str());
+            ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "HDSSO012: %s: %s", where, built.error().detail.c_str());
             return HTTP_INTERNAL_SERVER_ERROR;
         }
+        if (!built.value()) continue;
         c->sp = new std::shared_ptr<SamlSp>(built.value());
         apr_pool_cleanup_register(pconf, c->sp, delete_sp, apr_pool_cleanup_null);
-        ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, "HDSSO013: %s: SAML SP %s, ACS %s", where, sp.entity_id.c_str(),
-                     sp.acs_url.c_str());
+        ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, "HDSSO013: %s: SAML SP %s, ACS %s", where, entity_id.c_str(),
+                     acs.c_str());
     }
     return OK;
+}
+
+void saml_site_facts(server_rec* s, SiteFacts& f, bool try_build) {
+    ServerConfig* c = scfg(s);
+    f.saml_configured = configured(c);
+    if (!f.saml_configured) return;
+    f.saml_base_url = c->base_url.set ? c->base_url.value : "";
+    f.saml_sp_key = c->sp_key.set;
+    f.saml_sp_cert = c->sp_cert.set;
+    f.saml_idp_slo = c->idp_slo_url.set ||
+                     (c->idp_metadata.set && std::strstr(c->idp_metadata.value, "SingleLogoutService"));
+    if (try_build && !f.saml_base_url.empty())
+        if (auto built = build_sp(s); !built) f.saml_error = built.error().detail;
+    if (!try_build && !c->sp) f.saml_error = "the SP was not built";
 }
 
 std::shared_ptr<SamlSp> saml_sp(request_rec* r) {

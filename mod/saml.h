@@ -8,6 +8,7 @@
 #include "httpd.h"
 #include "http_config.h"
 
+#include "helpdesk/site_check.h"
 #include "saml/saml.h"
 
 namespace hdsso::mod {
@@ -20,6 +21,9 @@ const command_rec* saml_commands();
 // Builds every virtual host's SP (post_config). !OK, with the reason logged,
 // when a configuration cannot be built.
 int saml_post_config(apr_pool_t* pconf, server_rec* s);
+// The SAML part of a site's configuration check; `try_build`: build the SP
+// to learn whether it can be (before post_config), else read the built one.
+void saml_site_facts(server_rec* s, SiteFacts& f, bool try_build);
 // This virtual host's SP, or nullptr when SAML is not configured here.
 std::shared_ptr<SamlSp> saml_sp(request_rec* r);
 

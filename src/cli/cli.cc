@@ -31,6 +31,9 @@ const char kUsageText[] =
     "      Print the SP metadata.\n"
     "  hdsso saml fetch-metadata URL [--out FILE]\n"
     "      Download an IdP's metadata (checked to be SAML metadata) to FILE (atomically) or stdout.\n"
+    "  hdsso config check [--config HTTPD_CONF [--apache-bin PATH] | --apachectl PATH]\n"
+    "      Run apachectl -t (or Apache -t -f HTTPD_CONF) and report the module's check of each site:\n"
+    "      one line per problem (error or warning), then the counts; exit 1 on any error.\n"
     "  hdsso --version\n"
     "\n"
     "Exit status: 0 success, 1 verification failed, 2 usage error, 3 configuration or I/O error.\n";

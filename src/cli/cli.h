@@ -27,4 +27,5 @@ int jwt_sign(const Args& a);
 int saml_verify(const Args& a);
 int saml_metadata(const Args& a);
 int saml_fetch_metadata(const Args& a);
+int config_check(const Args& a);
 }  // namespace hdsso

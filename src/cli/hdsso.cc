@@ -130,6 +130,7 @@ int main(int argc, char** argv) {
         if (words[0] == "saml" && words[1] == "verify") return saml_verify(args.value());
         if (words[0] == "saml" && words[1] == "metadata") return saml_metadata(args.value());
         if (words[0] == "saml" && words[1] == "fetch-metadata") return saml_fetch_metadata(args.value());
+        if (words[0] == "config" && words[1] == "check") return config_check(args.value());
     } catch (const std::exception& e) {
         std::cerr << "error: internal: " << e.what() << "\n";
         return kConfig;

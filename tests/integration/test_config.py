@@ -2,11 +2,37 @@
 the directive's name and what it expects; good values pass."""
 
 import os
+import subprocess
 import sys
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from hdsso_test import Apache  # noqa: E402
+from hdsso_test import APACHE_BIN, HDSSO, Apache  # noqa: E402
+
+# Directives that are each valid, in combinations the site check finds wrong.
+SITE_ERRORS = """
+<VirtualHost 127.0.0.1:{port}>
+  ServerName helpdesk.example.com
+  HelpdeskSSO On
+  HelpdeskSSOSAMLIdPCertFile {dir}/idp.crt
+  HelpdeskSSOSAMLIdPEntityID https://idp.example.com
+  HelpdeskSSOSAMLIdPSSOURL https://idp.example.com/sso
+  HelpdeskSSOIdP customers jwt Customers
+  HelpdeskSSODefaultIdP customers
+</VirtualHost>
+"""
+
+SITE_WARNINGS = """
+<VirtualHost 127.0.0.1:{port}>
+  ServerName helpdesk.example.com
+  HelpdeskSSO On
+  HelpdeskSSOSAMLBaseURL http://portal.example.com
+  HelpdeskSSOSAMLIdPCertFile {dir}/idp.crt
+  HelpdeskSSOSAMLIdPEntityID https://idp.example.com
+  HelpdeskSSOSAMLIdPSSOURL https://idp.example.com/sso
+  HelpdeskSSOBroker deskpro acme.deskpro.com {dir}/long.secret
+</VirtualHost>
+"""
 
 GOOD = """
 HelpdeskSSOCache shmcb
@@ -39,9 +65,9 @@ HelpdeskSSOSessionCacheTTL 5
   HelpdeskSSOSAMLAttribute email mail corpMail
   HelpdeskSSOSAMLAttribute groups memberOf
   HelpdeskSSOHelpdesk znuny
-  HelpdeskSSOIdP staff saml "Staff (Okta)"
-  HelpdeskSSOIdP customers jwt "Customers" https://app.example.com/sso/start
+  HelpdeskSSOIdP customers remote "Customers" https://app.example.com/sso/start
   HelpdeskSSOIdP partners remote Partners
+  HelpdeskSSODiagnostics On
   HelpdeskSSODefaultIdP customers
   HelpdeskSSOBroker zendesk acme.zendesk.com {dir}/long.secret
   HelpdeskSSOBroker freshdesk acme.freshdesk.com {dir}/secret sha256
@@ -172,6 +198,50 @@ class ConfigTest(unittest.TestCase):
                 self.assertNotEqual(0, rc, out)
                 self.assertIn(directive, out)
                 self.assertIn(expected, out)
+
+    def config_check(self, body, apachectl=False):
+        """hdsso config check (or apache2 -t) on this config: (exit code, output)."""
+        a = Apache(body)
+        a.write("long.secret", "z" * 64 + "\n")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=idp",
+                        "-keyout", os.path.join(a.dir, "idp.key"), "-out", os.path.join(a.dir, "idp.crt")],
+                       check=True, capture_output=True)
+        try:
+            if apachectl:
+                return a.config_test()
+            path = a.write("httpd.conf", a.config_text())
+            p = subprocess.run([HDSSO, "config", "check", "--config", path, "--apache-bin", APACHE_BIN],
+                               capture_output=True, text=True)
+            return p.returncode, p.stdout + p.stderr
+        finally:
+            a.cleanup()
+
+    def test_config_check_clean(self):
+        rc, out = self.config_check(GOOD)
+        self.assertEqual(0, rc, out)
+        self.assertIn("0 errors, ", out)
+
+    def test_config_check_errors(self):
+        rc, out = self.config_check(SITE_ERRORS)
+        self.assertEqual(1, rc, out)
+        for code in ("error: saml.base_url: HelpdeskSSOSAMLBaseURL is required",
+                     "error: idp.login_url: HelpdeskSSOIdP customers has no login URL",
+                     "error: idp.jwt_key: HelpdeskSSOIdP customers is jwt but HelpdeskSSOJWTKeyFile is not set"):
+            self.assertRegex(out, r"helpdesk\.example\.com:\d+: " + code)  # each line names the site
+        self.assertIn("3 errors", out)
+        # apachectl -t itself fails on them, naming each.
+        rc, out = self.config_check(SITE_ERRORS, apachectl=True)
+        self.assertNotEqual(0, rc, out)
+        self.assertEqual(3, out.count("HDSSO060: "), out)
+        self.assertNotIn("Syntax OK", out)
+
+    def test_config_check_warnings(self):
+        rc, out = self.config_check(SITE_WARNINGS)
+        self.assertEqual(0, rc, out)
+        for code in ("warning: saml.base_url_scheme:", "warning: saml.base_url_host: HelpdeskSSOSAMLBaseURL names host "
+                     "'portal.example.com'", "warning: saml.no_slo:", "warning: broker.deskpro_iframe:"):
+            self.assertIn(code, out)
+        self.assertIn("0 errors, 4 warnings", out)
 
     def test_secret_never_inline(self):
         rc, out = self.run_t("HelpdeskSSORemoteSecret s3cr3t\n")

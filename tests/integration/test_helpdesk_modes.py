@@ -34,6 +34,14 @@ HelpdeskSSOSAMLIdPCertFile {dir}/idp.crt
 HelpdeskSSOSAMLIdPEntityID https://idp.forge.test/metadata
 HelpdeskSSOSAMLIdPSSOURL https://idp.forge.test/sso
 HelpdeskSSOSAMLAllowUnsolicited On
+HelpdeskSSODiagnostics On
+<Location /sso/diagnostics>
+  AuthType HelpdeskSSO
+  Require helpdesk-sso-group admins
+</Location>
+<Location /open/sso>
+  HelpdeskSSOEndpoint /open/sso
+</Location>
 <Directory {dir}/apps>
   Options +ExecCGI
   AddHandler cgi-script .cgi
@@ -341,6 +349,47 @@ class AuthorizationTest(unittest.TestCase):
         self.assertIn("Ask the IT service desk (it@example.com) to add you to the staff group.", r.text)
         self.assertIn("/sso/logout", r.text)
         self.assertRegex(apache.error_log(), r"HDSSO050: authz\.denied: jane@example\.com: not in group\(s\) staff")
+
+
+class DiagnosticsTest(unittest.TestCase):
+    """<prefix>/diagnostics behind its own Require line."""
+
+    def test_needs_a_session_and_its_require(self):
+        r = get("/sso/diagnostics")
+        self.assertEqual(302, r.status_code)
+        self.assertTrue(r.headers["Location"].startswith("https://idp.forge.test/sso?SAMLRequest="))
+        r = get("/sso/diagnostics", cookie=saml_sign_in({"groups": ["agents"]}))
+        self.assertEqual(401, r.status_code)
+        self.assertIn("authz.denied", r.text)
+
+    def test_refused_where_not_protected(self):
+        r = get("/open/sso/diagnostics", cookie=remote_sign_in("Jane Doe", "open@example.com"))
+        self.assertEqual(500, r.status_code, r.text)
+        self.assertIn("config.invalid", r.text)
+        self.assertRegex(apache.error_log(), r"config\.invalid: protect /open/sso/diagnostics with AuthType HelpdeskSSO")
+
+    def test_shows_identity_attributes_mapping_session_and_check(self):
+        cookie = saml_sign_in({"givenName": ["Jane"], "sn": ["Doe"], "groups": ["admins", "agents"],
+                               "department": ["&lt;b&gt;Support&lt;/b&gt;"]})  # XML-escaped: "<b>Support</b>"
+        r = get("/sso/diagnostics", cookie=cookie)
+        self.assertEqual(200, r.status_code, r.text)
+        page = r.text
+        self.assertIn("<title>Single sign-on diagnostics</title>", page)
+        self.assertIn("<th scope=\"row\">User name (subject)</th><td>jane@example.com</td>", page)
+        self.assertIn("<th scope=\"row\">Issuer</th><td>https://idp.forge.test/metadata</td>", page)
+        # Every attribute, escaped, with what it became.
+        self.assertIn("<tr><td>givenName</td><td>Jane</td><td>given name</td></tr>", page)
+        self.assertIn("<tr><td>sn</td><td>Doe</td><td>family name</td></tr>", page)
+        self.assertIn("<tr><td>groups</td><td>admins, agents</td><td>groups</td></tr>", page)
+        self.assertIn("<tr><td>department</td><td>&lt;b&gt;Support&lt;/b&gt;</td><td>-</td></tr>", page)
+        # What the helpdesk behind this location receives.
+        self.assertIn("Profile: <code>generic</code>", page)
+        self.assertIn("<th scope=\"row\">Header X-Remote-Given-Name</th><td>Jane</td>", page)
+        # The session's times, and the site's configuration check.
+        self.assertRegex(page, r"<th scope=\"row\">Session started</th><td>20\d\d-\d\d-\d\d \d\d:\d\d:\d\d UTC")
+        self.assertIn("<code>diagnostics.on</code>", page)
+        self.assertIn("<code>saml.no_slo</code>", page)
+        self.assertNotIn("Error:", page)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,212 @@
+#include "mod/diagnostics.h"
+
+#include <cstring>
+#include <ctime>
+#include <string>
+
+#include "apr_strings.h"
+#include "http_core.h"
+#include "http_log.h"
+#include "http_protocol.h"
+
+#include "helpdesk/handoff.h"
+#include "helpdesk/site_check.h"
+#include "mod/broker.h"
+#include "mod/chooser.h"
+#include "mod/helpdesk.h"
+#include "mod/http.h"
+#include "mod/saml.h"
+#include "broker/broker.h"
+
+APLOG_USE_MODULE(helpdesk_sso);
+
+namespace hdsso::mod {
+
+namespace {
+
+const char* set_diagnostics(cmd_parms*, void* m, int on) {
+    static_cast<DirConfig*>(m)->diagnostics = {on, 1};
+    return nullptr;
+}
+
+std::string where(const server_rec* s) {
+    return std::string(s->server_hostname ? s->server_hostname : "?") + ":" + std::to_string(s->port);
+}
+
+SiteFacts site_facts(server_rec* s, const DirConfig* c, bool try_build) {
+    SiteFacts f;
+    f.where = where(s);
+    if (s->server_hostname) f.names.emplace_back(s->server_hostname);
+    for (const apr_array_header_t* a : {s->names, s->wild_names})
+        for (int i = 0; a && i < a->nelts; ++i) f.names.emplace_back(APR_ARRAY_IDX(a, i, const char*));
+    f.enabled = enabled(c);
+    f.cookie_secure = cookie_secure(c);
+    f.samesite_none = cookie_samesite(c) == SameSite::none;
+    f.lifetime = lifetime(c);
+    f.idle_timeout = idle_timeout(c);
+    saml_site_facts(s, f, try_build);
+    if (c->jwt_keys.set) f.jwt_key_path = c->jwt_keys.value->path;
+    f.jwt_audience = c->jwt_audiences.set;
+    f.jwt_login_url = c->jwt_login_url.set;
+    if (c->remote_secret.set) f.remote_secret_path = c->remote_secret.value->path;
+    f.remote_login_url = c->login_url.set;
+    if (c->idps.set)
+        for (int i = 0; i < c->idps.value->nelts; ++i) {
+            const auto& choice = APR_ARRAY_IDX(c->idps.value, i, IdpChoice);
+            f.idps.push_back({choice.name,
+                              choice.kind == IdpKind::saml ? "saml" : choice.kind == IdpKind::jwt ? "jwt" : "remote",
+                              choice.login_url != nullptr});
+        }
+    if (c->default_idp.set) f.default_idp = c->default_idp.value;
+    if (c->brokers.set)
+        for (int i = 0; i < c->brokers.value->nelts; ++i)
+            f.brokers.emplace_back(broker_kind_name(APR_ARRAY_IDX(c->brokers.value, i, const BrokerSettings*)->kind));
+    f.diagnostics = c->diagnostics.set && c->diagnostics.value;
+    f.check_files = try_build;
+    return f;
+}
+
+std::string esc(request_rec* r, const std::string& s) { return ap_escape_html2(r->pool, s.c_str(), 1); }
+
+std::string utc(std::int64_t t) {
+    if (t <= 0) return "-";
+    std::time_t tt = static_cast<std::time_t>(t);
+    std::tm tm{};
+    gmtime_r(&tt, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S UTC", &tm);
+    return buf;
+}
+
+std::string join(const std::vector<std::string>& v) {
+    std::string out;
+    for (const auto& x : v) out += (out.empty() ? "" : ", ") + x;
+    return out;
+}
+
+std::string rows(request_rec* r, const std::vector<std::pair<std::string, std::string>>& pairs) {
+    std::string html = "<table>\n";
+    for (const auto& [k, v] : pairs)
+        html += "<tr><th scope=\"row\">" + esc(r, k) + "</th><td>" + esc(r, v.empty() ? "-" : v) + "</td></tr>\n";
+    return html + "</table>\n";
+}
+
+}  // namespace
+
+const command_rec* diagnostics_commands() {
+    static const command_rec table[] = {
+        AP_INIT_FLAG("HelpdeskSSODiagnostics", as_cmd(set_diagnostics), nullptr, RSRC_CONF | ACCESS_CONF,
+                     "serve <prefix>/diagnostics, the test-settings page (default Off); protect it with AuthType "
+                     "HelpdeskSSO and its own Require line"),
+        {nullptr, nullptr, nullptr, 0, RAW_ARGS, nullptr},
+    };
+    return table;
+}
+
+int check_sites(apr_pool_t*, apr_pool_t*, apr_pool_t*, server_rec* main) {
+    int errors = 0;
+    for (server_rec* s = main; s; s = s->next) {
+        const auto* c = static_cast<const DirConfig*>(ap_get_module_config(s->lookup_defaults, &helpdesk_sso_module));
+        for (const auto& f : check_site(site_facts(s, c, true))) {
+            errors += f.error;
+            ap_log_error(APLOG_MARK, f.error ? APLOG_CRIT : APLOG_WARNING, 0, s, "%s: %s: %s: %s: %s",
+                         f.error ? "HDSSO060" : "HDSSO061", where(s).c_str(), f.error ? "error" : "warning",
+                         f.code.c_str(), f.message.c_str());
+        }
+    }
+    return errors ? HTTP_INTERNAL_SERVER_ERROR : OK;
+}
+
+bool is_diagnostics(request_rec* r, const DirConfig* c) {
+    std::size_t n = std::strlen(endpoint(c));
+    return c->diagnostics.set && c->diagnostics.value && r->uri && !std::strncmp(r->uri, endpoint(c), n) &&
+           !std::strcmp(r->uri + n, "/diagnostics");
+}
+
+int diagnostics_endpoint(request_rec* r, const DirConfig* c) {
+    if (r->method_number != M_GET) {
+        r->allowed = AP_METHOD_BIT << M_GET;
+        return HTTP_METHOD_NOT_ALLOWED;
+    }
+    const Session* session = find_session(r);
+    const char* type = ap_auth_type(r);
+    if (!session || !type || strcasecmp(type, "HelpdeskSSO") != 0)
+        return fail(r, c, make_error(Status::config_invalid,
+                                     std::string("protect ") + endpoint(c) +
+                                         "/diagnostics with AuthType HelpdeskSSO and its own Require line"));
+    const Identity& id = session->identity;
+    std::string html = "<h2>Signed in as</h2>\n";
+    html += rows(r, {{"User name (subject)", id.subject},
+                     {"Email", id.email},
+                     {"Display name", id.display_name},
+                     {"Given name", id.given_name},
+                     {"Family name", id.family_name},
+                     {"Groups", join(id.groups)},
+                     {"Issuer", id.issuer},
+                     {"Identity provider kind", id.idp_name},
+                     {"NameID", id.name_id},
+                     {"NameID format", id.name_id_format},
+                     {"SessionIndex", id.session_index}});
+
+    // Each attribute, and the fields its values became.
+    html += "<h2>Attributes received</h2>\n";
+    if (id.attributes.empty()) {
+        html += "<p>The identity provider sent no attributes.</p>\n";
+    } else {
+        html += "<table>\n<tr><th scope=\"col\">Name</th><th scope=\"col\">Values</th><th scope=\"col\">Mapped "
+                "to</th></tr>\n";
+        const std::pair<const char*, const std::string*> fields[] = {
+            {"email", &id.email}, {"display name", &id.display_name}, {"given name", &id.given_name},
+            {"family name", &id.family_name}, {"user name", &id.subject}};
+        for (const auto& [name, values] : id.attributes) {
+            std::vector<std::string> used;
+            for (const auto& [field, value] : fields)
+                for (const auto& v : values)
+                    if (!value->empty() && v == *value) {
+                        used.emplace_back(field);
+                        break;
+                    }
+            if (!values.empty() && values == id.groups) used.emplace_back("groups");
+            html += "<tr><td>" + esc(r, name) + "</td><td>" + esc(r, join(values)) + "</td><td>" +
+                    esc(r, used.empty() ? "-" : join(used)) + "</td></tr>\n";
+        }
+        html += "</table>\n";
+    }
+
+    // What this location hands to the helpdesk.
+    HandoffOptions options = handoff_options(c);
+    html += "<h2>What the helpdesk receives</h2>\n<p>Profile: <code>" + esc(r, helpdesk_profile_name(options.profile)) +
+            "</code></p>\n";
+    if (auto h = make_handoff(id, options)) {
+        std::vector<std::pair<std::string, std::string>> out{{"REMOTE_USER", h.value().user}};
+        for (const auto& [k, v] : h.value().headers) out.emplace_back("Header " + k, v);
+        for (const auto& [k, v] : h.value().variables) out.emplace_back("Variable " + k, v);
+        html += rows(r, out);
+    } else {
+        html += "<p>Nothing: <code>" + esc(r, status_name(h.error().code)) + "</code> " + esc(r, h.error().detail) +
+                "</p>\n";
+    }
+
+    html += "<h2>Session</h2>\n";
+    html += rows(r, {{"Authenticated at the IdP", utc(id.auth_time)},
+                     {"Session started", utc(session->created)},
+                     {"Session ends", utc(session->expires)},
+                     {"Last activity recorded", utc(session->last_seen)},
+                     {"Idle timeout", idle_timeout(c) ? std::to_string(idle_timeout(c)) + " s" : "none"},
+                     {"Identity valid until (IdP)", utc(id.expiry)}});
+
+    html += "<h2>Configuration check</h2>\n";
+    auto findings = check_site(site_facts(r->server, c, false));
+    if (findings.empty()) {
+        html += "<p>No problems found.</p>\n";
+    } else {
+        html += "<ul>\n";
+        for (const auto& f : findings)
+            html += std::string("<li>") + (f.error ? "Error" : "Warning") + ": <code>" + esc(r, f.code) + "</code> " +
+                    esc(r, f.message) + "</li>\n";
+        html += "</ul>\n";
+    }
+    return html_response(r, "Single sign-on diagnostics", html);
+}
+
+}  // namespace hdsso::mod

@@ -1,0 +1,111 @@
+#include "helpdesk/site_check.h"
+
+#include <cstdio>
+
+#include "core/secret_file.h"
+
+namespace hdsso {
+
+namespace {
+
+// scheme, host (lowercase, no port) of an absolute URL; empty when not one.
+std::pair<std::string, std::string> scheme_host(const std::string& url) {
+    std::size_t colon = url.find("://");
+    if (colon == std::string::npos) return {};
+    std::string scheme = url.substr(0, colon);
+    std::string rest = url.substr(colon + 3);
+    std::string host = rest.substr(0, rest.find_first_of("/:?#"));
+    for (auto* s : {&scheme, &host})
+        for (char& c : *s) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+    return {scheme, host};
+}
+
+bool readable(const std::string& path) {
+    std::FILE* f = std::fopen(path.c_str(), "rb");
+    if (!f) return false;
+    std::fclose(f);
+    return true;
+}
+
+}  // namespace
+
+std::vector<Finding> check_site(const SiteFacts& f) {
+    std::vector<Finding> out;
+    auto error = [&](const char* code, const std::string& m) { out.push_back({true, code, m}); };
+    auto warn = [&](const char* code, const std::string& m) { out.push_back({false, code, m}); };
+    if (!f.enabled) {
+        if (f.saml_configured || !f.idps.empty() || !f.brokers.empty())
+            warn("site.off", "sign-in is configured but HelpdeskSSO is Off here: its endpoints are not served");
+        return out;
+    }
+
+    // SAML: the SP is built from the vhost's settings, once.
+    if (f.saml_configured) {
+        if (f.saml_base_url.empty()) {
+            error("saml.base_url", "HelpdeskSSOSAMLBaseURL is required where an IdP is configured");
+        } else {
+            auto [scheme, host] = scheme_host(f.saml_base_url);
+            if (scheme == "http" && f.cookie_secure)
+                warn("saml.base_url_scheme", "HelpdeskSSOSAMLBaseURL is http:// but the session cookie is Secure "
+                                             "(HelpdeskSSOCookieSecure On): browsers will not send it back over http");
+            if (scheme == "https" && !f.cookie_secure)
+                warn("cookie.not_secure", "the site is https but HelpdeskSSOCookieSecure is Off");
+            bool named = f.names.empty();
+            for (const auto& n : f.names) {
+                std::string lower = n;
+                for (char& c : lower) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+                named = named || lower == host;
+            }
+            if (!named)
+                warn("saml.base_url_host", "HelpdeskSSOSAMLBaseURL names host '" + host +
+                                               "', which is not a ServerName or ServerAlias of this site");
+        }
+        if (!f.saml_error.empty()) error("saml.idp", f.saml_error);
+        if (f.saml_sp_key && !f.saml_sp_cert)
+            warn("saml.sp_cert", "HelpdeskSSOSAMLKeyFile without HelpdeskSSOSAMLCertFile: the SP metadata carries "
+                                 "no certificate, so the IdP cannot check signed requests or encrypt to this site");
+        if (!f.saml_idp_slo) warn("saml.no_slo", "the IdP has no single logout URL: signing out here does not sign out there");
+    }
+
+    // Files named at startup must still be readable by the server.
+    if (f.check_files && !f.jwt_key_path.empty() && !readable(f.jwt_key_path))
+        error("jwt.key_file", "HelpdeskSSOJWTKeyFile " + f.jwt_key_path + " cannot be read");
+    if (!f.jwt_key_path.empty() && !f.jwt_audience)
+        warn("jwt.audience", "HelpdeskSSOJWTKeyFile without HelpdeskSSOJWTAudience at this level: every location "
+                             "that takes JWTs must set it, or /jwt answers config.invalid");
+    if (f.check_files && !f.remote_secret_path.empty() && !readable(f.remote_secret_path))
+        error("remote.secret_file", "HelpdeskSSORemoteSecretFile " + f.remote_secret_path + " cannot be read");
+
+    // Where does a visitor without a session go?
+    bool can_sign_in = f.saml_configured || f.remote_login_url || f.jwt_login_url || !f.idps.empty();
+    if (!can_sign_in)
+        warn("site.no_sign_in", "no sign-in method is set at this level (SAML IdP, HelpdeskSSORemoteLoginURL, "
+                                "HelpdeskSSOJWTLoginURL or HelpdeskSSOIdP): protected locations answer config.invalid");
+    bool default_found = f.default_idp.empty();
+    for (const auto& c : f.idps) {
+        default_found = default_found || c.name == f.default_idp;
+        if (c.kind == "saml" && !f.saml_configured)
+            error("idp.saml", "HelpdeskSSOIdP " + c.name + " is saml but no SAML IdP is configured for this site");
+        if (c.kind == "jwt" && !c.own_login_url && !f.jwt_login_url)
+            error("idp.login_url", "HelpdeskSSOIdP " + c.name + " has no login URL (HelpdeskSSOJWTLoginURL)");
+        if (c.kind == "jwt" && f.jwt_key_path.empty())
+            error("idp.jwt_key", "HelpdeskSSOIdP " + c.name + " is jwt but HelpdeskSSOJWTKeyFile is not set");
+        if (c.kind == "remote" && !c.own_login_url && !f.remote_login_url)
+            error("idp.login_url", "HelpdeskSSOIdP " + c.name + " has no login URL (HelpdeskSSORemoteLoginURL)");
+        if (c.kind == "remote" && f.remote_secret_path.empty())
+            error("idp.remote_secret", "HelpdeskSSOIdP " + c.name + " is remote but HelpdeskSSORemoteSecretFile is not set");
+    }
+    if (!default_found) error("idp.default", "HelpdeskSSODefaultIdP " + f.default_idp + " names no HelpdeskSSOIdP");
+
+    for (const auto& b : f.brokers)
+        if (b == "deskpro" && !f.samesite_none)
+            warn("broker.deskpro_iframe", "Deskpro may sign users in inside an iframe: set HelpdeskSSOCookieSameSite None "
+                                          "(and serve the site over https)");
+    if (f.idle_timeout > 0 && f.idle_timeout >= f.lifetime)
+        warn("session.idle_timeout", "HelpdeskSSOSessionIdleTimeout is not shorter than HelpdeskSSOSessionLifetime");
+    if (f.diagnostics)
+        warn("diagnostics.on", "the diagnostics endpoint is on: protect it with its own Require line");
+    return out;
+}
+
+}  // namespace hdsso
