@@ -46,20 +46,24 @@ const IdpChoice* find_choice(const DirConfig* c, std::string_view name) {
 // HelpdeskSSOIdP NAME saml|jwt|remote "Display name" [LOGIN-URL]
 const char* add_idp(cmd_parms* cmd, void* m, int argc, char* const argv[]) {
     if (argc < 3 || argc > 4)
-        return apr_psprintf(cmd->pool, "%s: expected NAME saml|jwt|remote \"Display name\" [LOGIN-URL]", cmd->cmd->name);
+        return apr_psprintf(cmd->pool, "%s: expected NAME saml|jwt|remote \"Display name\" [LOGIN-URL|ENTITY-ID]",
+                            cmd->cmd->name);
     if (!name_ok(argv[0])) return bad(cmd, "a short name of letters, digits, '-' and '_' (up to 32)", argv[0]);
-    IdpChoice choice{argv[0], IdpKind::saml, argv[2], nullptr};
+    IdpChoice choice{argv[0], IdpKind::saml, argv[2], nullptr, nullptr};
     if (!strcasecmp(argv[1], "saml")) choice.kind = IdpKind::saml;
     else if (!strcasecmp(argv[1], "jwt")) choice.kind = IdpKind::jwt;
     else if (!strcasecmp(argv[1], "remote")) choice.kind = IdpKind::remote;
     else return bad(cmd, "saml, jwt or remote", argv[1]);
     if (!*argv[2] || std::strlen(argv[2]) > 100) return bad(cmd, "a display name of 1 to 100 characters", argv[2]);
     if (argc == 4) {
-        if (choice.kind == IdpKind::saml)
-            return apr_psprintf(cmd->pool, "%s: a saml IdP takes no login URL (it is the site's SAML IdP)",
-                                cmd->cmd->name);
-        if (const char* e = check_url(cmd, argv[3])) return e;
-        choice.login_url = argv[3];
+        if (choice.kind == IdpKind::saml) {
+            for (const char* p = argv[3]; *p; ++p)
+                if (static_cast<unsigned char>(*p) <= 0x20 || *p == 0x7f) return bad(cmd, "an IdP entity ID", argv[3]);
+            choice.saml_entity = argv[3];
+        } else {
+            if (const char* e = check_url(cmd, argv[3])) return e;
+            choice.login_url = argv[3];
+        }
     }
     DirConfig* c = cfg(m);
     if (!c->idps.set) c->idps = {apr_array_make(cmd->pool, 4, sizeof(IdpChoice)), 1};
@@ -93,7 +97,7 @@ int begin(request_rec* r, const DirConfig* c, const IdpChoice& choice, const std
         if (!sp)
             return fail(r, c, make_error(Status::config_invalid, std::string("HelpdeskSSOIdP ") + choice.name +
                                                                      ": no SAML IdP is configured for this site"));
-        return saml_login(r, c, *sp, back);
+        return saml_login(r, c, *sp, back, choice.saml_entity ? choice.saml_entity : "");
     }
     const char* url = login_url_for(c, choice);
     if (!url)
@@ -129,8 +133,8 @@ int chooser_page(request_rec* r, const DirConfig* c, const std::string& back, co
 const command_rec* chooser_commands() {
     static const command_rec table[] = {
         AP_INIT_TAKE_ARGV("HelpdeskSSOIdP", as_cmd(add_idp), nullptr, RSRC_CONF | ACCESS_CONF,
-                          "NAME saml|jwt|remote \"Display name\" [LOGIN-URL]: an identity provider the chooser page "
-                          "offers, in this order"),
+                          "NAME saml|jwt|remote \"Display name\" [LOGIN-URL|ENTITY-ID]: an identity provider the "
+                          "chooser page offers, in this order (saml: the IdP's entity ID when the site trusts several)"),
         AP_INIT_TAKE1("HelpdeskSSODefaultIdP", as_cmd(set_default_idp), nullptr, RSRC_CONF | ACCESS_CONF,
                       "the HelpdeskSSOIdP used when the browser names none and remembers none (the chooser stays "
                       "at <prefix>/login?choose=1)"),

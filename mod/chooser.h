@@ -1,5 +1,5 @@
 // Several identity providers per site: HelpdeskSSOIdP NAME saml|jwt|remote
-// "Display name" [LOGIN-URL], HelpdeskSSODefaultIdP; <prefix>/login offers
+// "Display name" [LOGIN-URL | ENTITY-ID], HelpdeskSSODefaultIdP; <prefix>/login offers
 // the chooser page (plain HTML, no script), takes ?idp= to skip it, and
 // remembers a choice when asked to.
 #pragma once
@@ -20,6 +20,7 @@ struct IdpChoice {
     IdpKind kind;
     const char* display;  // what the chooser shows
     const char* login_url;  // jwt/remote: overrides the site's login URL; null otherwise
+    const char* saml_entity;  // saml: the IdP's entity ID when the site trusts several; null otherwise
 };
 
 // HelpdeskSSOIdP, HelpdeskSSODefaultIdP (ends with an empty entry).

@@ -55,7 +55,7 @@ SiteFacts site_facts(server_rec* s, const DirConfig* c, bool try_build) {
             const auto& choice = APR_ARRAY_IDX(c->idps.value, i, IdpChoice);
             f.idps.push_back({choice.name,
                               choice.kind == IdpKind::saml ? "saml" : choice.kind == IdpKind::jwt ? "jwt" : "remote",
-                              choice.login_url != nullptr});
+                              choice.login_url != nullptr, choice.saml_entity ? choice.saml_entity : ""});
         }
     if (c->default_idp.set) f.default_idp = c->default_idp.value;
     if (c->brokers.set)

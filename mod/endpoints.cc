@@ -413,11 +413,12 @@ std::string host_url(request_rec* r) {
     return host;
 }
 
-int saml_login(request_rec* r, const DirConfig* c, const SamlSp& sp, const std::string& back) {
+int saml_login(request_rec* r, const DirConfig* c, const SamlSp& sp, const std::string& back,
+               const std::string& idp_entity_id) {
     auto token = random_bytes(32);
     if (!token) return fail(r, c, token.error());
     std::string state = hex_encode(token.value());
-    auto request = sp.authn_request(state);
+    auto request = sp.authn_request(state, idp_entity_id);
     if (!request) return fail(r, c, request.error());
     RequestStores stores(r, session_policy(c));
     std::int64_t now = RequestStores::clock().now();

@@ -28,7 +28,8 @@ int start_login(request_rec* r, const DirConfig* c);
 // coming back to `back` (validated).
 int start_login_to(request_rec* r, const DirConfig* c, const std::string& back);
 // SP-initiated SAML sign-in, coming back to `back` (validated).
-int saml_login(request_rec* r, const DirConfig* c, const SamlSp& sp, const std::string& back);
+int saml_login(request_rec* r, const DirConfig* c, const SamlSp& sp, const std::string& back,
+               const std::string& idp_entity_id = {});
 // A return path, through the one redirect validator.
 Result<std::string> validate_return(const DirConfig* c, const std::string& back);
 // host[:port] as the client addressed us, for Freshdesk's host_url.

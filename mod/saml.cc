@@ -1,6 +1,8 @@
 #include "mod/saml.h"
 
+#include <algorithm>
 #include <cstring>
+#include <vector>
 #include <string>
 
 #include "apr_strings.h"
@@ -22,10 +24,10 @@ struct ServerConfig {
     Setting<const char*> entity_id;      // HelpdeskSSOSAMLEntityID
     Setting<const Secret*> sp_key;       // HelpdeskSSOSAMLKeyFile
     Setting<const char*> sp_cert;        // HelpdeskSSOSAMLCertFile (content)
-    Setting<const char*> idp_metadata;   // HelpdeskSSOSAMLIdPMetadataFile (content)
+    Setting<apr_array_header_t*> idp_metadata;  // HelpdeskSSOSAMLIdPMetadataFile: file contents, one per line
     Setting<const char*> idp_cert;       // HelpdeskSSOSAMLIdPCertFile (content)
     Setting<const char*> idp_fingerprint;  // HelpdeskSSOSAMLIdPCertFingerprint
-    Setting<const char*> idp_entity_id;  // HelpdeskSSOSAMLIdPEntityID
+    Setting<apr_array_header_t*> idp_entity_ids;  // HelpdeskSSOSAMLIdPEntityID ID...
     Setting<const char*> idp_sso_url;    // HelpdeskSSOSAMLIdPSSOURL
     Setting<const char*> idp_slo_url;    // HelpdeskSSOSAMLIdPSLOURL
     Setting<const char*> name_id_format; // HelpdeskSSOSAMLNameIDFormat
@@ -65,6 +67,34 @@ apr_status_t wipe(void* data) {
     auto* s = static_cast<Secret*>(data);
     OPENSSL_cleanse(const_cast<char*>(s->data), s->len);
     return APR_SUCCESS;
+}
+
+// Repeatable: several metadata files, each one IdP or an aggregate.
+const char* add_metadata_file(cmd_parms* cmd, void*, const char* arg) {
+    const char* text = nullptr;
+    if (const char* e = read_file(cmd, arg, text)) return e;
+    ServerConfig* c = scfg(cmd);
+    if (!c->idp_metadata.set) c->idp_metadata = {apr_array_make(cmd->pool, 2, sizeof(const char*)), 1};
+    *static_cast<const char**>(apr_array_push(c->idp_metadata.value)) = text;
+    return nullptr;
+}
+
+const char* add_entity_id(cmd_parms* cmd, void*, const char* arg) {
+    std::size_t n = std::strlen(arg);
+    if (!n || n > 1024) return apr_psprintf(cmd->pool, "%s: expected entity IDs of 1 to 1024 characters", cmd->cmd->name);
+    for (const char* p = arg; *p; ++p)
+        if (static_cast<unsigned char>(*p) <= 0x20 || *p == 0x7f)
+            return apr_psprintf(cmd->pool, "%s: expected no control characters, got '%s'", cmd->cmd->name, arg);
+    ServerConfig* c = scfg(cmd);
+    if (!c->idp_entity_ids.set) c->idp_entity_ids = {apr_array_make(cmd->pool, 2, sizeof(const char*)), 1};
+    *static_cast<const char**>(apr_array_push(c->idp_entity_ids.value)) = arg;
+    return nullptr;
+}
+
+std::vector<std::string> strings(const Setting<apr_array_header_t*>& s) {
+    std::vector<std::string> out;
+    for (int i = 0; s.set && i < s.value->nelts; ++i) out.emplace_back(APR_ARRAY_IDX(s.value, i, const char*));
+    return out;
 }
 
 const char* set_key_file(cmd_parms* cmd, void*, const char* arg) {
@@ -198,7 +228,7 @@ void* merge_server_config(apr_pool_t* p, void* base_v, void* add_v) {
     merge(out->idp_metadata, base->idp_metadata, add->idp_metadata);
     merge(out->idp_cert, base->idp_cert, add->idp_cert);
     merge(out->idp_fingerprint, base->idp_fingerprint, add->idp_fingerprint);
-    merge(out->idp_entity_id, base->idp_entity_id, add->idp_entity_id);
+    merge(out->idp_entity_ids, base->idp_entity_ids, add->idp_entity_ids);
     merge(out->idp_sso_url, base->idp_sso_url, add->idp_sso_url);
     merge(out->idp_slo_url, base->idp_slo_url, add->idp_slo_url);
     merge(out->name_id_format, base->name_id_format, add->name_id_format);
@@ -231,16 +261,16 @@ Result<std::shared_ptr<SamlSp>> build_sp(server_rec* s, std::string* entity_id_o
     if (c->sp_cert.set) sp.cert_pem = c->sp_cert.value;
     if (c->name_id_format.set) sp.name_id_format = c->name_id_format.value;
     sp.force_authn = c->force_authn.set && c->force_authn.value;
+    // The settings every IdP of the site shares.
     SamlIdpSettings idp;
-    if (c->idp_metadata.set) idp.metadata_xml = c->idp_metadata.value;
     if (c->idp_cert.set) idp.cert_pem = c->idp_cert.value;
     if (c->idp_fingerprint.set) idp.cert_fingerprint = c->idp_fingerprint.value;
-    if (c->idp_entity_id.set) idp.entity_id = c->idp_entity_id.value;
     if (c->idp_sso_url.set) idp.sso_url = c->idp_sso_url.value;
     if (c->idp_slo_url.set) idp.slo_url = c->idp_slo_url.value;
-    if (!c->idp_metadata.set && (!c->idp_entity_id.set || !c->idp_sso_url.set))
+    std::vector<std::string> wanted = strings(c->idp_entity_ids);
+    if (!c->idp_metadata.set && (wanted.size() != 1 || !c->idp_sso_url.set))
         return make_error(Status::config_invalid,
-                          "with HelpdeskSSOSAMLIdPCertFile or HelpdeskSSOSAMLIdPCertFingerprint, set "
+                          "with HelpdeskSSOSAMLIdPCertFile or HelpdeskSSOSAMLIdPCertFingerprint, set one "
                           "HelpdeskSSOSAMLIdPEntityID and HelpdeskSSOSAMLIdPSSOURL too (or use "
                           "HelpdeskSSOSAMLIdPMetadataFile)");
     idp.policy = static_cast<SamlSignaturePolicy>(c->policy.set ? c->policy.value : 3);
@@ -254,9 +284,33 @@ Result<std::shared_ptr<SamlSp>> build_sp(server_rec* s, std::string* entity_id_o
             idp.attribute_names[e.key].emplace_back(e.val);
         }
     }
+    // Every IdP the metadata files describe, or those HelpdeskSSOSAMLIdPEntityID
+    // names; else the one IdP given field by field.
+    std::vector<SamlIdpSettings> idps;
+    if (c->idp_metadata.set) {
+        for (const auto& doc : strings(c->idp_metadata)) {
+            auto found = saml_metadata_idps(doc);
+            if (!found) return make_error(found.error().code, "HelpdeskSSOSAMLIdPMetadataFile: " + found.error().detail);
+            for (const auto& entity : found.value()) {
+                if (!wanted.empty() && std::find(wanted.begin(), wanted.end(), entity) == wanted.end()) continue;
+                SamlIdpSettings one = idp;
+                one.metadata_xml = doc;
+                one.entity_id = entity;
+                idps.push_back(std::move(one));
+            }
+        }
+        for (const auto& w : wanted) {
+            bool seen = false;
+            for (const auto& one : idps) seen = seen || one.entity_id == w;
+            if (!seen) return make_error(Status::config_invalid, "IdP " + w + " is in no HelpdeskSSOSAMLIdPMetadataFile");
+        }
+    } else {
+        idp.entity_id = wanted.front();
+        idps.push_back(idp);
+    }
     if (entity_id_out) *entity_id_out = sp.entity_id;
     if (acs_out) *acs_out = sp.acs_url;
-    auto built = SamlSp::create(sp, {idp});
+    auto built = SamlSp::create(sp, idps);
     if (!built) return make_error(built.error().code, std::string("SAML: ") + status_name(built.error().code) + ": " +
                                                           built.error().detail);
     return built.value();
@@ -291,11 +345,17 @@ void saml_site_facts(server_rec* s, SiteFacts& f, bool try_build) {
     f.saml_base_url = c->base_url.set ? c->base_url.value : "";
     f.saml_sp_key = c->sp_key.set;
     f.saml_sp_cert = c->sp_cert.set;
-    f.saml_idp_slo = c->idp_slo_url.set ||
-                     (c->idp_metadata.set && std::strstr(c->idp_metadata.value, "SingleLogoutService"));
-    if (try_build && !f.saml_base_url.empty())
-        if (auto built = build_sp(s); !built) f.saml_error = built.error().detail;
-    if (!try_build && !c->sp) f.saml_error = "the SP was not built";
+    f.saml_idp_slo = c->idp_slo_url.set;
+    for (const auto& doc : strings(c->idp_metadata))
+        f.saml_idp_slo = f.saml_idp_slo || doc.find("SingleLogoutService") != std::string::npos;
+    std::shared_ptr<SamlSp> sp = c->sp ? *c->sp : nullptr;
+    if (try_build && !f.saml_base_url.empty()) {
+        auto built = build_sp(s);
+        if (!built) f.saml_error = built.error().detail;
+        else sp = built.value();
+    }
+    if (!try_build && !sp) f.saml_error = "the SP was not built";
+    if (sp) f.saml_idps = sp->idp_entity_ids();
 }
 
 std::shared_ptr<SamlSp> saml_sp(request_rec* r) {
@@ -317,15 +377,17 @@ const command_rec* saml_commands() {
                   "the SP's private key (PEM): signs AuthnRequests, decrypts assertions"),
     AP_INIT_TAKE1("HelpdeskSSOSAMLCertFile", as_cmd(set_file<&ServerConfig::sp_cert>), nullptr, RSRC_CONF,
                   "the SP's certificate (PEM), published in its metadata"),
-    AP_INIT_TAKE1("HelpdeskSSOSAMLIdPMetadataFile", as_cmd(set_file<&ServerConfig::idp_metadata>), nullptr, RSRC_CONF,
-                  "the IdP's metadata (one EntityDescriptor)"),
+    AP_INIT_TAKE1("HelpdeskSSOSAMLIdPMetadataFile", as_cmd(add_metadata_file), nullptr, RSRC_CONF,
+                  "IdP metadata (an EntityDescriptor or an aggregate); may be repeated: every IdP they describe, "
+                  "or those HelpdeskSSOSAMLIdPEntityID names, is trusted"),
     AP_INIT_TAKE1("HelpdeskSSOSAMLIdPCertFile", as_cmd(set_file<&ServerConfig::idp_cert>), nullptr, RSRC_CONF,
                   "the IdP's signing certificate (PEM), when there is no metadata file"),
     AP_INIT_TAKE1("HelpdeskSSOSAMLIdPCertFingerprint", as_cmd(set_fingerprint), nullptr, RSRC_CONF,
                   "the SHA-256 fingerprint of the IdP's signing certificate (SHA256:AB:CD:...), when its certificate "
                   "is not at hand; the certificate then comes in each response and must match"),
-    AP_INIT_TAKE1("HelpdeskSSOSAMLIdPEntityID", as_cmd((set_text<&ServerConfig::idp_entity_id, false>)), nullptr,
-                  RSRC_CONF, "the IdP's entity ID (issuer), with HelpdeskSSOSAMLIdPCertFile"),
+    AP_INIT_ITERATE("HelpdeskSSOSAMLIdPEntityID", as_cmd(add_entity_id), nullptr, RSRC_CONF,
+                    "the IdP's entity ID (issuer) with HelpdeskSSOSAMLIdPCertFile; with metadata files, the IdPs "
+                    "to trust among those they describe"),
     AP_INIT_TAKE1("HelpdeskSSOSAMLIdPSLOURL", as_cmd((set_text<&ServerConfig::idp_slo_url, true>)), nullptr, RSRC_CONF,
                   "the IdP's single logout URL (HTTP-Redirect), with HelpdeskSSOSAMLIdPCertFile"),
     AP_INIT_TAKE1("HelpdeskSSOSAMLIdPSSOURL", as_cmd((set_text<&ServerConfig::idp_sso_url, true>)), nullptr, RSRC_CONF,

@@ -78,6 +78,9 @@ std::vector<Finding> check_site(const SiteFacts& f) {
 
     // Where does a visitor without a session go?
     bool can_sign_in = f.saml_configured || f.remote_login_url || f.jwt_login_url || !f.idps.empty();
+    if (f.saml_idps.size() > 1 && f.idps.empty())
+        warn("saml.several_idps", "this site trusts " + std::to_string(f.saml_idps.size()) +
+                                      " SAML IdPs: HelpdeskSSOIdP lines let people choose (else sign-in cannot start)");
     if (!can_sign_in)
         warn("site.no_sign_in", "no sign-in method is set at this level (SAML IdP, HelpdeskSSORemoteLoginURL, "
                                 "HelpdeskSSOJWTLoginURL or HelpdeskSSOIdP): protected locations answer config.invalid");
@@ -86,6 +89,14 @@ std::vector<Finding> check_site(const SiteFacts& f) {
         default_found = default_found || c.name == f.default_idp;
         if (c.kind == "saml" && !f.saml_configured)
             error("idp.saml", "HelpdeskSSOIdP " + c.name + " is saml but no SAML IdP is configured for this site");
+        bool known = false;
+        for (const auto& e : f.saml_idps) known = known || e == c.saml_entity;
+        if (c.kind == "saml" && !c.saml_entity.empty() && !f.saml_idps.empty() && !known)
+            error("idp.saml_entity", "HelpdeskSSOIdP " + c.name + " names IdP " + c.saml_entity +
+                                         ", which no SAML setting of this site describes");
+        if (c.kind == "saml" && c.saml_entity.empty() && f.saml_idps.size() > 1)
+            error("idp.saml_entity", "HelpdeskSSOIdP " + c.name + ": this site trusts " +
+                                         std::to_string(f.saml_idps.size()) + " SAML IdPs; name one (its entity ID)");
         if (c.kind == "jwt" && !c.own_login_url && !f.jwt_login_url)
             error("idp.login_url", "HelpdeskSSOIdP " + c.name + " has no login URL (HelpdeskSSOJWTLoginURL)");
         if (c.kind == "jwt" && f.jwt_key_path.empty())

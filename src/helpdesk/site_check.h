@@ -21,6 +21,7 @@ struct SiteFacts {
     std::string saml_base_url;       // HelpdeskSSOSAMLBaseURL
     std::string saml_error;          // why the SP cannot be built, if it cannot
     bool saml_sp_key = false, saml_sp_cert = false, saml_idp_slo = false;
+    std::vector<std::string> saml_idps;  // the entity IDs of the IdPs the SP trusts
     // JWT, remote authentication
     std::string jwt_key_path;        // HelpdeskSSOJWTKeyFile, empty when unset
     bool jwt_audience = false;
@@ -32,6 +33,7 @@ struct SiteFacts {
         std::string name;
         std::string kind;  // saml, jwt, remote
         bool own_login_url = false;
+        std::string saml_entity;  // saml: the IdP chosen, when the site has several
     };
     std::vector<Choice> idps;
     std::string default_idp;

@@ -606,6 +606,12 @@ Result<SamlIdpLogout> SamlSp::process_logout_request(std::string_view query) con
     return out;
 }
 
+std::vector<std::string> SamlSp::idp_entity_ids() const {
+    std::vector<std::string> out;
+    for (const auto& [entity, settings] : impl_->idps) out.push_back(entity);
+    return out;
+}
+
 Result<SamlAuthnRequest> SamlSp::authn_request(const std::string& relay_state, const std::string& idp_entity_id) const {
     std::string idp = idp_entity_id;
     if (idp.empty()) {

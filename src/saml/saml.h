@@ -90,6 +90,9 @@ public:
     // Builds the Lasso server once for this configuration.
     static Result<std::shared_ptr<SamlSp>> create(SamlSpSettings sp, std::vector<SamlIdpSettings> idps);
 
+    // The entity IDs of the IdPs this SP trusts.
+    std::vector<std::string> idp_entity_ids() const;
+
     // The SP's metadata (EntityDescriptor) for the IdP administrators.
     std::string metadata() const;
 

@@ -23,6 +23,7 @@ import jwt  # noqa: E402  (python3-jwt)
 import requests  # noqa: E402
 
 from hdsso_test import BUILDDIR, HDSSO, Apache, EchoBackend  # noqa: E402
+from saml_forge import Forge  # noqa: E402
 from simplesamlphp import SimpleSamlIdp  # noqa: E402
 
 try:
@@ -49,13 +50,15 @@ SP_CONF = """
   HelpdeskSSOCookieSecure Off
   HelpdeskSSOSAMLBaseURL http://127.0.0.1:{port}
   HelpdeskSSOSAMLIdPMetadataFile {dir}/idp-metadata.xml
+  HelpdeskSSOSAMLIdPMetadataFile {dir}/partners-metadata.xml
   HelpdeskSSOSAMLKeyFile {dir}/sp.key
   HelpdeskSSOSAMLCertFile {dir}/sp.crt
   HelpdeskSSOJWTKeyFile {dir}/jwt.secret HS256
   HelpdeskSSOJWTAudience helpdesk
   HelpdeskSSOJWTLoginURL http://127.0.0.1:{jwtapp}/login
-  HelpdeskSSOIdP staff saml "Staff: sign in with SimpleSAMLphp"
+  HelpdeskSSOIdP staff saml "Staff: sign in with SimpleSAMLphp" {idp_entity}
   HelpdeskSSOIdP customers jwt "Customers: sign in with the Company app"
+  HelpdeskSSOIdP partners saml "Partners: sign in with your company" https://idp.forge.test/metadata
   <Location /helpdesk>
     AuthType HelpdeskSSO
     Require valid-user
@@ -67,6 +70,18 @@ SP_CONF = """
     Require helpdesk-sso-group agents
   </Location>
 </VirtualHost>
+"""
+
+
+PARTNERS_METADATA = """<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata"
+ xmlns:ds="http://www.w3.org/2000/09/xmldsig#" entityID="https://idp.forge.test/metadata">
+ <md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">
+  <md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>%s</ds:X509Certificate>
+  </ds:X509Data></ds:KeyInfo></md:KeyDescriptor>
+  <md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"
+   Location="https://idp.forge.test/sso"/>
+ </md:IDPSSODescriptor>
+</md:EntityDescriptor>
 """
 
 
@@ -114,7 +129,14 @@ class ChooserTest(unittest.TestCase):
         cls.idp = SimpleSamlIdp()
         cls.idp.add_sp(base + "/metadata", base + "/acs", base + "/slo", cert_pem=sp_cert)
         cls.idp.start()
-        cls.sp.fmt = {"backend": cls.backend.port, "jwtapp": cls.jwtapp.server_address[1]}
+        cls.sp.fmt = {"backend": cls.backend.port, "jwtapp": cls.jwtapp.server_address[1],
+                      "idp_entity": cls.idp.entity_id}
+        # A second SAML IdP on the same site: the partners' IdP, whose
+        # responses the test signs with xmlsec1 (tests/lib/saml_forge.py).
+        cls.forge = Forge()
+        with open(cls.forge.cert) as f:
+            pem = "".join(l for l in f.read().splitlines() if "CERTIFICATE" not in l)
+        cls.sp.write("partners-metadata.xml", PARTNERS_METADATA % pem)
         JwtApp.helpdesk = "http://127.0.0.1:%d" % cls.sp.port
         try:
             p = subprocess.run([HDSSO, "saml", "fetch-metadata", cls.idp.entity_id, "--out",
@@ -131,6 +153,7 @@ class ChooserTest(unittest.TestCase):
     def tearDownClass(cls):
         cls.sp.cleanup()
         cls.idp.cleanup()
+        cls.forge.cleanup()
         cls.backend.stop()
         cls.jwtapp.shutdown()
         cls.jwtapp.server_close()
@@ -178,7 +201,7 @@ class ChooserTest(unittest.TestCase):
         self.assertEqual("Sign in to the helpdesk", d.title)
         labels = [e.text for e in d.find_elements(By.TAG_NAME, "label")]
         self.assertEqual(["Staff: sign in with SimpleSAMLphp", "Customers: sign in with the Company app",
-                          "Remember my choice on this browser"], labels)
+                          "Partners: sign in with your company", "Remember my choice on this browser"], labels)
         self.assertEqual([], d.find_elements(By.TAG_NAME, "script"))
         d.save_screenshot(os.path.join(SCREENSHOTS, "chooser.png"))
         # Keyboard only: Tab to the selected radio, arrow to the second one,
@@ -236,6 +259,30 @@ class ChooserTest(unittest.TestCase):
         self.assertTrue(r.headers["Location"].startswith("http://127.0.0.1:%d/login?" % self.jwtapp.server_address[1]))
         r = requests.get(self.sp.url("/sso/login?idp=staff&return=/helpdesk/x"), allow_redirects=False, timeout=30)
         self.assertTrue(r.headers["Location"].startswith(self.idp.sso_url + "?SAMLRequest="))
+
+    def test_second_saml_idp_on_the_same_site(self):
+        import base64
+        import zlib
+        s = requests.Session()
+        self.addCleanup(s.close)
+        r = s.get(self.sp.url("/sso/login?idp=partners&return=/helpdesk/partners"), allow_redirects=False, timeout=30)
+        self.assertEqual(302, r.status_code, r.text)
+        loc = urllib.parse.urlsplit(r.headers["Location"])
+        self.assertEqual("https://idp.forge.test/sso", "%s://%s%s" % (loc.scheme, loc.netloc, loc.path))
+        q = dict(urllib.parse.parse_qsl(loc.query))
+        request = zlib.decompress(base64.b64decode(q["SAMLRequest"]), -15).decode()
+        request_id = __import__("re").search(r' ID="([^"]+)"', request).group(1)
+        # The partners' IdP answers that request.
+        f = self.forge
+        f.NOW, f.SP, f.ACS, f.REQUEST = int(time.time()), self.sp.url("/sso/metadata"), self.sp.url("/sso/acs"), request_id
+        xml = f.sign(f.response(assertions=f.assertion(name_id="pat@partner.example")))
+        r = s.post(f.ACS, data={"SAMLResponse": base64.b64encode(xml.encode()).decode(), "RelayState": q["RelayState"]},
+                   allow_redirects=False, timeout=30)
+        self.assertEqual(302, r.status_code, r.text + self.sp.error_log()[-1500:])
+        self.assertEqual("/helpdesk/partners", r.headers["Location"])
+        h = {k.lower(): v for k, v in s.get(self.sp.url("/helpdesk/partners"), timeout=30).json()["headers"]}
+        self.assertEqual("pat@partner.example", h["x-remote-user"])
+        self.assertEqual("https://idp.forge.test/metadata", h["x-remote-issuer"])
 
     def test_unknown_idp_and_bad_return_refused(self):
         r = requests.get(self.sp.url("/sso/login?idp=okta"), allow_redirects=False, timeout=30)
