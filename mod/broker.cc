@@ -22,11 +22,7 @@ namespace hdsso::mod {
 
 namespace {
 
-DirConfig* cfg(void* m) { return static_cast<DirConfig*>(m); }
 
-const char* bad(cmd_parms* cmd, const char* expected, const char* got) {
-    return apr_psprintf(cmd->pool, "%s: expected %s, got '%s'", cmd->cmd->name, expected, got);
-}
 
 apr_status_t delete_broker(void* data) {
     delete static_cast<BrokerSettings*>(data);
@@ -39,12 +35,12 @@ const char* add_broker(cmd_parms* cmd, void* m, int argc, char* const argv[]) {
     if (argc < 3 || argc > 4)
         return apr_psprintf(cmd->pool, "%s: expected KIND HOST KEYFILE [ALG]", cmd->cmd->name);
     auto kind = parse_broker_kind(argv[0]);
-    if (!kind) return bad(cmd, "deskpro, zendesk, kayako, freshworks or freshdesk", argv[0]);
+    if (!kind) return bad_value(cmd, "deskpro, zendesk, kayako, freshworks or freshdesk", argv[0]);
     for (const char* p = argv[1]; *p; ++p)
         if (!(apr_isalnum(*p) || *p == '.' || *p == '-' || *p == ':'))
-            return bad(cmd, "the helpdesk's host name, such as acme.zendesk.com", argv[1]);
+            return bad_value(cmd, "the helpdesk's host name, such as acme.zendesk.com", argv[1]);
     const char* path = ap_server_root_relative(cmd->pool, argv[2]);
-    if (!path) return bad(cmd, "a file path", argv[2]);
+    if (!path) return bad_value(cmd, "a file path", argv[2]);
     auto settings = std::make_unique<BrokerSettings>();
     settings->kind = *kind;
     settings->host = apr_pstrdup(cmd->pool, argv[1]);
@@ -52,7 +48,7 @@ const char* add_broker(cmd_parms* cmd, void* m, int argc, char* const argv[]) {
     if (*kind == BrokerKind::freshdesk) {
         if (argc == 4) {
             if (!strcasecmp(argv[3], "sha256")) settings->digest = Digest::sha256;
-            else if (strcasecmp(argv[3], "md5")) return bad(cmd, "md5 or sha256 for freshdesk", argv[3]);
+            else if (strcasecmp(argv[3], "md5")) return bad_value(cmd, "md5 or sha256 for freshdesk", argv[3]);
         }
         auto secret = read_secret_file(path);
         if (!secret) return apr_psprintf(cmd->pool, "%s: %s", cmd->cmd->name, secret.error().detail.c_str());
@@ -67,7 +63,7 @@ const char* add_broker(cmd_parms* cmd, void* m, int argc, char* const argv[]) {
             if (!ok) {
                 std::string names;
                 for (JwsAlg x : allowed) names += std::string(names.empty() ? "" : ", ") + jws_alg_name(x);
-                return bad(cmd, apr_psprintf(cmd->pool, "an algorithm %s accepts: %s", argv[0], names.c_str()), argv[3]);
+                return bad_value(cmd, apr_psprintf(cmd->pool, "an algorithm %s accepts: %s", argv[0], names.c_str()), argv[3]);
             }
             alg = *a;
         }
@@ -93,7 +89,7 @@ const char* add_broker(cmd_parms* cmd, void* m, int argc, char* const argv[]) {
 const char* add_broker_claim(cmd_parms* cmd, void* m, const char* claim, const char* source) {
     for (const char* a : {claim, source})
         for (const char* p = a; *p || !*a; ++p)
-            if (!*a || static_cast<unsigned char>(*p) <= 0x20 || *p == 0x7f) return bad(cmd, "CLAIM SOURCE names", a);
+            if (!*a || static_cast<unsigned char>(*p) <= 0x20 || *p == 0x7f) return bad_value(cmd, "CLAIM SOURCE names", a);
     if (broker_reserved_claim(claim))
         return apr_psprintf(cmd->pool, "%s: '%s' is set by the module itself", cmd->cmd->name, claim);
     DirConfig* c = cfg(m);
@@ -105,7 +101,7 @@ const char* add_broker_claim(cmd_parms* cmd, void* m, const char* claim, const c
 const char* set_broker_ttl(cmd_parms* cmd, void* m, const char* arg) {
     char* end = nullptr;
     long v = std::strtol(arg, &end, 10);
-    if (!*arg || *end || v < 30 || v > 900) return bad(cmd, "a number of seconds from 30 to 900", arg);
+    if (!*arg || *end || v < 30 || v > 900) return bad_value(cmd, "a number of seconds from 30 to 900", arg);
     cfg(m)->broker_ttl = {static_cast<int>(v), 1};
     return nullptr;
 }

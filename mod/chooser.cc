@@ -21,11 +21,7 @@ namespace {
 
 constexpr int kRememberSeconds = 365 * 24 * 3600;
 
-DirConfig* cfg(void* m) { return static_cast<DirConfig*>(m); }
 
-const char* bad(cmd_parms* cmd, const char* expected, const char* got) {
-    return apr_psprintf(cmd->pool, "%s: expected %s, got '%s'", cmd->cmd->name, expected, got);
-}
 
 bool name_ok(const char* n) {
     if (!*n || std::strlen(n) > 32) return false;
@@ -48,17 +44,17 @@ const char* add_idp(cmd_parms* cmd, void* m, int argc, char* const argv[]) {
     if (argc < 3 || argc > 4)
         return apr_psprintf(cmd->pool, "%s: expected NAME saml|jwt|remote \"Display name\" [LOGIN-URL|ENTITY-ID]",
                             cmd->cmd->name);
-    if (!name_ok(argv[0])) return bad(cmd, "a short name of letters, digits, '-' and '_' (up to 32)", argv[0]);
+    if (!name_ok(argv[0])) return bad_value(cmd, "a short name of letters, digits, '-' and '_' (up to 32)", argv[0]);
     IdpChoice choice{argv[0], IdpKind::saml, argv[2], nullptr, nullptr};
     if (!strcasecmp(argv[1], "saml")) choice.kind = IdpKind::saml;
     else if (!strcasecmp(argv[1], "jwt")) choice.kind = IdpKind::jwt;
     else if (!strcasecmp(argv[1], "remote")) choice.kind = IdpKind::remote;
-    else return bad(cmd, "saml, jwt or remote", argv[1]);
-    if (!*argv[2] || std::strlen(argv[2]) > 100) return bad(cmd, "a display name of 1 to 100 characters", argv[2]);
+    else return bad_value(cmd, "saml, jwt or remote", argv[1]);
+    if (!*argv[2] || std::strlen(argv[2]) > 100) return bad_value(cmd, "a display name of 1 to 100 characters", argv[2]);
     if (argc == 4) {
         if (choice.kind == IdpKind::saml) {
             for (const char* p = argv[3]; *p; ++p)
-                if (static_cast<unsigned char>(*p) <= 0x20 || *p == 0x7f) return bad(cmd, "an IdP entity ID", argv[3]);
+                if (static_cast<unsigned char>(*p) <= 0x20 || *p == 0x7f) return bad_value(cmd, "an IdP entity ID", argv[3]);
             choice.saml_entity = argv[3];
         } else {
             if (const char* e = check_url(cmd, argv[3])) return e;
@@ -74,7 +70,7 @@ const char* add_idp(cmd_parms* cmd, void* m, int argc, char* const argv[]) {
 
 const char* set_default_idp(cmd_parms* cmd, void* m, const char* arg) {
     DirConfig* c = cfg(m);
-    if (!name_ok(arg)) return bad(cmd, "the name of a HelpdeskSSOIdP", arg);
+    if (!name_ok(arg)) return bad_value(cmd, "the name of a HelpdeskSSOIdP", arg);
     // Checked here when the list is in the same scope; else at request time.
     if (c->idps.set && !find_choice(c, arg))
         return apr_psprintf(cmd->pool, "%s: no HelpdeskSSOIdP named '%s' here", cmd->cmd->name, arg);

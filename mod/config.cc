@@ -32,19 +32,14 @@ constexpr int kMaxSeconds = 365 * 24 * 3600;
 template <class T>
 T pick(const Setting<T>& s, T dflt) { return s.set ? s.value : dflt; }
 
-DirConfig* cfg(void* mconfig) { return static_cast<DirConfig*>(mconfig); }
 
-// "HelpdeskSSOX: expected ..., got '...'" is what apachectl -t prints.
-const char* bad(cmd_parms* cmd, const char* expected, const char* got) {
-    return apr_psprintf(cmd->pool, "%s: expected %s, got '%s'", cmd->cmd->name, expected, got);
-}
 
 const char* parse_seconds(cmd_parms* cmd, const char* arg, int min, int max, int& out) {
     char* end = nullptr;
     errno = 0;
     long v = std::strtol(arg, &end, 10);
     if (!*arg || *end || errno || v < min || v > max)
-        return bad(cmd, apr_psprintf(cmd->pool, "a number of seconds from %d to %d", min, max), arg);
+        return bad_value(cmd, apr_psprintf(cmd->pool, "a number of seconds from %d to %d", min, max), arg);
     out = static_cast<int>(v);
     return nullptr;
 }
@@ -76,15 +71,15 @@ const char* set_httponly(cmd_parms* cmd, void* m, int on) {
 const char* set_endpoint(cmd_parms* cmd, void* m, const char* arg) {
     std::size_t n = std::strlen(arg);
     if (n < 2 || arg[0] != '/' || arg[n - 1] == '/' || std::strpbrk(arg, "?#%\\ \t"))
-        return bad(cmd, "a path such as /sso (leading '/', no trailing '/', no '?', '#', '%')", arg);
+        return bad_value(cmd, "a path such as /sso (leading '/', no trailing '/', no '?', '#', '%')", arg);
     cfg(m)->endpoint = {arg, 1};
     return nullptr;
 }
 
 const char* set_cookie_name(cmd_parms* cmd, void* m, const char* arg) {
-    if (!*arg || std::strlen(arg) > 64) return bad(cmd, "a cookie name of 1 to 64 characters", arg);
+    if (!*arg || std::strlen(arg) > 64) return bad_value(cmd, "a cookie name of 1 to 64 characters", arg);
     for (const char* p = arg; *p; ++p)
-        if (!token_char(*p)) return bad(cmd, "a cookie name made of token characters (RFC 6265)", arg);
+        if (!token_char(*p)) return bad_value(cmd, "a cookie name made of token characters (RFC 6265)", arg);
     cfg(m)->cookie_name = {arg, 1};
     return nullptr;
 }
@@ -94,7 +89,7 @@ const char* set_samesite(cmd_parms* cmd, void* m, const char* arg) {
     if (!strcasecmp(arg, "Lax")) v = SameSite::lax;
     else if (!strcasecmp(arg, "Strict")) v = SameSite::strict;
     else if (!strcasecmp(arg, "None")) v = SameSite::none;
-    else return bad(cmd, "Lax, Strict or None", arg);
+    else return bad_value(cmd, "Lax, Strict or None", arg);
     cfg(m)->cookie_samesite = {v, 1};
     return nullptr;
 }
@@ -107,7 +102,7 @@ apr_status_t wipe_secret(void* data) {
 
 const char* set_secret_file(cmd_parms* cmd, void* m, const char* arg) {
     const char* path = ap_server_root_relative(cmd->pool, arg);
-    if (!path) return bad(cmd, "a file path", arg);
+    if (!path) return bad_value(cmd, "a file path", arg);
     auto secret = read_secret_file(path);
     if (!secret)
         return apr_psprintf(cmd->pool, "%s: %s", cmd->cmd->name, secret.error().detail.c_str());
@@ -133,7 +128,7 @@ const char* set_window(cmd_parms* cmd, void* m, const char* back, const char* ah
 const char* set_digest(cmd_parms* cmd, void* m, const char* arg) {
     if (!strcasecmp(arg, "md5")) cfg(m)->digest_sha256 = {0, 1};
     else if (!strcasecmp(arg, "sha256")) cfg(m)->digest_sha256 = {1, 1};
-    else return bad(cmd, "md5 or sha256", arg);
+    else return bad_value(cmd, "md5 or sha256", arg);
     return nullptr;
 }
 
@@ -151,7 +146,7 @@ const char* set_fallback_url(cmd_parms* cmd, void* m, const char* a) {
 const char* add_allow_host(cmd_parms* cmd, void* m, const char* arg) {
     for (const char* p = arg; *p; ++p)
         if (!(apr_isalnum(*p) || *p == '.' || *p == '-' || *p == ':'))
-            return bad(cmd, "host names such as helpdesk.example.com or host:port", arg);
+            return bad_value(cmd, "host names such as helpdesk.example.com or host:port", arg);
     DirConfig* c = cfg(m);
     // The list given in one scope replaces the inherited one.
     if (!c->allow_hosts.set) c->allow_hosts = {apr_array_make(cmd->pool, 4, sizeof(const char*)), 1};
@@ -160,9 +155,9 @@ const char* add_allow_host(cmd_parms* cmd, void* m, const char* arg) {
 }
 
 const char* set_header_prefix(cmd_parms* cmd, void* m, const char* arg) {
-    if (!*arg || std::strlen(arg) > 32) return bad(cmd, "a header name prefix such as X-Remote-", arg);
+    if (!*arg || std::strlen(arg) > 32) return bad_value(cmd, "a header name prefix such as X-Remote-", arg);
     for (const char* p = arg; *p; ++p)
-        if (!(apr_isalnum(*p) || *p == '-')) return bad(cmd, "letters, digits and '-'", arg);
+        if (!(apr_isalnum(*p) || *p == '-')) return bad_value(cmd, "letters, digits and '-'", arg);
     cfg(m)->header_prefix = {arg, 1};
     return nullptr;
 }
@@ -177,12 +172,12 @@ apr_status_t delete_jwt_keys(void* data) {
 const char* set_jwt_key_file(cmd_parms* cmd, void* m, int argc, char* const argv[]) {
     if (argc < 1) return apr_psprintf(cmd->pool, "%s: expected a key file and the algorithms it serves", cmd->cmd->name);
     const char* path = ap_server_root_relative(cmd->pool, argv[0]);
-    if (!path) return bad(cmd, "a file path", argv[0]);
+    if (!path) return bad_value(cmd, "a file path", argv[0]);
     std::vector<JwsAlg> algs;
     for (int i = 1; i < argc; ++i) {
         auto a = parse_jws_alg(argv[i]);
         if (!a)
-            return bad(cmd, "an algorithm: HS256 HS384 HS512 RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 "
+            return bad_value(cmd, "an algorithm: HS256 HS384 HS512 RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 "
                             "ES512 EdDSA", argv[i]);
         algs.push_back(*a);
     }
@@ -195,13 +190,13 @@ const char* set_jwt_key_file(cmd_parms* cmd, void* m, int argc, char* const argv
 }
 
 const char* set_jwt_issuer(cmd_parms* cmd, void* m, const char* arg) {
-    if (!*arg || std::strlen(arg) > 1024) return bad(cmd, "the exact 'iss' value the tokens carry", arg);
+    if (!*arg || std::strlen(arg) > 1024) return bad_value(cmd, "the exact 'iss' value the tokens carry", arg);
     cfg(m)->jwt_issuer = {arg, 1};
     return nullptr;
 }
 
 const char* add_jwt_audience(cmd_parms* cmd, void* m, const char* arg) {
-    if (!*arg || std::strlen(arg) > 1024) return bad(cmd, "an audience ('aud') value", arg);
+    if (!*arg || std::strlen(arg) > 1024) return bad_value(cmd, "an audience ('aud') value", arg);
     DirConfig* c = cfg(m);
     if (!c->jwt_audiences.set) c->jwt_audiences = {apr_array_make(cmd->pool, 2, sizeof(const char*)), 1};
     *static_cast<const char**>(apr_array_push(c->jwt_audiences.value)) = arg;
@@ -211,9 +206,9 @@ const char* add_jwt_audience(cmd_parms* cmd, void* m, const char* arg) {
 const char* set_jwt_replay(cmd_parms* cmd, void* m, int on) { return set_flag_on(cmd, m, on, &DirConfig::jwt_replay); }
 
 const char* set_claim(cmd_parms* cmd, void* m, const char* arg, Setting<const char*> DirConfig::*field) {
-    if (!*arg || std::strlen(arg) > 128) return bad(cmd, "a claim name", arg);
+    if (!*arg || std::strlen(arg) > 128) return bad_value(cmd, "a claim name", arg);
     for (const char* p = arg; *p; ++p)
-        if (static_cast<unsigned char>(*p) <= 0x20 || *p == 0x7f) return bad(cmd, "a claim name without spaces", arg);
+        if (static_cast<unsigned char>(*p) <= 0x20 || *p == 0x7f) return bad_value(cmd, "a claim name without spaces", arg);
     (cfg(m)->*field) = {arg, 1};
     return nullptr;
 }
@@ -261,13 +256,17 @@ const char* set_cache_ttl(cmd_parms* cmd, void*, const char* arg) {
 
 }  // namespace
 
+const char* bad_value(cmd_parms* cmd, const char* expected, const char* got) {
+    return apr_psprintf(cmd->pool, "%s: expected %s, got '%s'", cmd->cmd->name, expected, got);
+}
+
 const char* check_url(cmd_parms* cmd, const char* arg) {
     bool local = arg[0] == '/' && arg[1] != '/' && arg[1] != '\\';
     bool absolute = !strncasecmp(arg, "https://", 8) || !strncasecmp(arg, "http://", 7);
-    if (!(local || absolute)) return bad(cmd, "an http(s) URL or a path starting with '/'", arg);
+    if (!(local || absolute)) return bad_value(cmd, "an http(s) URL or a path starting with '/'", arg);
     for (const char* p = arg; *p; ++p)
         if (static_cast<unsigned char>(*p) <= 0x20 || *p == 0x7f || *p == '\\')
-            return bad(cmd, "a URL without spaces, control characters or backslashes", arg);
+            return bad_value(cmd, "a URL without spaces, control characters or backslashes", arg);
     return nullptr;
 }
 

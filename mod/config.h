@@ -115,6 +115,9 @@ inline DirConfig* dir_config(request_rec* r) {
 template <class F>
 cmd_func as_cmd(F f) { return reinterpret_cast<cmd_func>(reinterpret_cast<void (*)()>(f)); }
 
+inline DirConfig* cfg(void* mconfig) { return static_cast<DirConfig*>(mconfig); }
+// "HelpdeskSSOX: expected ..., got '...'": what apachectl -t prints.
+const char* bad_value(cmd_parms* cmd, const char* expected, const char* got);
 // An absolute http(s) URL or a local path, for directives that name where
 // the module sends people; the error apachectl -t prints, or null.
 const char* check_url(cmd_parms* cmd, const char* arg);

@@ -16,22 +16,18 @@ namespace hdsso::mod {
 
 namespace {
 
-DirConfig* cfg(void* m) { return static_cast<DirConfig*>(m); }
 
-const char* bad(cmd_parms* cmd, const char* expected, const char* got) {
-    return apr_psprintf(cmd->pool, "%s: expected %s, got '%s'", cmd->cmd->name, expected, got);
-}
 
 const char* set_helpdesk(cmd_parms* cmd, void* m, const char* arg) {
     auto p = parse_helpdesk_profile(arg);
-    if (!p) return bad(cmd, "generic, request-tracker, znuny, osticket, glpi or zammad", arg);
+    if (!p) return bad_value(cmd, "generic, request-tracker, znuny, osticket, glpi or zammad", arg);
     cfg(m)->helpdesk = {*p, 1};
     return nullptr;
 }
 
 const char* set_user_field(cmd_parms* cmd, void* m, const char* arg) {
     auto f = parse_user_field(arg);
-    if (!f) return bad(cmd, "subject, email or email-local-part", arg);
+    if (!f) return bad_value(cmd, "subject, email or email-local-part", arg);
     cfg(m)->user_field = {*f, 1};
     return nullptr;
 }
@@ -41,9 +37,9 @@ const char* set_user_header(cmd_parms* cmd, void* m, const char* arg) {
         cfg(m)->user_header = {"", 1};
         return nullptr;
     }
-    if (!*arg || std::strlen(arg) > 64) return bad(cmd, "a header name such as X-Forwarded-User, or None", arg);
+    if (!*arg || std::strlen(arg) > 64) return bad_value(cmd, "a header name such as X-Forwarded-User, or None", arg);
     for (const char* p = arg; *p; ++p)
-        if (!(apr_isalnum(*p) || *p == '-')) return bad(cmd, "a header name of letters, digits and '-', or None", arg);
+        if (!(apr_isalnum(*p) || *p == '-')) return bad_value(cmd, "a header name of letters, digits and '-', or None", arg);
     cfg(m)->user_header = {arg, 1};
     return nullptr;
 }
@@ -56,7 +52,7 @@ const char* set_break_glass(cmd_parms*, void* m, int on) {
 const char* add_break_glass_query(cmd_parms* cmd, void* m, const char* arg) {
     const char* eq = std::strchr(arg, '=');
     if (!eq || eq == arg || std::strpbrk(arg, "&# \t"))
-        return bad(cmd, "NAME=VALUE such as noAUTO=1", arg);
+        return bad_value(cmd, "NAME=VALUE such as noAUTO=1", arg);
     DirConfig* c = cfg(m);
     if (!c->break_glass_query.set) c->break_glass_query = {apr_array_make(cmd->pool, 2, sizeof(const char*)), 1};
     *static_cast<const char**>(apr_array_push(c->break_glass_query.value)) = arg;
@@ -64,7 +60,7 @@ const char* add_break_glass_query(cmd_parms* cmd, void* m, const char* arg) {
 }
 
 const char* set_denied_text(cmd_parms* cmd, void* m, const char* arg) {
-    if (!*arg || std::strlen(arg) > 1024) return bad(cmd, "a sentence of up to 1024 characters", arg);
+    if (!*arg || std::strlen(arg) > 1024) return bad_value(cmd, "a sentence of up to 1024 characters", arg);
     cfg(m)->denied_text = {arg, 1};
     return nullptr;
 }

@@ -9,7 +9,6 @@ tests/screenshots/ in the build tree."""
 import http.server
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import threading
@@ -22,9 +21,9 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 import jwt  # noqa: E402  (python3-jwt)
 import requests  # noqa: E402
 
-from hdsso_test import BUILDDIR, HDSSO, Apache, EchoBackend  # noqa: E402
+from hdsso_test import BUILDDIR, Apache, EchoBackend  # noqa: E402
 from saml_forge import Forge  # noqa: E402
-from simplesamlphp import SimpleSamlIdp  # noqa: E402
+from simplesamlphp import SimpleSamlIdp, fetch_idp_metadata, sp_for_idp  # noqa: E402
 
 try:
     from selenium import webdriver
@@ -120,14 +119,8 @@ class ChooserTest(unittest.TestCase):
         threading.Thread(target=cls.jwtapp.serve_forever, daemon=True).start()
         cls.sp = Apache(SP_CONF)
         cls.sp.write("jwt.secret", JWT_SECRET + "\n", mode=0o600)
-        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
-                        "/CN=hdsso-chooser-sp", "-keyout", os.path.join(cls.sp.dir, "sp.key"),
-                        "-out", os.path.join(cls.sp.dir, "sp.crt")], check=True, capture_output=True)
-        with open(os.path.join(cls.sp.dir, "sp.crt")) as f:
-            sp_cert = f.read()
-        base = "http://127.0.0.1:%d/sso" % cls.sp.port
         cls.idp = SimpleSamlIdp()
-        cls.idp.add_sp(base + "/metadata", base + "/acs", base + "/slo", cert_pem=sp_cert)
+        sp_for_idp(cls.sp, cls.idp, cn="hdsso-chooser-sp")
         cls.idp.start()
         cls.sp.fmt = {"backend": cls.backend.port, "jwtapp": cls.jwtapp.server_address[1],
                       "idp_entity": cls.idp.entity_id}
@@ -139,10 +132,7 @@ class ChooserTest(unittest.TestCase):
         cls.sp.write("partners-metadata.xml", PARTNERS_METADATA % pem)
         JwtApp.helpdesk = "http://127.0.0.1:%d" % cls.sp.port
         try:
-            p = subprocess.run([HDSSO, "saml", "fetch-metadata", cls.idp.entity_id, "--out",
-                                os.path.join(cls.sp.dir, "idp-metadata.xml")], capture_output=True, text=True)
-            if p.returncode != 0:
-                raise RuntimeError("hdsso saml fetch-metadata: " + p.stderr)
+            fetch_idp_metadata(cls.sp, cls.idp)
             cls.sp.start()
         except Exception:
             cls.idp.cleanup()

@@ -100,7 +100,7 @@ BAD = [
     ("HelpdeskSSOIdP okta oidc Okta", "HelpdeskSSOIdP", "saml, jwt or remote"),
     ("HelpdeskSSOIdP 'bad name' jwt Okta", "HelpdeskSSOIdP", "a short name"),
     ("HelpdeskSSOIdP okta jwt", "HelpdeskSSOIdP", "expected NAME saml|jwt|remote"),
-    ("HelpdeskSSOIdP staff saml Staff https://idp.example.com/", "HelpdeskSSOIdP", "takes no login URL"),
+    ("HelpdeskSSOIdP staff saml Staff \"https://idp.example.com/ x\"", "HelpdeskSSOIdP", "an IdP entity ID"),
     ("HelpdeskSSOIdP app jwt App javascript:alert(1)", "HelpdeskSSOIdP", "http(s) URL"),
     ("HelpdeskSSOIdP app jwt App\nHelpdeskSSOIdP app remote Other", "HelpdeskSSOIdP", "named twice"),
     ("HelpdeskSSOIdP app jwt App\nHelpdeskSSODefaultIdP okta", "HelpdeskSSODefaultIdP", "no HelpdeskSSOIdP named"),

@@ -15,7 +15,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 import requests  # noqa: E402
 
 from hdsso_test import HDSSO, Apache, EchoBackend, free_port  # noqa: E402
-from simplesamlphp import SimpleSamlIdp, login_at_idp  # noqa: E402
+from simplesamlphp import SimpleSamlIdp, fetch_idp_metadata, login_at_idp, sp_for_idp  # noqa: E402
 
 SP_CONF = """
 <VirtualHost 127.0.0.1:{port}>
@@ -57,25 +57,14 @@ class SamlEndToEndTest(unittest.TestCase):
     def setUpClass(cls):
         cls.backend = EchoBackend()
         cls.sp = Apache(cls.sp_conf)
-        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
-                        "/CN=hdsso-test-sp", "-keyout", os.path.join(cls.sp.dir, "sp.key"),
-                        "-out", os.path.join(cls.sp.dir, "sp.crt")], check=True, capture_output=True)
-        with open(os.path.join(cls.sp.dir, "sp.crt")) as f:
-            sp_cert = f.read()
-        base = "http://127.0.0.1:%d/sso" % cls.sp.port
-        cls.sp_entity_id = base + "/metadata"
         cls.idp = SimpleSamlIdp(entra_names=cls.entra)
-        cls.idp.add_sp(cls.sp_entity_id, base + "/acs", base + "/slo", cert_pem=sp_cert)
+        cls.sp_entity_id = sp_for_idp(cls.sp, cls.idp)
         cls.idp.start()
         cls.sp.fmt = {"backend": cls.backend.port, "idp_entity": cls.idp.entity_id, "idp_sso": cls.idp.sso_url,
                       "idp_slo": cls.idp.base + "saml2/idp/SingleLogoutService.php"}
         try:
             cls.sp.write("idp.crt", cls.idp.cert_pem)
-            # As an administrator would: hdsso fetches the IdP's metadata.
-            p = subprocess.run([HDSSO, "saml", "fetch-metadata", cls.idp.entity_id, "--out",
-                                os.path.join(cls.sp.dir, "idp-metadata.xml")], capture_output=True, text=True)
-            if p.returncode != 0:
-                raise RuntimeError("hdsso saml fetch-metadata: " + p.stderr)
+            fetch_idp_metadata(cls.sp, cls.idp)
             cls.sp.start()
         except Exception:
             cls.idp.cleanup()

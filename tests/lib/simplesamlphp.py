@@ -8,7 +8,7 @@ import re
 import subprocess
 import urllib.parse
 
-from hdsso_test import Apache
+from hdsso_test import HDSSO, Apache
 
 SSP_ROOT = "/usr/share/simplesamlphp"
 PHP_MODULE = "/usr/lib/apache2/modules/libphp8.2.so"
@@ -145,6 +145,27 @@ class SimpleSamlIdp:
 
     def cleanup(self):
         self.apache.cleanup()
+
+
+def sp_for_idp(sp, idp, cn="hdsso-test-sp"):
+    """Gives the Apache `sp` (the module's site) a key pair (sp.key, sp.crt in
+    its directory) and registers it at `idp`, with its ACS and SLO URLs."""
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
+                    "/CN=" + cn, "-keyout", os.path.join(sp.dir, "sp.key"), "-out", os.path.join(sp.dir, "sp.crt")],
+                   check=True, capture_output=True)
+    with open(os.path.join(sp.dir, "sp.crt")) as f:
+        sp_cert = f.read()
+    base = "http://127.0.0.1:%d/sso" % sp.port
+    idp.add_sp(base + "/metadata", base + "/acs", base + "/slo", cert_pem=sp_cert)
+    return base + "/metadata"
+
+
+def fetch_idp_metadata(sp, idp, name="idp-metadata.xml"):
+    """As an administrator would: hdsso saml fetch-metadata into the site's directory."""
+    p = subprocess.run([HDSSO, "saml", "fetch-metadata", idp.entity_id, "--out", os.path.join(sp.dir, name)],
+                       capture_output=True, text=True)
+    if p.returncode != 0:
+        raise RuntimeError("hdsso saml fetch-metadata: " + p.stderr)
 
 
 def login_at_idp(session, url, user, password):
