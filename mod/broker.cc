@@ -87,9 +87,11 @@ const char* add_broker(cmd_parms* cmd, void* m, int argc, char* const argv[]) {
 }
 
 const char* add_broker_claim(cmd_parms* cmd, void* m, const char* claim, const char* source) {
-    for (const char* a : {claim, source})
-        for (const char* p = a; *p || !*a; ++p)
-            if (!*a || static_cast<unsigned char>(*p) <= 0x20 || *p == 0x7f) return bad_value(cmd, "CLAIM SOURCE names", a);
+    for (const char* a : {claim, source}) {
+        bool ok = *a && std::strlen(a) <= 128;
+        for (const char* p = a; *p; ++p) ok = ok && static_cast<unsigned char>(*p) > 0x20 && *p != 0x7f;
+        if (!ok) return bad_value(cmd, "a claim name and an attribute or field name, without spaces", a);
+    }
     if (broker_reserved_claim(claim))
         return apr_psprintf(cmd->pool, "%s: '%s' is set by the module itself", cmd->cmd->name, claim);
     DirConfig* c = cfg(m);
