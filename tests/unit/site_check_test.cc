@@ -59,7 +59,7 @@ public:
 
     void testIdpChoices() {
         SiteFacts f = saml_site();
-        f.idps = {{"staff", "saml", false}, {"app", "jwt", false}, {"partners", "remote", true}};
+        f.idps = {{"staff", "saml", false, ""}, {"app", "jwt", false, ""}, {"partners", "remote", true, ""}};
         f.default_idp = "nobody";
         auto e = codes(check_site(f), true);
         CPPUNIT_ASSERT(e == std::vector<std::string>({"idp.login_url", "idp.jwt_key", "idp.remote_secret", "idp.default"}));
