@@ -134,7 +134,10 @@ void register_hooks(apr_pool_t* p) {
     ap_hook_post_read_request(post_read_request, nullptr, nullptr, APR_HOOK_FIRST);
     ap_hook_check_authn(check_authn, nullptr, nullptr, APR_HOOK_MIDDLE, AP_AUTH_INTERNAL_PER_CONF);
     ap_hook_fixups(fixups, nullptr, nullptr, APR_HOOK_LAST);
-    ap_hook_handler(handler, nullptr, nullptr, APR_HOOK_FIRST);
+    // Before mod_proxy's handler (also FIRST): a ProxyPass over a location
+    // must not swallow the sign-in endpoints under it.
+    static const char* const before[] = {"mod_proxy.c", nullptr};
+    ap_hook_handler(handler, nullptr, before, APR_HOOK_FIRST);
 }
 
 }  // namespace

@@ -63,6 +63,15 @@ SP_CONF = """
     Require valid-user
     ProxyPass http://127.0.0.1:{backend}/helpdesk
   </Location>
+  # Customers: their own IdP list (one, so no chooser) and another mode.
+  <Location /customers>
+    AuthType HelpdeskSSO
+    Require valid-user
+    HelpdeskSSOEndpoint /customers/sso
+    HelpdeskSSOIdP app jwt "Company app"
+    HelpdeskSSOHelpdesk zammad
+    ProxyPass http://127.0.0.1:{backend}/customers
+  </Location>
   <Location /helpdesk/agents>
     AuthzSendForbiddenOnFailure On
     HelpdeskSSODeniedText "Ask the helpdesk team (helpdesk-admins@example.com) to add you to the agents group."
@@ -273,6 +282,21 @@ class ChooserTest(unittest.TestCase):
         h = {k.lower(): v for k, v in s.get(self.sp.url("/helpdesk/partners"), timeout=30).json()["headers"]}
         self.assertEqual("pat@partner.example", h["x-remote-user"])
         self.assertEqual("https://idp.forge.test/metadata", h["x-remote-issuer"])
+
+    def test_customers_location_has_its_own_idps_and_mode(self):
+        s = requests.Session()
+        self.addCleanup(s.close)
+        r = s.get(self.sp.url("/customers/portal"), allow_redirects=False, timeout=30)
+        self.assertEqual(302, r.status_code, r.text)
+        self.assertEqual("/customers/sso/login?return=%2Fcustomers%2Fportal", r.headers["Location"])
+        r = s.get(self.sp.url(r.headers["Location"]), allow_redirects=False, timeout=30)
+        self.assertEqual(302, r.status_code, r.text)  # one IdP here: no chooser
+        self.assertTrue(r.headers["Location"].startswith("http://127.0.0.1:%d/login?" % self.jwtapp.server_address[1]))
+        r = s.get(r.headers["Location"], timeout=30)  # the app, /sso/jwt, back to the portal
+        self.assertEqual(self.sp.url("/customers/portal"), r.url)
+        h = {k.lower(): v for k, v in r.json()["headers"]}
+        self.assertEqual("bob@example.com", h["x-forwarded-user"])  # the zammad profile's header
+        self.assertNotIn("x-remote-user", h)
 
     def test_unknown_idp_and_bad_return_refused(self):
         r = requests.get(self.sp.url("/sso/login?idp=okta"), allow_redirects=False, timeout=30)
