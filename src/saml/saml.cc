@@ -739,6 +739,8 @@ Result<SamlLogin> SamlSp::process_response(std::string_view message, std::int64_
     switch (rc) {
     case 0: break;
     case LASSO_PROFILE_ERROR_MISSING_ASSERTION:
+        if (!encrypted.empty()) return err(Status::saml_decryption_failed, std::string("Lasso: ") + lasso_strerror(rc));
+        return err(Status::saml_assertion_count, std::string("Lasso: ") + lasso_strerror(rc));
     case LASSO_DS_ERROR_DECRYPTION_FAILED:
     case LASSO_DS_ERROR_DECRYPTION_FAILED_MISSING_PRIVATE_KEY:
     case LASSO_PROFILE_ERROR_MISSING_ENCRYPTION_PRIVATE_KEY:

@@ -250,6 +250,29 @@ class SamlChecksTest(unittest.TestCase):
                 late = f.sign(f.encrypt_name_id(f.response(), sp_cert, after_confirmation=after))
                 self.assert_error(late, "saml.too_late", "--sp-key", sp_key, now=f.NOW + 3600)
 
+    def test_encrypted_name_id_signature_wrapping(self):
+        # XSW on the path that reads an out-of-order EncryptedID again: the
+        # genuine assertion-signed response (Jane) kept inside the Advice of a
+        # forged assertion with the same ID, the signature and an EncryptedID
+        # for someone else. Refused, or at most Jane.
+        f = self.f
+        sp_key, sp_cert = f._pair("sp-xsw")
+        good = f.sign(f.encrypt_name_id(f.response(), sp_cert, after_confirmation=True))
+        self.assertEqual("jane@example.com", self.assert_ok(good, "--sp-key", sp_key)["name_id"])
+        other = f.encrypt_name_id(f.response(assertions=f.assertion(name_id="boss@example.com")), sp_cert,
+                                  after_confirmation=True)
+        evil_id = re.search(r"<saml:EncryptedID>.*</saml:EncryptedID>", other, re.S).group(0)
+        genuine = re.search(r"<saml:Assertion.*</saml:Assertion>", good, re.S).group(0)
+        forged = re.sub(r"<saml:EncryptedID>.*</saml:EncryptedID>", lambda m: evil_id, genuine, flags=re.S)
+        in_advice = forged.replace("<saml:AuthnStatement", "<saml:Advice>%s</saml:Advice><saml:AuthnStatement"
+                                   % genuine, 1)
+        nested = forged[:-len("</saml:Assertion>")] + genuine + "</saml:Assertion>"
+        for wrapped, name in ((in_advice, "saml.bad_signature"), (nested, "saml.assertion_count")):
+            code, out, err = self.verify(good.replace(genuine, wrapped), "--sp-key", sp_key)
+            self.assertNotIn("boss@example.com", out)
+            self.assertEqual(1, code, out)
+            self.assertIn("error: %s:" % name, err)
+
     def fingerprint(self, cert_path, digest="sha256"):
         import hashlib
         import ssl
