@@ -119,9 +119,7 @@ void scrub_identity_headers(request_rec* r, const DirConfig* c, bool log) {
 }
 
 Result<std::string> helpdesk_user(const DirConfig* c, const Identity& id) {
-    auto h = make_handoff(id, handoff_options(c));
-    if (!h) return h.error();
-    return std::move(h.value().user);
+    return handoff_user(id, handoff_options(c));
 }
 
 int export_identity(request_rec* r, const DirConfig* c, const Identity& id) {

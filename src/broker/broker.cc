@@ -149,9 +149,11 @@ Result<BrokerAction> broker_sign_in(const BrokerSettings& s, const BrokerOptions
     case BrokerKind::zendesk: {
         auto back = param(params, "return_to", false);
         if (!back) return back.error();
-        // Relative return_to values are Help Center paths, read by Zendesk.
-        if (!back.value().empty() && back.value().front() != '/') {
-            auto url = helpdesk_url(s, back.value(), "return_to");
+        // A relative return_to is a Help Center path, read by Zendesk: a
+        // plain path (never "//host" or "/\\host"), through the same validator.
+        if (!back.value().empty()) {
+            auto url = back.value().front() == '/' ? RedirectValidator({s.host}).validate(back.value())
+                                                   : helpdesk_url(s, back.value(), "return_to");
             if (!url) return url.error();
         }
         w.key("email").string(email).key("name").string(name).key("external_id").string(id.subject);

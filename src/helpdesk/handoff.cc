@@ -46,6 +46,7 @@ bool equals_folded(std::string_view a, std::string_view b) { return a.size() == 
 
 }  // namespace
 
+
 std::optional<HelpdeskProfile> parse_helpdesk_profile(std::string_view name) {
     for (const auto& i : kProfiles)
         if (equals_folded(name, i.name)) return i.profile;
@@ -70,24 +71,37 @@ std::string user_header(const HandoffOptions& o) {
     return h ? std::string(h) : o.header_prefix + "User";
 }
 
-Result<Handoff> make_handoff(const Identity& id, const HandoffOptions& o) {
-    Handoff out;
+namespace {
+
+Result<void> check_value(const char* what, const std::string& v) {
+    if (v.size() > kMaxValue || !safe_text(v))
+        return make_error(Status::identity_unsafe_value,
+                          std::string(what) + ": a control character, invalid UTF-8 or over 8 KiB");
+    return {};
+}
+
+}  // namespace
+
+Result<std::string> handoff_user(const Identity& id, const HandoffOptions& o) {
+    std::string user;
     switch (o.user_field) {
-    case UserField::subject: out.user = id.subject; break;
-    case UserField::email: out.user = id.email; break;
-    case UserField::email_local_part: out.user = id.email.substr(0, id.email.find('@')); break;
+    case UserField::subject: user = id.subject; break;
+    case UserField::email: user = id.email; break;
+    case UserField::email_local_part: user = id.email.substr(0, id.email.find('@')); break;
     }
-    if (out.user.empty())
+    if (user.empty())
         return make_error(Status::identity_missing_value,
                           o.user_field == UserField::subject ? "the identity has no user name"
                                                              : "the identity has no email address for the user name");
-    auto check = [](const char* what, const std::string& v) -> Result<void> {
-        if (v.size() > kMaxValue || !safe_text(v))
-            return make_error(Status::identity_unsafe_value,
-                              std::string(what) + ": a control character, invalid UTF-8 or over 8 KiB");
-        return {};
-    };
-    if (auto r = check("user name", out.user); !r) return r.error();
+    if (auto r = check_value("user name", user); !r) return r.error();
+    return user;
+}
+
+Result<Handoff> make_handoff(const Identity& id, const HandoffOptions& o) {
+    Handoff out;
+    auto user = handoff_user(id, o);
+    if (!user) return user.error();
+    out.user = std::move(user.value());
     std::string header = user_header(o);
     if (!header.empty()) out.headers.emplace_back(header, out.user);
     if (!info(o.profile).attributes) return out;
@@ -102,7 +116,7 @@ Result<Handoff> make_handoff(const Identity& id, const HandoffOptions& o) {
     };
     for (const auto& [suffix, value] : fields) {
         if (value->empty()) continue;
-        if (auto r = check(suffix, *value); !r) return r.error();
+        if (auto r = check_value(suffix, *value); !r) return r.error();
         std::string var = "HDSSO_";
         for (const char* p = suffix; *p; ++p) var += *p == '-' ? '_' : static_cast<char>(*p >= 'a' && *p <= 'z' ? *p - 'a' + 'A' : *p);
         out.headers.emplace_back(o.header_prefix + suffix, *value);
@@ -115,9 +129,12 @@ bool is_identity_header(std::string_view name, const HandoffOptions& o) {
     static constexpr const char* kForgeable[] = {"Remote-User", "Auth-User", "X-Forwarded-User", "X-Remote-User"};
     for (const char* f : kForgeable)
         if (equals_folded(name, f)) return true;
-    if (starts_with_folded(name, o.header_prefix)) return true;
-    std::string header = user_header(o);
-    return !header.empty() && equals_folded(name, header);
+    if (starts_with_folded(name, o.header_prefix)) return true;  // covers <prefix>User
+    // The user header, without building it (this runs for every header of
+    // every request).
+    if (o.user_header) return !o.user_header->empty() && equals_folded(name, *o.user_header);
+    const char* fixed = info(o.profile).user_header;
+    return fixed && *fixed && equals_folded(name, fixed);
 }
 
 }  // namespace hdsso

@@ -35,6 +35,7 @@ class BrokerTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testKinds);
     CPPUNIT_TEST(testKayakoAppendsToReturnto);
     CPPUNIT_TEST(testReturnUrlChecks);
+    CPPUNIT_TEST(testZendeskRelativeReturnTo);
     CPPUNIT_TEST(testEmailRequired);
     CPPUNIT_TEST(testFreshdeskVector);
     CPPUNIT_TEST(testReservedClaims);
@@ -76,6 +77,16 @@ public:
         auto ok = broker_sign_in(s, {}, jane(), {{"return", "https://ACME.deskpro.com/login/x"}}, 1);
         CPPUNIT_ASSERT(ok.ok());
         CPPUNIT_ASSERT_EQUAL(std::string("https://acme.deskpro.com"), ok.value().frame_ancestor);
+    }
+
+    void testZendeskRelativeReturnTo() {
+        auto s = hs(BrokerKind::zendesk, "acme.zendesk.com");
+        auto ok = broker_sign_in(s, {}, jane(), {{"return_to", "/hc/en-us/requests"}}, 1);
+        CPPUNIT_ASSERT(ok.ok());
+        CPPUNIT_ASSERT_EQUAL(std::string("/hc/en-us/requests"), ok.value().form_fields.at(1).second);
+        for (const char* bad : {"//evil.example/hc", "/\\evil.example/hc", "https://evil.example/hc"})
+            CPPUNIT_ASSERT_MESSAGE(bad, refusal(broker_sign_in(s, {}, jane(), {{"return_to", bad}}, 1)) ==
+                                            Status::url_redirect_not_allowed);
     }
 
     void testEmailRequired() {
