@@ -119,7 +119,12 @@ void scrub_identity_headers(request_rec* r, const DirConfig* c, bool log) {
 }
 
 Result<std::string> helpdesk_user(const DirConfig* c, const Identity& id) {
-    return handoff_user(id, handoff_options(c));
+    // Every value the location exports is checked here, at authentication:
+    // a value that cannot be passed on refuses the request before any
+    // handler (or DirectoryIndex subrequest) runs.
+    auto h = make_handoff(id, handoff_options(c));
+    if (!h) return h.error();
+    return std::move(h.value().user);
 }
 
 int export_identity(request_rec* r, const DirConfig* c, const Identity& id) {

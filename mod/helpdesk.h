@@ -24,8 +24,8 @@ HandoffOptions handoff_options(const DirConfig* c);
 // redirected request).
 void scrub_identity_headers(request_rec* r, const DirConfig* c, bool log);
 
-// The user name for REMOTE_USER, or the named error (the caller fails the
-// request with it).
+// The user name for REMOTE_USER, or the named error when it or any value
+// this location exports cannot be passed on (the caller fails the request).
 Result<std::string> helpdesk_user(const DirConfig* c, const Identity& id);
 
 // The headers and variables the profile exports; OK, or the error status

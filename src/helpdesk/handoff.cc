@@ -80,8 +80,7 @@ Result<void> check_value(const char* what, const std::string& v) {
     return {};
 }
 
-}  // namespace
-
+// The user name alone (REMOTE_USER).
 Result<std::string> handoff_user(const Identity& id, const HandoffOptions& o) {
     std::string user;
     switch (o.user_field) {
@@ -96,6 +95,8 @@ Result<std::string> handoff_user(const Identity& id, const HandoffOptions& o) {
     if (auto r = check_value("user name", user); !r) return r.error();
     return user;
 }
+
+}  // namespace
 
 Result<Handoff> make_handoff(const Identity& id, const HandoffOptions& o) {
     Handoff out;

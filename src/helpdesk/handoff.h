@@ -48,9 +48,6 @@ struct Handoff {
 // The user header the options name (empty: none).
 std::string user_header(const HandoffOptions& o);
 
-// The user name alone (REMOTE_USER), with the same checks as make_handoff.
-Result<std::string> handoff_user(const Identity& id, const HandoffOptions& o);
-
 // identity.missing_value when the chosen user field is empty,
 // identity.unsafe_value when an exported value has a control character or
 // invalid UTF-8 (or is over 8 KiB): never passed on.
