@@ -12,11 +12,9 @@
 
 #include "core/crypto.h"
 #include "core/text.h"
+#include "saml/encrypted_id.h"
 #include "saml/lasso.h"
 #include "saml/xml.h"
-
-#include <xmlsec/crypto.h>
-#include <xmlsec/xmlenc.h>
 
 namespace hdsso {
 
@@ -26,36 +24,7 @@ namespace {
 
 constexpr std::size_t kMaxMessage = 512 * 1024;  // decoded SAMLResponse
 
-const char* name_of(const xmlNode* n) { return n ? reinterpret_cast<const char*>(n->name) : ""; }
-
-// ---- Lasso's failure codes ----------------------------------------------------------
-
-// The named error for a Lasso failure; `what` names the message ("the
-// response", "the LogoutRequest", ...). Callers handle their own special
-// codes first.
-Error lasso_error(int rc, const std::string& what) {
-    switch (rc) {
-    case LASSO_DS_ERROR_SIGNATURE_NOT_FOUND:
-    case LASSO_DS_ERROR_INVALID_SIGALG:  // HTTP-Redirect without SigAlg: not signed
-        return err(Status::saml_unsigned, what + " is not signed");
-    case LASSO_DS_ERROR_SIGNATURE_VERIFICATION_FAILED:
-    case LASSO_DS_ERROR_INVALID_SIGNATURE:
-        return err(Status::saml_bad_signature, what + ": Lasso: " + lasso_strerror(rc));
-    case LASSO_SERVER_ERROR_PROVIDER_NOT_FOUND:
-        return err(Status::saml_unknown_idp, what + " comes from an issuer that is not a configured IdP");
-    case LASSO_PROFILE_ERROR_INVALID_ISSUER:
-        return err(Status::saml_issuer_mismatch, what + ": Lasso: " + lasso_strerror(rc));
-    case LASSO_PROFILE_ERROR_STATUS_NOT_SUCCESS:
-        return err(Status::saml_not_authorized, what + ": the IdP's status is not Success");
-    default:
-        return err(Status::saml_malformed, what + ": Lasso: " + lasso_strerror(rc));
-    }
-}
-
 // ---- algorithm policy ------------------------------------------------------------------
-
-// The ds:Signature directly under `node`, if any.
-xmlNode* signature_of(xmlNode* node) { return child(node, kNsDs, "Signature"); }
 
 Result<void> check_signature_algorithms(xmlNode* sig, const SamlLegacy& legacy, const char* where) {
     xmlNode* si = child(sig, kNsDs, "SignedInfo");
@@ -84,104 +53,6 @@ Result<void> check_encryption_algorithms(xmlNode* encrypted, const SamlLegacy& l
         if (transport.find("rsa-1_5") != std::string::npos && !legacy.rsa1_5)
             return err(Status::saml_legacy_algorithm, "EncryptedKey uses RSA PKCS#1 v1.5 (" + transport + ")");
     }
-    return {};
-}
-
-// ---- the Subject Lasso could not read ----------------------------------------------------
-
-using XmlSecKeyPtr = CPtr<xmlSecKey, xmlSecKeyDestroy>;
-using XmlSecEncCtxPtr = CPtr<xmlSecEncCtx, xmlSecEncCtxDestroy>;
-
-// Decrypts an EncryptedID where it stands: xmlsec puts the plaintext in place
-// of the EncryptedData, read in the EncryptedID's context (XML Encryption
-// 4.4.3), so a "saml:NameID" relying on the response's own namespace
-// declarations is read as the NameID it is. Lasso decrypts in a document of
-// its own, where such a plaintext does not parse.
-Result<xmlNode*> decrypt_in_place(xmlNode* encrypted_id, const std::string& sp_key_pem) {
-    xmlNode* data = child(encrypted_id, kNsXenc, "EncryptedData");
-    if (!data) return err(Status::saml_decryption_failed, "the EncryptedID has no EncryptedData");
-    xmlNode* key = child(encrypted_id, kNsXenc, "EncryptedKey");
-    if (!key) key = child(child(data, kNsDs, "KeyInfo"), kNsXenc, "EncryptedKey");
-    if (!key) return err(Status::saml_decryption_failed, "the EncryptedID has no EncryptedKey");
-    if (attr(child(data, kNsXenc, "EncryptionMethod"), "Algorithm").find("#aes") == std::string::npos)
-        return err(Status::saml_decryption_failed, "the EncryptedID is not AES-encrypted");
-    if (sp_key_pem.empty()) return err(Status::saml_decryption_failed, "no SP key to decrypt the EncryptedID");
-
-    XmlSecKeyPtr sp_key(xmlSecCryptoAppKeyLoadMemory(reinterpret_cast<const xmlSecByte*>(sp_key_pem.data()),
-                                                     sp_key_pem.size(), xmlSecKeyDataFormatPem, nullptr, nullptr,
-                                                     nullptr));
-    XmlSecEncCtxPtr key_ctx(xmlSecEncCtxCreate(nullptr));
-    if (!sp_key || !key_ctx) return err(Status::internal, "xmlsec: cannot load the SP key");
-    key_ctx->encKey = sp_key.release();  // the context owns it now
-    key_ctx->mode = xmlEncCtxModeEncryptedKey;
-    xmlSecBufferPtr raw = xmlSecEncCtxDecryptToBuffer(key_ctx.get(), key);  // owned by key_ctx
-    XmlSecKeyPtr content_key(raw ? xmlSecKeyReadBuffer(xmlSecKeyDataAesId, raw) : nullptr);
-    if (!content_key) return err(Status::saml_decryption_failed, "the EncryptedID's key does not decrypt with the SP key");
-    XmlSecEncCtxPtr data_ctx(xmlSecEncCtxCreate(nullptr));
-    if (!data_ctx) return err(Status::internal, "xmlsec: no context");
-    data_ctx->encKey = content_key.release();
-    data_ctx->mode = xmlEncCtxModeEncryptedData;
-    if (xmlSecEncCtxDecrypt(data_ctx.get(), data) < 0 || !data_ctx->result)
-        return err(Status::saml_decryption_failed, "the EncryptedID does not decrypt");
-    std::vector<xmlNode*> ids = children(encrypted_id, kNsSaml, "NameID");
-    std::size_t elements = 0;
-    for (xmlNode* c = encrypted_id->children; c; c = c->next) elements += c->type == XML_ELEMENT_NODE;
-    if (ids.size() != 1 || elements != 1)
-        return err(Status::saml_missing_name_id, "the EncryptedID does not hold exactly one NameID");
-    return ids.front();
-}
-
-// An EncryptedID Lasso 2.8 does not read: after the SubjectConfirmation
-// (Lasso reads a Subject's children in schema order only: "Missing subject"),
-// or whose plaintext "saml:NameID" relies on the response's namespace
-// declarations (Lasso decrypts it in a document of its own: "Construction of
-// an object from an XML document failed"). python3-saml and other SPs take
-// both. Once the signature covering the assertion is verified (the response's,
-// by Lasso already, or else the assertion's own, by Lasso here), the Subject
-// is rebuilt from the same signed bytes, each element read by Lasso.
-bool subject_has_encrypted_id(const std::vector<xmlNode*>& plain) {
-    return plain.size() == 1 && child(child(plain.front(), kNsSaml, "Subject"), kNsSaml, "EncryptedID");
-}
-
-Result<void> rebuild_subject(LassoProfile* profile, LassoServer* server, LassoSaml2Assertion* assertion, xmlNode* root,
-                             const std::vector<xmlNode*>& plain, const std::string& sp_key_pem) {
-    auto refuse = [](const std::string& why) { return err(Status::saml_missing_name_id, "the Subject: " + why); };
-    if (!subject_has_encrypted_id(plain)) return refuse("no EncryptedID");
-    if (profile->signature_status != 0 || !signature_of(root)) {
-        if (!signature_of(plain.front())) return err(Status::saml_unsigned, "neither the response nor the assertion is signed");
-        LassoProvider* idp = lasso_server_get_provider(server, profile->remote_providerID);
-        if (!idp) return err(Status::saml_unknown_idp, "the issuer is not a configured IdP");
-        if (int rc = lasso_provider_verify_single_node_signature(idp, LASSO_NODE(assertion), "ID"); rc != 0)
-            return lasso_error(rc, "the assertion's signature");
-    }
-    xmlNode* s = child(plain.front(), kNsSaml, "Subject");
-
-    struct NodeRef {
-        LassoNode* n = nullptr;
-        ~NodeRef() { if (n) g_object_unref(n); }
-    };
-    NodeRef name_id, confirmation;
-    xmlNode* encrypted_id = nullptr;
-    for (xmlNode* c = s->children; c; c = c->next) {
-        if (c->type != XML_ELEMENT_NODE) continue;
-        if (is(c, kNsSaml, "EncryptedID") && !encrypted_id && !name_id.n) {
-            auto decrypted = decrypt_in_place(c, sp_key_pem);
-            if (!decrypted) return decrypted.error();
-            encrypted_id = c;
-            name_id.n = lasso_node_new_from_xmlNode(decrypted.value());
-        } else if (is(c, kNsSaml, "SubjectConfirmation") && !confirmation.n) {
-            confirmation.n = lasso_node_new_from_xmlNode(c);
-        } else {
-            return refuse(std::string("unexpected or repeated ") + name_of(c));
-        }
-    }
-    if (!LASSO_IS_SAML2_NAME_ID(name_id.n) || !LASSO_IS_SAML2_SUBJECT_CONFIRMATION(confirmation.n))
-        return refuse("Lasso cannot read the decrypted NameID or the SubjectConfirmation");
-    LassoSaml2Subject* subject = LASSO_SAML2_SUBJECT(lasso_saml2_subject_new());
-    subject->NameID = LASSO_SAML2_NAME_ID(std::exchange(name_id.n, nullptr));
-    subject->SubjectConfirmation = LASSO_SAML2_SUBJECT_CONFIRMATION(std::exchange(confirmation.n, nullptr));
-    if (assertion->Subject) g_object_unref(assertion->Subject);
-    assertion->Subject = subject;  // the assertion owns it from here
     return {};
 }
 

@@ -14,6 +14,32 @@ const char* const kRedirect = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirec
 
 // ---- small XML helpers --------------------------------------------------------
 
+const char* name_of(const xmlNode* n) { return n ? reinterpret_cast<const char*>(n->name) : ""; }
+
+xmlNode* signature_of(xmlNode* node) { return child(node, kNsDs, "Signature"); }
+
+// ---- Lasso's failure codes ----------------------------------------------------
+
+Error lasso_error(int rc, const std::string& what) {
+    switch (rc) {
+    case LASSO_DS_ERROR_SIGNATURE_NOT_FOUND:
+    case LASSO_DS_ERROR_INVALID_SIGALG:  // HTTP-Redirect without SigAlg: not signed
+        return err(Status::saml_unsigned, what + " is not signed");
+    case LASSO_DS_ERROR_SIGNATURE_VERIFICATION_FAILED:
+    case LASSO_DS_ERROR_INVALID_SIGNATURE:
+        return err(Status::saml_bad_signature, what + ": Lasso: " + lasso_strerror(rc));
+    case LASSO_SERVER_ERROR_PROVIDER_NOT_FOUND:
+        return err(Status::saml_unknown_idp, what + " comes from an issuer that is not a configured IdP");
+    case LASSO_PROFILE_ERROR_INVALID_ISSUER:
+        return err(Status::saml_issuer_mismatch, what + ": Lasso: " + lasso_strerror(rc));
+    case LASSO_PROFILE_ERROR_STATUS_NOT_SUCCESS:
+        return err(Status::saml_not_authorized, what + ": the IdP's status is not Success");
+    default:
+        return err(Status::saml_malformed, what + ": Lasso: " + lasso_strerror(rc));
+    }
+}
+
+
 bool is(const xmlNode* n, const xmlChar* ns, const char* name) {
     return n && n->type == XML_ELEMENT_NODE && n->ns && xmlStrEqual(n->ns->href, ns) &&
            xmlStrEqual(n->name, BAD_CAST name);

@@ -40,11 +40,21 @@ std::string attr(xmlNode* n, const char* name);
 bool has_attr(xmlNode* n, const char* name);
 // Every text below the node, comments left out: "a<!-- x -->b" is "ab".
 std::string text_of(xmlNode* n);
+// The element's local name ("" for none).
+const char* name_of(const xmlNode* n);
+// The ds:Signature directly under `node`, if any.
+xmlNode* signature_of(xmlNode* node);
 // "<!DOCTYPE" or "<!ENTITY" in any case: refused before any parser runs.
 bool has_doctype(const std::string& xml);
 // Parses without network access, DTD loading or entity substitution.
 XmlDocPtr parse_xml(const std::string& xml);
 std::string serialise(xmlDoc* doc);
+
+// ---- Lasso's failure codes ---------------------------------------------------
+// The named error for a Lasso failure; `what` names the message ("the
+// response", "the LogoutRequest", ...). Callers handle their own special
+// codes first.
+Error lasso_error(int rc, const std::string& what);
 
 // ---- base64 (standard alphabet, line breaks allowed) and certificates -------
 Result<std::string> base64_decode_lenient(std::string_view in);
