@@ -76,13 +76,12 @@ const char* add_broker(cmd_parms* cmd, void* m, int argc, char* const argv[]) {
         settings->keys = std::move(keys.value());
     }
     DirConfig* c = cfg(m);
-    if (!c->brokers.set) c->brokers = {apr_array_make(cmd->pool, 2, sizeof(const BrokerSettings*)), 1};
-    for (int i = 0; i < c->brokers.value->nelts; ++i)
+    for (int i = 0; c->brokers.set && i < c->brokers.value->nelts; ++i)
         if (APR_ARRAY_IDX(c->brokers.value, i, const BrokerSettings*)->kind == *kind)
             return apr_psprintf(cmd->pool, "%s: %s is configured twice here", cmd->cmd->name, argv[0]);
     BrokerSettings* s = settings.release();
     apr_pool_cleanup_register(cmd->pool, s, delete_broker, apr_pool_cleanup_null);
-    *static_cast<const BrokerSettings**>(apr_array_push(c->brokers.value)) = s;
+    append<const BrokerSettings*>(cmd->pool, c->brokers, s);
     return nullptr;
 }
 

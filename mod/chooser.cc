@@ -62,9 +62,8 @@ const char* add_idp(cmd_parms* cmd, void* m, int argc, char* const argv[]) {
         }
     }
     DirConfig* c = cfg(m);
-    if (!c->idps.set) c->idps = {apr_array_make(cmd->pool, 4, sizeof(IdpChoice)), 1};
     if (find_choice(c, argv[0])) return apr_psprintf(cmd->pool, "%s: '%s' is named twice", cmd->cmd->name, argv[0]);
-    *static_cast<IdpChoice*>(apr_array_push(c->idps.value)) = choice;
+    append(cmd->pool, c->idps, choice);
     return nullptr;
 }
 

@@ -147,10 +147,7 @@ const char* add_allow_host(cmd_parms* cmd, void* m, const char* arg) {
     for (const char* p = arg; *p; ++p)
         if (!(apr_isalnum(*p) || *p == '.' || *p == '-' || *p == ':'))
             return bad_value(cmd, "host names such as helpdesk.example.com or host:port", arg);
-    DirConfig* c = cfg(m);
-    // The list given in one scope replaces the inherited one.
-    if (!c->allow_hosts.set) c->allow_hosts = {apr_array_make(cmd->pool, 4, sizeof(const char*)), 1};
-    *static_cast<const char**>(apr_array_push(c->allow_hosts.value)) = apr_pstrdup(cmd->pool, arg);
+    append<const char*>(cmd->pool, cfg(m)->allow_hosts, arg);
     return nullptr;
 }
 
@@ -197,9 +194,7 @@ const char* set_jwt_issuer(cmd_parms* cmd, void* m, const char* arg) {
 
 const char* add_jwt_audience(cmd_parms* cmd, void* m, const char* arg) {
     if (!*arg || std::strlen(arg) > 1024) return bad_value(cmd, "an audience ('aud') value", arg);
-    DirConfig* c = cfg(m);
-    if (!c->jwt_audiences.set) c->jwt_audiences = {apr_array_make(cmd->pool, 2, sizeof(const char*)), 1};
-    *static_cast<const char**>(apr_array_push(c->jwt_audiences.value)) = arg;
+    append<const char*>(cmd->pool, cfg(m)->jwt_audiences, arg);
     return nullptr;
 }
 

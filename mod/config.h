@@ -115,6 +115,14 @@ inline DirConfig* dir_config(request_rec* r) {
 template <class F>
 cmd_func as_cmd(F f) { return reinterpret_cast<cmd_func>(reinterpret_cast<void (*)()>(f)); }
 
+// Appends a value to a list directive's setting; a list given in one scope
+// replaces the inherited one.
+template <class T>
+void append(apr_pool_t* p, Setting<apr_array_header_t*>& list, const T& value) {
+    if (!list.set) list = {apr_array_make(p, 4, sizeof(T)), 1};
+    *static_cast<T*>(apr_array_push(list.value)) = value;
+}
+
 inline DirConfig* cfg(void* mconfig) { return static_cast<DirConfig*>(mconfig); }
 // "HelpdeskSSOX: expected ..., got '...'": what apachectl -t prints.
 const char* bad_value(cmd_parms* cmd, const char* expected, const char* got);

@@ -53,9 +53,7 @@ const char* add_break_glass_query(cmd_parms* cmd, void* m, const char* arg) {
     const char* eq = std::strchr(arg, '=');
     if (!eq || eq == arg || std::strpbrk(arg, "&# \t"))
         return bad_value(cmd, "NAME=VALUE such as noAUTO=1", arg);
-    DirConfig* c = cfg(m);
-    if (!c->break_glass_query.set) c->break_glass_query = {apr_array_make(cmd->pool, 2, sizeof(const char*)), 1};
-    *static_cast<const char**>(apr_array_push(c->break_glass_query.value)) = arg;
+    append<const char*>(cmd->pool, cfg(m)->break_glass_query, arg);
     return nullptr;
 }
 

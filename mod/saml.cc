@@ -73,9 +73,7 @@ apr_status_t wipe(void* data) {
 const char* add_metadata_file(cmd_parms* cmd, void*, const char* arg) {
     const char* text = nullptr;
     if (const char* e = read_file(cmd, arg, text)) return e;
-    ServerConfig* c = scfg(cmd);
-    if (!c->idp_metadata.set) c->idp_metadata = {apr_array_make(cmd->pool, 2, sizeof(const char*)), 1};
-    *static_cast<const char**>(apr_array_push(c->idp_metadata.value)) = text;
+    append<const char*>(cmd->pool, scfg(cmd)->idp_metadata, text);
     return nullptr;
 }
 
@@ -85,9 +83,7 @@ const char* add_entity_id(cmd_parms* cmd, void*, const char* arg) {
     for (const char* p = arg; *p; ++p)
         if (static_cast<unsigned char>(*p) <= 0x20 || *p == 0x7f)
             return apr_psprintf(cmd->pool, "%s: expected no control characters, got '%s'", cmd->cmd->name, arg);
-    ServerConfig* c = scfg(cmd);
-    if (!c->idp_entity_ids.set) c->idp_entity_ids = {apr_array_make(cmd->pool, 2, sizeof(const char*)), 1};
-    *static_cast<const char**>(apr_array_push(c->idp_entity_ids.value)) = arg;
+    append<const char*>(cmd->pool, scfg(cmd)->idp_entity_ids, arg);
     return nullptr;
 }
 
