@@ -85,6 +85,7 @@ int http_status(Status s) {
     case Status::saml_decryption_failed:
         return HTTP_INTERNAL_SERVER_ERROR;
     case Status::store_unavailable:
+    case Status::store_full:
         return HTTP_SERVICE_UNAVAILABLE;
     case Status::config_invalid:
     case Status::config_io:

@@ -57,6 +57,7 @@ const char* status_name(Status s) {
     case Status::url_malformed: return "url.malformed";
     case Status::url_redirect_not_allowed: return "url.redirect_not_allowed";
     case Status::store_unavailable: return "store.unavailable";
+    case Status::store_full: return "store.full";
     case Status::session_malformed: return "session.malformed";
     case Status::internal: return "internal";
     }
@@ -128,6 +129,9 @@ const char* status_message(Status s) {
         return "The page to return to after sign-in is not on an allowed site.";
     case Status::store_unavailable:
         return "The sign-in service cannot reach its session storage right now. Please try again shortly.";
+    case Status::store_full:
+        return "The sign-in service's storage is full right now, so it cannot sign you in safely. Please try again "
+               "shortly.";
     case Status::session_malformed: return "The stored session could not be read.";
     case Status::internal: return "An internal error occurred.";
     }

@@ -70,6 +70,7 @@ enum class Status {
     url_redirect_not_allowed,
     // Sessions and replay storage.
     store_unavailable,
+    store_full,
     session_malformed,
     // Anything that should not happen.
     internal,

@@ -15,18 +15,26 @@
 
 namespace hdsso {
 
-class KvStore {
+// What one-time checks need: an atomic create. Replay records may live in a
+// store of their own (the module's shared-memory table), apart from sessions.
+class OneTimeStore {
 public:
-    virtual ~KvStore() = default;
+    virtual ~OneTimeStore() = default;
+    // Atomic check-and-insert: true if the key was absent and is now stored
+    // until expires_at, false if it was present. Never "best effort": on a
+    // busy lock or a backend failure it returns store.unavailable, and when
+    // the store cannot keep the record until expires_at, store.full, so
+    // callers fail closed.
+    virtual Result<bool> insert_if_absent(std::string_view key, std::string_view value,
+                                          std::int64_t expires_at) = 0;
+};
+
+class KvStore : public OneTimeStore {
+public:
     // Missing or expired: an empty optional. A backend failure: store.unavailable.
     virtual Result<std::optional<std::string>> get(std::string_view key) = 0;
     virtual Result<void> put(std::string_view key, std::string_view value, std::int64_t expires_at) = 0;
     virtual Result<void> remove(std::string_view key) = 0;
-    // Atomic check-and-insert: true if the key was absent and is now stored,
-    // false if it was present. Never "best effort": on a busy lock or a
-    // backend failure it returns store.unavailable, so callers fail closed.
-    virtual Result<bool> insert_if_absent(std::string_view key, std::string_view value,
-                                          std::int64_t expires_at) = 0;
 };
 
 class MemoryKvStore final : public KvStore {

@@ -12,14 +12,14 @@ namespace hdsso {
 
 class ReplayCache {
 public:
-    explicit ReplayCache(KvStore& store) : store_(store) {}
+    explicit ReplayCache(OneTimeStore& store) : store_(store) {}
     // True the first time (namespace, id) is seen before expires_at; false on
     // any later call. store.unavailable if the store cannot answer: callers
     // must refuse the sign-in then (fail closed).
     Result<bool> first_use(std::string_view ns, std::string_view id, std::int64_t expires_at);
 
 private:
-    KvStore& store_;
+    OneTimeStore& store_;
 };
 
 }  // namespace hdsso

@@ -1,0 +1,1 @@
+#include "session/login_state.h"

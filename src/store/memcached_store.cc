@@ -1,0 +1,1 @@
+#include "store/memcached_store.h"

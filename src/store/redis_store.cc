@@ -1,0 +1,1 @@
+#include "store/redis_store.h"

@@ -1,0 +1,1 @@
+#include "store/replay_table.h"
