@@ -141,10 +141,6 @@ const command_rec* chooser_commands() {
 bool has_idp_choices(const DirConfig* c) { return c->idps.set && c->idps.value->nelts > 0; }
 
 int login_endpoint(request_rec* r, const DirConfig* c) {
-    if (r->method_number != M_GET) {
-        r->allowed = AP_METHOD_BIT << M_GET;
-        return HTTP_METHOD_NOT_ALLOWED;
-    }
     auto params = parse_query(r->args ? r->args : "");
     if (!params) return fail(r, c, make_error(Status::url_malformed, params.error().detail));
     std::string back = "/", idp;

@@ -21,6 +21,7 @@
 #include "remote/remote_auth.h"
 #include "session/session_store.h"
 #include "url/query.h"
+#include "url/endpoints.h"
 #include "url/redirect.h"
 
 APLOG_USE_MODULE(helpdesk_sso);
@@ -28,12 +29,6 @@ APLOG_USE_MODULE(helpdesk_sso);
 namespace hdsso::mod {
 
 namespace {
-
-bool uri_is(request_rec* r, const DirConfig* c, const char* leaf) {
-    const char* prefix = endpoint(c);
-    std::size_t n = std::strlen(prefix);
-    return r->uri && !std::strncmp(r->uri, prefix, n) && !std::strcmp(r->uri + n, leaf);
-}
 
 RedirectValidator redirect_validator(const DirConfig* c) {
     std::vector<std::string> hosts;
@@ -74,12 +69,6 @@ int finish_login(request_rec* r, const DirConfig* c, RequestStores& stores, cons
 }
 
 int remote_login(request_rec* r, const DirConfig* c) {
-    if (r->method_number != M_GET) {
-        r->allowed = AP_METHOD_BIT << M_GET;
-        return HTTP_METHOD_NOT_ALLOWED;
-    }
-    if (!c->remote_secret.set)
-        return fail(r, c, make_error(Status::config_invalid, "HelpdeskSSORemoteSecretFile is not set here"));
     auto params = parse_query(r->args ? r->args : "");
     if (!params) return fail(r, c, make_error(Status::remote_malformed_parameter, params.error().detail));
 
@@ -152,12 +141,6 @@ std::vector<std::string> audiences(const DirConfig* c) {
 // <prefix>/jwt: a token from a broker or the customer's application, as
 // id_token or jwt, in the query or a POST form.
 int jwt_login(request_rec* r, const DirConfig* c) {
-    if (r->method_number != M_GET && r->method_number != M_POST) {
-        r->allowed = AP_METHOD_BIT << M_GET | AP_METHOD_BIT << M_POST;
-        return HTTP_METHOD_NOT_ALLOWED;
-    }
-    if (!c->jwt_keys.set)
-        return fail(r, c, make_error(Status::config_invalid, "HelpdeskSSOJWTKeyFile is not set here"));
     if (!c->jwt_audiences.set)
         return fail(r, c, make_error(Status::config_invalid, "HelpdeskSSOJWTAudience is not set here"));
     auto params = request_params(r);
@@ -202,10 +185,6 @@ int jwt_login(request_rec* r, const DirConfig* c) {
 }
 
 int logout(request_rec* r, const DirConfig* c) {
-    if (r->method_number != M_GET && r->method_number != M_POST) {
-        r->allowed = AP_METHOD_BIT << M_GET | AP_METHOD_BIT << M_POST;
-        return HTTP_METHOD_NOT_ALLOWED;
-    }
     RequestStores stores(r, session_policy(c));
     // A SAML sign-in ends at its IdP too (single logout), when the IdP has an
     // SLO endpoint: the identity is read before the session goes.
@@ -227,6 +206,19 @@ int logout(request_rec* r, const DirConfig* c) {
     if (!idp_logout.empty()) return redirect(r, idp_logout);
     if (c->logout_url.set) return redirect(r, append_query(c->logout_url.value, {{"host_url", host_url(r)}}));
     return info_page(r, "Signed out", "You are signed out of the helpdesk.", "/", "Back to the start page");
+}
+
+// Whether this site serves an endpoint: the rule of its table row.
+bool served(const EndpointSpec& e, request_rec* r, const DirConfig* c) {
+    switch (e.served) {
+    case ServedWhen::always: return true;
+    case ServedWhen::remote_auth: return c->remote_secret.set;
+    case ServedWhen::jwt_keys: return c->jwt_keys.set;
+    case ServedWhen::saml: return saml_sp(r) != nullptr;
+    case ServedWhen::diagnostics: return c->diagnostics.set && c->diagnostics.value;
+    case ServedWhen::broker: return broker_configured(c, e.leaf);
+    }
+    return false;
 }
 
 // ---- SAML ------------------------------------------------------------------
@@ -253,10 +245,6 @@ std::string slo_key(const char* kind, const std::string& issuer, const std::stri
 }
 
 int saml_acs(request_rec* r, const DirConfig* c, const SamlSp& sp) {
-    if (r->method_number != M_POST) {
-        r->allowed = AP_METHOD_BIT << M_POST;
-        return HTTP_METHOD_NOT_ALLOWED;
-    }
     auto params = request_params(r, kMaxSamlBody);
     if (!params) return fail(r, c, params.error());
     std::string response, relay;
@@ -310,10 +298,6 @@ int saml_acs(request_rec* r, const DirConfig* c, const SamlSp& sp) {
 // Single logout at <prefix>/slo: the IdP's LogoutResponse (after a logout
 // this site started), or its LogoutRequest (a logout started elsewhere).
 int saml_slo(request_rec* r, const DirConfig* c, const SamlSp& sp) {
-    if (r->method_number != M_GET) {
-        r->allowed = AP_METHOD_BIT << M_GET;
-        return HTTP_METHOD_NOT_ALLOWED;
-    }
     std::string query = r->args ? r->args : "";
     auto params = parse_query(query);
     if (!params) return fail(r, c, make_error(Status::url_malformed, params.error().detail));
@@ -347,10 +331,6 @@ int saml_slo(request_rec* r, const DirConfig* c, const SamlSp& sp) {
 }
 
 int saml_metadata(request_rec* r, const SamlSp& sp) {
-    if (r->method_number != M_GET) {
-        r->allowed = AP_METHOD_BIT << M_GET;
-        return HTTP_METHOD_NOT_ALLOWED;
-    }
     std::string md = sp.metadata();
     ap_set_content_type(r, "application/samlmetadata+xml");
     ap_rwrite(md.data(), static_cast<int>(md.size()), r);
@@ -380,36 +360,60 @@ Result<SessionPtr> current_session(request_rec* r, const DirConfig* c) {
     return SessionPtr{};
 }
 
-bool is_endpoint(request_rec* r, const DirConfig* c) {
+const EndpointSpec* find_route(request_rec* r, const DirConfig* c) {
+    if (!enabled(c) || !r->uri) return nullptr;
     const char* prefix = endpoint(c);
     std::size_t n = std::strlen(prefix);
-    return r->uri && !std::strncmp(r->uri, prefix, n) && (r->uri[n] == '/' || r->uri[n] == '\0');
+    if (std::strncmp(r->uri, prefix, n) != 0) return nullptr;
+    return find_endpoint(r->uri + n);
 }
 
-int handle_endpoint(request_rec* r, const DirConfig* c) {
-    if (uri_is(r, c, "/remote")) return remote_login(r, c);
-    if (int rc = broker_endpoint(r, c, r->uri + std::strlen(endpoint(c))); rc != DECLINED) return rc;
-    if (uri_is(r, c, "/jwt")) return jwt_login(r, c);
-    if (auto sp = saml_sp(r)) {
-        if (uri_is(r, c, "/acs")) return saml_acs(r, c, *sp);
-        if (uri_is(r, c, "/metadata")) return saml_metadata(r, *sp);
-        if (uri_is(r, c, "/slo")) return saml_slo(r, c, *sp);
+int check_route(request_rec* r, const DirConfig* c, const EndpointSpec& e) {
+    if (!served(e, r, c)) {
+        // Scanners probe every leaf: not an error of this server's.
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "HDSSO022: %s%s is not served on this site (%s is not set)",
+                      endpoint(c), e.leaf, served_when_name(e.served));
+        return HTTP_NOT_FOUND;
     }
-    if (uri_is(r, c, "/login")) return login_endpoint(r, c);
-    if (is_diagnostics(r, c)) return diagnostics_endpoint(r, c);
-    if (uri_is(r, c, "/logout")) return logout(r, c);
-    return DECLINED;
+    if (!(e.methods & method_bit(r->method ? r->method : ""))) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "HDSSO023: %s%s takes %s, not %s", endpoint(c), e.leaf,
+                      method_names(e.methods).c_str(), r->method);
+        return method_not_allowed(r, method_names(e.methods));
+    }
+    return OK;
+}
+
+int handle_route(request_rec* r, const DirConfig* c, const EndpointSpec& e) {
+    switch (e.id) {
+    case Endpoint::remote: return remote_login(r, c);
+    case Endpoint::jwt: return jwt_login(r, c);
+    case Endpoint::login: return login_endpoint(r, c);
+    case Endpoint::logout: return logout(r, c);
+    case Endpoint::acs: return saml_acs(r, c, *saml_sp(r));
+    case Endpoint::slo: return saml_slo(r, c, *saml_sp(r));
+    case Endpoint::metadata: return saml_metadata(r, *saml_sp(r));
+    case Endpoint::diagnostics: return diagnostics_endpoint(r, c);
+    case Endpoint::deskpro:
+    case Endpoint::zendesk:
+    case Endpoint::kayako:
+    case Endpoint::freshworks:
+    case Endpoint::freshdesk: return broker_endpoint(r, c, e.leaf);
+    }
+    return HTTP_INTERNAL_SERVER_ERROR;
 }
 
 Result<std::string> validate_return(const DirConfig* c, const std::string& back) {
     return redirect_validator(c).validate(back);
 }
 
-// host[:port] as the client addressed us, for Freshdesk's host_url.
+// host[:port] of this virtual host as configured (ServerName), for
+// Freshdesk's host_url: never the client's Host header, which anyone can set
+// (a forged one would send the freshly signed link to the attacker's host).
 std::string host_url(request_rec* r) {
-    std::string host = r->hostname ? r->hostname : r->server->server_hostname;
-    apr_port_t port = ap_get_server_port(r);
-    if (!ap_is_default_port(port, r)) host += ":" + std::to_string(port);
+    const server_rec* s = r->server;
+    std::string host = s->server_hostname ? s->server_hostname : "localhost";
+    apr_port_t port = s->port ? s->port : (r->connection->local_addr ? r->connection->local_addr->port : 0);
+    if (port && !ap_is_default_port(port, r)) host += ":" + std::to_string(port);
     return host;
 }
 

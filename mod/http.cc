@@ -237,6 +237,25 @@ int send_page(request_rec* r, const std::string& html) {
     return OK;
 }
 
+int method_not_allowed(request_rec* r, const std::string& methods) {
+    // Sent here, not by Apache: Apache lists HEAD wherever GET is allowed,
+    // and a sign-in endpoint refuses HEAD. TRACE is answered by Apache's
+    // core on every path unless TraceEnable Off.
+    std::string allow = methods;
+    auto* core = static_cast<const core_server_config*>(ap_get_core_module_config(r->server->module_config));
+    if (core && core->trace_enable != AP_TRACE_DISABLE) allow += ", TRACE";
+    r->status = HTTP_METHOD_NOT_ALLOWED;
+    apr_table_set(r->headers_out, "Allow", allow.c_str());
+    std::string html = page(r, "Method not allowed",
+                            "<p>This address takes " + html_escape(r, methods) +
+                                " requests only.</p>\n<p>Error code: <code>http.method_not_allowed</code></p>\n",
+                            nullptr, nullptr);
+    ap_set_content_type(r, "text/html; charset=utf-8");
+    apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
+    if (!r->header_only) ap_rwrite(html.data(), static_cast<int>(html.size()), r);
+    return DONE;
+}
+
 int html_response(request_rec* r, const char* title, const std::string& body_html) {
     return send_page(r, page(r, title, body_html, nullptr, nullptr));
 }

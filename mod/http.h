@@ -41,6 +41,10 @@ int fail(request_rec* r, const DirConfig* c, const Error& e);
 // On): signed in, not allowed, and who to ask (HelpdeskSSODeniedText).
 void denied_page(request_rec* r, const DirConfig* c, const Identity& id);
 
+// A 405 with an Allow header listing exactly `methods` ("GET, POST"), and a
+// page; returns DONE (the response is sent), from any hook.
+int method_not_allowed(request_rec* r, const std::string& methods);
+
 // A 200 page with this body (HTML, escaped by the caller).
 int html_response(request_rec* r, const char* title, const std::string& body_html);
 
