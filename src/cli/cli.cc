@@ -34,6 +34,8 @@ const char kUsageText[] =
     "  hdsso config check [--config HTTPD_CONF [--apache-bin PATH] | --apachectl PATH]\n"
     "      Run apachectl -t (or Apache -t -f HTTPD_CONF) and report the module's check of each site:\n"
     "      one line per problem (error or warning), then the counts; exit 1 on any error.\n"
+    "  hdsso config endpoints [--prefix /sso] [--json]\n"
+    "      List the endpoints the module serves under the prefix: methods, when a site serves each.\n"
     "  hdsso --version\n"
     "\n"
     "Exit status: 0 success, 1 verification failed, 2 usage error, 3 configuration or I/O error.\n";
