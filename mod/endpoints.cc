@@ -19,6 +19,7 @@
 #include "mod/saml.h"
 #include "mod/socache_store.h"
 #include "remote/remote_auth.h"
+#include "session/login_state.h"
 #include "session/session_store.h"
 #include "url/query.h"
 #include "url/endpoints.h"
@@ -81,7 +82,7 @@ int remote_login(request_rec* r, const DirConfig* c) {
     RemoteAuthVerifier verifier(std::move(policy), redirect_validator(c));
 
     RequestStores stores(r, session_policy(c));
-    ReplayCache replay(stores.shared());
+    ReplayCache replay(stores.one_time());
     auto login = verifier.verify(params.value(), RequestStores::clock().now(), replay);
     if (!login) return fail(r, c, login.error());
 
@@ -177,7 +178,7 @@ int jwt_login(request_rec* r, const DirConfig* c) {
     JwtLoginVerifier verifier(c->jwt_keys.value->verifier, std::move(policy));
 
     RequestStores stores(r, session_policy(c));
-    ReplayCache replay(stores.shared());
+    ReplayCache replay(stores.one_time());
     const std::string& token = id_token.value().empty() ? jwt.value() : id_token.value();
     auto identity = verifier.verify(token, RequestStores::clock().now(), replay);
     if (!identity) return fail(r, c, identity.error());
@@ -224,9 +225,9 @@ bool served(const EndpointSpec& e, request_rec* r, const DirConfig* c) {
 // ---- SAML ------------------------------------------------------------------
 
 // The pre-login state: which AuthnRequest this browser started and where it
-// goes back to, kept server-side under a random token; the browser holds the
-// token in a short-lived cookie, sent on the IdP's cross-site POST to the ACS
-// (hence SameSite=None).
+// goes back to, sealed into a short-lived cookie of the browser's own (an
+// anonymous request writes nothing server-side), sent on the IdP's
+// cross-site POST to the ACS (hence SameSite=None).
 constexpr int kSamlStateSeconds = 600;
 
 std::string saml_cookie_name(const DirConfig* c) { return std::string(cookie_name(c)) + "_saml"; }
@@ -238,6 +239,14 @@ void set_saml_cookie(request_rec* r, const DirConfig* c, const std::string& valu
     apr_table_addn(r->err_headers_out, "Set-Cookie",
                    apr_psprintf(r->pool, "%s=%s; Max-Age=%d; Path=/; HttpOnly; %s", saml_cookie_name(c).c_str(),
                                 value.c_str(), max_age, cookie_secure(c) ? "SameSite=None; Secure" : "SameSite=Lax"));
+}
+
+// The sealer of this site's pre-login cookies: the servers' shared key,
+// bound to the virtual host and the cookie's name.
+Result<LoginStateSealer> login_state_sealer(request_rec* r, const DirConfig* c, RequestStores& stores) {
+    auto key = stores.sealing_key();
+    if (!key) return key.error();
+    return LoginStateSealer(key.value(), session_binding(r) + " " + saml_cookie_name(c));
 }
 
 std::string slo_key(const char* kind, const std::string& issuer, const std::string& value) {
@@ -258,27 +267,36 @@ int saml_acs(request_rec* r, const DirConfig* c, const SamlSp& sp) {
     }
     if (response.empty()) return fail(r, c, make_error(Status::saml_malformed, "no SAMLResponse in the POST"));
 
-    // The request this browser started: its cookie names the state (and the
-    // IdP echoes it as RelayState), the state (one-time) holds the request ID
-    // and the return path.
+    // The attempt this browser started: its pre-login cookie holds the
+    // sealed state (the IdP echoes the state's token as RelayState), used
+    // once: the request ID the response must answer and the return path.
     RequestStores stores(r, session_policy(c));
     std::string request_id, back;
-    for (const auto& token : cookie_values(r, saml_cookie_name(c).c_str())) {
-        if (!relay.empty() && token != relay) continue;
-        std::string key = "saml-state:" + hex_encode(sha256(token));
-        auto state = stores.shared().get(key);
-        if (!state) return fail(r, c, state.error());
-        if (!state.value()) continue;
-        if (auto rm = stores.shared().remove(key); !rm) return fail(r, c, rm.error());
-        const std::string& v = *state.value();
-        std::size_t nl = v.find('\n');
-        request_id = v.substr(0, nl);
-        back = nl == std::string::npos ? "" : v.substr(nl + 1);
+    auto sealer = login_state_sealer(r, c, stores);
+    if (!sealer) return fail(r, c, sealer.error());
+    std::int64_t now = RequestStores::clock().now();
+    for (const auto& value : cookie_values(r, saml_cookie_name(c).c_str())) {
+        auto state = sealer.value().open(value, now);
+        if (!state) {
+            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "HDSSO024: %s: %s", status_name(state.error().code),
+                          state.error().detail.c_str());
+            continue;
+        }
+        if (!relay.empty() && state.value().token != relay) continue;
+        ReplayCache used(stores.one_time());
+        auto first = used.first_use("saml-state", state.value().token, state.value().expires);
+        if (!first) return fail(r, c, first.error());
+        if (!first.value()) {
+            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "HDSSO024: the sign-in state was used already");
+            continue;
+        }
+        request_id = state.value().request_id;
+        back = state.value().return_to;
         break;
     }
     set_saml_cookie(r, c, "", 0);
-    ReplayCache replay(stores.shared());
-    auto login = sp.process_response(response, RequestStores::clock().now(), request_id, replay);
+    ReplayCache replay(stores.one_time());
+    auto login = sp.process_response(response, now, request_id, replay);
     if (!login) return fail(r, c, login.error());
     Identity identity = login.value().identity;
     identity.idp_name = "saml";
@@ -425,12 +443,17 @@ int saml_login(request_rec* r, const DirConfig* c, const SamlSp& sp, const std::
     auto request = sp.authn_request(state, idp_entity_id);
     if (!request) return fail(r, c, request.error());
     RequestStores stores(r, session_policy(c));
-    std::int64_t now = RequestStores::clock().now();
-    if (auto put = stores.shared().put("saml-state:" + hex_encode(sha256(state)), request.value().id + "\n" + back,
-                                       now + kSamlStateSeconds);
-        !put)
-        return fail(r, c, put.error());
-    set_saml_cookie(r, c, state, kSamlStateSeconds);
+    auto sealer = login_state_sealer(r, c, stores);
+    if (!sealer) return fail(r, c, sealer.error());
+    LoginState attempt;
+    attempt.token = state;
+    attempt.request_id = request.value().id;
+    // A return path too long for a cookie comes back to the start page.
+    attempt.return_to = back.size() <= LoginStateSealer::kMaxField ? back : "/";
+    attempt.expires = RequestStores::clock().now() + kSamlStateSeconds;
+    auto sealed = sealer.value().seal(attempt);
+    if (!sealed) return fail(r, c, sealed.error());
+    set_saml_cookie(r, c, sealed.value(), kSamlStateSeconds);
     return redirect(r, request.value().url);
 }
 

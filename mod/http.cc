@@ -81,8 +81,9 @@ int http_status(Status s) {
     case Status::saml_unsolicited:
     case Status::saml_replayed:
         return HTTP_UNAUTHORIZED;
-    case Status::saml_no_certificate:
-    case Status::saml_decryption_failed:
+    case Status::saml_decryption_failed:  // what the client posted does not decrypt
+        return HTTP_BAD_REQUEST;
+    case Status::saml_no_certificate:  // this site's configuration
         return HTTP_INTERNAL_SERVER_ERROR;
     case Status::store_unavailable:
     case Status::store_full:
@@ -199,7 +200,9 @@ int redirect(request_rec* r, const std::string& location) {
 
 int fail(request_rec* r, const DirConfig* c, const Error& e) {
     int status = http_status(e.code);
-    int level = status >= 500 ? APLOG_ERR : APLOG_WARNING;
+    // A bad message from a client is the client's problem (info); a 5xx is
+    // this server's (error).
+    int level = status >= 500 ? APLOG_ERR : APLOG_INFO;
     ap_log_rerror(APLOG_MARK, level, 0, r, "HDSSO020: %s: %s", status_name(e.code),
                   e.detail.empty() ? status_message(e.code) : e.detail.c_str());
     apr_table_setn(r->notes, "hdsso-error", status_name(e.code));

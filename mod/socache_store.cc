@@ -12,6 +12,7 @@
 #include "http_log.h"
 #include "util_mutex.h"
 
+#include "core/crypto.h"
 #include "session/session_codec.h"
 
 APLOG_USE_MODULE(helpdesk_sso);
@@ -42,6 +43,12 @@ static_assert(Counter::is_always_lock_free, "the shared generation must be lock-
 std::unique_ptr<SessionCache>& process_cache() {
     static std::unique_ptr<SessionCache> cache;
     return cache;
+}
+
+// Made in the parent at post_config, so every child has the same.
+std::string& sealing_key_storage() {
+    static std::string key;
+    return key;
 }
 
 // Stands in when post_config did not run (a configuration failure): every
@@ -105,6 +112,15 @@ int cache_post_config(apr_pool_t* pconf, apr_pool_t* ptemp, server_rec* s) {
         return 500;
     }
     cc.generation = new (apr_shm_baseaddr_get(shm)) Counter(0);
+    if (sealing_key_storage().empty()) {
+        auto key = random_bytes(32);
+        if (!key) {
+            ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "HDSSO007: no random key for sign-in state: %s",
+                         key.error().detail.c_str());
+            return 500;
+        }
+        sealing_key_storage() = key.value();
+    }
     int ttl = cc.process_cache_ttl < 0 ? kDefaultProcessCacheTtl : cc.process_cache_ttl;
     process_cache() = std::make_unique<SessionCache>(ttl, kProcessCacheEntries);
     return OK;
@@ -202,6 +218,11 @@ Result<bool> SocacheKvStore::insert_if_absent(std::string_view key, std::string_
     auto put = put_locked(key, value, expires_at);
     if (!put) return put.error();
     return true;
+}
+
+Result<std::string> RequestStores::sealing_key() {
+    if (sealing_key_storage().empty()) return make_error(Status::store_unavailable, "no sealing key");
+    return sealing_key_storage();
 }
 
 const Clock& RequestStores::clock() {

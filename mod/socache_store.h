@@ -42,6 +42,11 @@ public:
     RequestStores(request_rec* r, const SessionPolicy& policy);
     SessionStore& sessions() { return sessions_; }
     KvStore& shared() { return socache_; }
+    // One-time checks (replay of links, JWTs, assertions, sign-in states).
+    OneTimeStore& one_time() { return socache_; }
+    // The key that seals sign-in state into the browser's cookie: the same
+    // in every process of this server.
+    Result<std::string> sealing_key();
     static const Clock& clock();
 
 private:
