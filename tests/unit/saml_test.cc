@@ -1,4 +1,4 @@
-// SAML: every row of ../shared/vectors/python3-saml/MANIFEST.tsv through the
+// SAML: every row of tests/vectors/python3-saml/MANIFEST.tsv through the
 // core with the row's own settings, with and without the legacy allowances
 // it names; and the checks that need no signed fixture (times, legacy list).
 #include <cppunit/extensions/HelperMacros.h>
