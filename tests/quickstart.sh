@@ -54,7 +54,9 @@ if [ ! -f Makefile ] || [ configure -nt Makefile ] || ! grep -q -- "ac_cs_config
     ./configure $want_flags
 fi
 echo "== build"
-make -j"$(nproc)" all tests/unit/unit_tests
+# all-am, not all: automake's "all" runs "all-am" in a sub-make, which would
+# build the core a second time beside this make's unit-test graph.
+make -j"$(nproc)" all-am tests/unit/unit_tests
 
 case "$mode" in
 demo) exec tests/demo/run-demo.sh ;;
