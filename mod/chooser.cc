@@ -160,10 +160,7 @@ int login_endpoint(request_rec* r, const DirConfig* c) {
         const IdpChoice* choice = find_choice(c, idp);
         if (!choice) return fail(r, c, make_error(Status::idp_unknown, "no HelpdeskSSOIdP named '" + idp + "' here"));
         if (remember)
-            apr_table_addn(r->err_headers_out, "Set-Cookie",
-                           apr_psprintf(r->pool, "%s=%s; Max-Age=%d; Path=/; HttpOnly; SameSite=Lax%s",
-                                        remember_cookie(c).c_str(), choice->name, kRememberSeconds,
-                                        cookie_secure(c) ? "; Secure" : ""));
+            add_cookie(r, remember_cookie(c), choice->name, {kRememberSeconds, cookie_secure(c), true, SameSite::lax});
         return begin(r, c, *choice, back);
     }
     const IdpChoice* preselected = nullptr;

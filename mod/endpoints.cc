@@ -236,9 +236,8 @@ std::string saml_cookie_name(const DirConfig* c) { return std::string(cookie_nam
 // otherwise); over plain http (HelpdeskSSOCookieSecure Off, tests and
 // demos) it is Lax, which an IdP on the same site still sends it to.
 void set_saml_cookie(request_rec* r, const DirConfig* c, const std::string& value, int max_age) {
-    apr_table_addn(r->err_headers_out, "Set-Cookie",
-                   apr_psprintf(r->pool, "%s=%s; Max-Age=%d; Path=/; HttpOnly; %s", saml_cookie_name(c).c_str(),
-                                value.c_str(), max_age, cookie_secure(c) ? "SameSite=None; Secure" : "SameSite=Lax"));
+    bool secure = cookie_secure(c);
+    add_cookie(r, saml_cookie_name(c), value, {max_age, secure, true, secure ? SameSite::none : SameSite::lax});
 }
 
 // The sealer of this site's pre-login cookies: the servers' shared key,

@@ -139,41 +139,25 @@ const Identity* find_identity(request_rec* r) {
     return s ? &s->identity : nullptr;
 }
 
-std::vector<std::string> cookie_values(request_rec* r, const char* name) {
-    std::vector<std::string> out;
+std::vector<std::string_view> cookie_values(request_rec* r, const char* name) {
     const char* header = apr_table_get(r->headers_in, "Cookie");
-    if (!header) return out;
-    std::string_view h(header);
-    std::size_t name_len = std::strlen(name);
-    while (!h.empty() && out.size() < 4) {
-        std::size_t end = h.find_first_of(";,");
-        std::string_view item = h.substr(0, end);
-        h = end == std::string_view::npos ? std::string_view() : h.substr(end + 1);
-        while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
-        if (item.size() > name_len && item.compare(0, name_len, name) == 0 && item[name_len] == '=')
-            out.emplace_back(item.substr(name_len + 1));
-    }
-    return out;
+    return header ? hdsso::cookie_values(header, name) : std::vector<std::string_view>();
 }
 
-static const char* cookie_attributes(request_rec* r, const DirConfig* c) {
-    const char* same = cookie_samesite(c) == SameSite::strict ? "Strict"
-                       : cookie_samesite(c) == SameSite::none ? "None"
-                                                              : "Lax";
-    return apr_pstrcat(r->pool, "; Path=/", cookie_secure(c) ? "; Secure" : "",
-                       cookie_httponly(c) ? "; HttpOnly" : "", "; SameSite=", same, nullptr);
+void add_cookie(request_rec* r, const std::string& name, std::string_view value, const CookieAttributes& a) {
+    apr_table_addn(r->err_headers_out, "Set-Cookie", apr_pstrdup(r->pool, set_cookie(name, value, a).c_str()));
+}
+
+static CookieAttributes session_cookie(const DirConfig* c, int max_age) {
+    return {max_age, cookie_secure(c), cookie_httponly(c), cookie_samesite(c)};
 }
 
 void set_session_cookie(request_rec* r, const DirConfig* c, const std::string& id) {
-    apr_table_addn(r->err_headers_out, "Set-Cookie",
-                   apr_psprintf(r->pool, "%s=%s; Max-Age=%d%s", cookie_name(c), id.c_str(), lifetime(c),
-                                cookie_attributes(r, c)));
+    add_cookie(r, cookie_name(c), id, session_cookie(c, lifetime(c)));
 }
 
 void clear_session_cookie(request_rec* r, const DirConfig* c) {
-    apr_table_addn(r->err_headers_out, "Set-Cookie",
-                   apr_psprintf(r->pool, "%s=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT%s",
-                                cookie_name(c), cookie_attributes(r, c)));
+    add_cookie(r, cookie_name(c), "", session_cookie(c, 0));
 }
 
 SessionPolicy session_policy(const DirConfig* c) {

@@ -21,7 +21,10 @@ void remember_session(request_rec* r, SessionPtr s);
 const Identity* find_identity(request_rec* r);
 const Session* find_session(request_rec* r);
 
-std::vector<std::string> cookie_values(request_rec* r, const char* name);
+// The request's cookies of this name (views into its Cookie header).
+std::vector<std::string_view> cookie_values(request_rec* r, const char* name);
+// Every Set-Cookie of the module goes through the one builder.
+void add_cookie(request_rec* r, const std::string& name, std::string_view value, const CookieAttributes& a);
 void set_session_cookie(request_rec* r, const DirConfig* c, const std::string& id);
 void clear_session_cookie(request_rec* r, const DirConfig* c);
 
