@@ -21,6 +21,7 @@
 #include "remote/remote_auth.h"
 #include "session/login_state.h"
 #include "session/session_store.h"
+#include "session/slo_index.h"
 #include "url/query.h"
 #include "url/endpoints.h"
 #include "url/redirect.h"
@@ -248,10 +249,6 @@ Result<LoginStateSealer> login_state_sealer(request_rec* r, const DirConfig* c, 
     return LoginStateSealer(key.value(), session_binding(r) + " " + saml_cookie_name(c));
 }
 
-std::string slo_key(const char* kind, const std::string& issuer, const std::string& value) {
-    return std::string("saml-") + kind + ":" + hex_encode(sha256(issuer + "\n" + value));
-}
-
 int saml_acs(request_rec* r, const DirConfig* c, const SamlSp& sp) {
     auto params = request_params(r, kMaxSamlBody);
     if (!params) return fail(r, c, params.error());
@@ -302,12 +299,8 @@ int saml_acs(request_rec* r, const DirConfig* c, const SamlSp& sp) {
     // Indexes for IdP-initiated single logout: the IdP names a sign-in by its
     // SessionIndex (or NameID); they lead to the session's handle.
     auto index = [&](const std::string& id) -> Result<void> {
-        std::int64_t until = RequestStores::clock().now() + lifetime(c);
-        std::string handle = SessionStore::handle(id);
-        if (!identity.session_index.empty())
-            if (auto r1 = stores.shared().put(slo_key("sid", identity.issuer, identity.session_index), handle, until); !r1)
-                return r1;
-        return stores.shared().put(slo_key("nid", identity.issuer, identity.name_id), handle, until);
+        return SloIndex(stores.shared()).record(identity, SessionStore::handle(id),
+                                                RequestStores::clock().now() + lifetime(c));
     };
     return finish_login(r, c, stores, identity, back, "SAML", index);
 }
@@ -332,16 +325,11 @@ int saml_slo(request_rec* r, const DirConfig* c, const SamlSp& sp) {
     auto request = sp.process_logout_request(query);
     if (!request) return fail(r, c, request.error());
     RequestStores stores(r, session_policy(c));
-    std::vector<std::string> keys;
-    for (const auto& index : request.value().session_indexes) keys.push_back(slo_key("sid", request.value().issuer, index));
-    if (keys.empty()) keys.push_back(slo_key("nid", request.value().issuer, request.value().name_id));
-    for (const auto& key : keys) {
-        auto handle = stores.shared().get(key);
-        if (!handle) return fail(r, c, handle.error());
-        if (!handle.value()) continue;
-        if (auto rm = stores.sessions().destroy_by_handle(*handle.value()); !rm) return fail(r, c, rm.error());
-        if (auto rm = stores.shared().remove(key); !rm) return fail(r, c, rm.error());
-    }
+    const auto& named = request.value();
+    auto handles = SloIndex(stores.shared()).take(named.issuer, named.session_indexes, named.name_id);
+    if (!handles) return fail(r, c, handles.error());
+    for (const auto& handle : handles.value())
+        if (auto rm = stores.sessions().destroy_by_handle(handle); !rm) return fail(r, c, rm.error());
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "HDSSO031: single logout of %s requested by %s",
                   request.value().name_id.c_str(), request.value().issuer.c_str());
     return redirect(r, request.value().response_url);
