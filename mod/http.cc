@@ -28,75 +28,6 @@ std::string html_escape(request_rec* r, const std::string& s) {
     return ap_escape_html2(r->pool, s.c_str(), 1);
 }
 
-int http_status(Status s) {
-    switch (s) {
-    case Status::remote_missing_parameter:
-    case Status::remote_malformed_parameter:
-    case Status::remote_duplicate_parameter:
-    case Status::url_malformed:
-    case Status::url_redirect_not_allowed:
-    case Status::broker_bad_request:
-    case Status::idp_unknown:
-        return HTTP_BAD_REQUEST;
-    case Status::identity_missing_value:
-    case Status::identity_unsafe_value:
-        return HTTP_FORBIDDEN;
-    case Status::jwt_malformed:
-    case Status::jwt_unsupported:
-    case Status::jwt_missing_claim:
-    case Status::jwt_invalid_claim:
-        return HTTP_BAD_REQUEST;
-    case Status::jwt_expired:
-    case Status::jwt_not_yet_valid:
-    case Status::jwt_issued_in_future:
-    case Status::jwt_too_old:
-    case Status::jwt_issuer_mismatch:
-    case Status::jwt_audience_mismatch:
-    case Status::jwt_replayed:
-    case Status::jwt_bad_signature:
-    case Status::jwt_alg_not_allowed:
-    case Status::jwt_unknown_kid:
-    case Status::remote_bad_signature:
-    case Status::remote_expired:
-    case Status::remote_not_yet_valid:
-    case Status::remote_replayed:
-        return HTTP_UNAUTHORIZED;
-    case Status::saml_malformed:
-    case Status::saml_assertion_count:
-    case Status::saml_missing_name_id:
-        return HTTP_BAD_REQUEST;
-    case Status::saml_unknown_idp:
-    case Status::saml_bad_signature:
-    case Status::saml_unsigned:
-    case Status::saml_legacy_algorithm:
-    case Status::saml_not_authorized:
-    case Status::saml_issuer_mismatch:
-    case Status::saml_audience_mismatch:
-    case Status::saml_destination_mismatch:
-    case Status::saml_recipient_mismatch:
-    case Status::saml_subject_confirmation:
-    case Status::saml_too_early:
-    case Status::saml_too_late:
-    case Status::saml_in_response_to:
-    case Status::saml_unsolicited:
-    case Status::saml_replayed:
-        return HTTP_UNAUTHORIZED;
-    case Status::saml_decryption_failed:  // what the client posted does not decrypt
-        return HTTP_BAD_REQUEST;
-    case Status::saml_no_certificate:  // this site's configuration
-        return HTTP_INTERNAL_SERVER_ERROR;
-    case Status::store_unavailable:
-    case Status::store_full:
-        return HTTP_SERVICE_UNAVAILABLE;
-    case Status::config_invalid:
-    case Status::config_io:
-    case Status::jwt_key_invalid:
-    case Status::session_malformed:
-    case Status::internal:
-        return HTTP_INTERNAL_SERVER_ERROR;
-    }
-    return HTTP_INTERNAL_SERVER_ERROR;
-}
 
 std::string page(request_rec* r, const char* title, const std::string& body_html, const char* link_url,
                  const char* link_text) {
@@ -183,7 +114,7 @@ int redirect(request_rec* r, const std::string& location) {
 }
 
 int fail(request_rec* r, const DirConfig* c, const Error& e) {
-    int status = http_status(e.code);
+    int status = status_http(e.code);
     // A bad message from a client is the client's problem (info); a 5xx is
     // this server's (error).
     int level = status >= 500 ? APLOG_ERR : APLOG_INFO;
