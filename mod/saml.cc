@@ -36,6 +36,7 @@ struct ServerConfig {
     Setting<int> skew;                   // HelpdeskSSOSAMLSkew
     Setting<int> force_authn;            // HelpdeskSSOSAMLForceAuthn
     Setting<const char*> legacy;         // HelpdeskSSOSAMLAllowLegacy, as "a,b,c"
+    Setting<int> signature_algorithm;    // HelpdeskSSOSAMLSignatureAlgorithm (SamlSignatureAlgorithm)
     Setting<apr_table_t*> attributes;    // HelpdeskSSOSAMLAttribute ROLE NAME...: role -> names
     std::shared_ptr<SamlSp>* sp;         // built at startup; owned by the config pool
 };
@@ -176,6 +177,16 @@ const char* set_skew(cmd_parms* cmd, void*, const char* arg) {
     return nullptr;
 }
 
+const char* set_signature_algorithm(cmd_parms* cmd, void*, const char* arg) {
+    // (rsa-sha1 also needs HelpdeskSSOSAMLAllowLegacy sha1: checked with the whole site.)
+    auto alg = parse_saml_signature_algorithm(arg);
+    if (!alg)
+        return apr_psprintf(cmd->pool, "%s: expected rsa-sha256, rsa-sha384, rsa-sha512 or rsa-sha1, got '%s'",
+                            cmd->cmd->name, arg);
+    scfg(cmd)->signature_algorithm = {static_cast<int>(*alg), 1};
+    return nullptr;
+}
+
 const char* add_legacy(cmd_parms* cmd, void*, const char* arg) {
     if (!parse_saml_legacy(arg))
         return apr_psprintf(cmd->pool, "%s: expected sha1, rsa1024, xmlenc-cbc or rsa1_5, got '%s'", cmd->cmd->name, arg);
@@ -233,6 +244,7 @@ void* merge_server_config(apr_pool_t* p, void* base_v, void* add_v) {
     merge(out->skew, base->skew, add->skew);
     merge(out->force_authn, base->force_authn, add->force_authn);
     merge(out->legacy, base->legacy, add->legacy);
+    merge(out->signature_algorithm, base->signature_algorithm, add->signature_algorithm);
     merge(out->attributes, base->attributes, add->attributes);
     return out;
 }
@@ -273,6 +285,12 @@ Result<std::shared_ptr<SamlSp>> build_sp(server_rec* s, std::string* entity_id_o
     idp.allow_unsolicited = c->unsolicited.set && c->unsolicited.value;
     idp.skew = c->skew.set ? c->skew.value : 180;
     idp.legacy = parse_saml_legacy(c->legacy.set ? c->legacy.value : "").value();
+    if (c->signature_algorithm.set)
+        sp.signature_algorithm = static_cast<SamlSignatureAlgorithm>(c->signature_algorithm.value);
+    sp.allow_sha1 = idp.legacy.sha1;
+    if (sp.signature_algorithm == SamlSignatureAlgorithm::rsa_sha1 && !sp.allow_sha1)
+        return make_error(Status::saml_legacy_algorithm,
+                          "HelpdeskSSOSAMLSignatureAlgorithm rsa-sha1 needs HelpdeskSSOSAMLAllowLegacy sha1");
     if (c->attributes.set) {
         const apr_array_header_t* entries = apr_table_elts(c->attributes.value);
         for (int i = 0; i < entries->nelts; ++i) {
@@ -392,6 +410,9 @@ const command_rec* saml_commands() {
                   "what must be signed: assertion, response, both or either (default either)"),
     AP_INIT_ITERATE("HelpdeskSSOSAMLAllowLegacy", as_cmd(add_legacy), nullptr, RSRC_CONF,
                     "weak algorithms to accept from this IdP: sha1, rsa1024, xmlenc-cbc, rsa1_5 (default none)"),
+    AP_INIT_TAKE1("HelpdeskSSOSAMLSignatureAlgorithm", as_cmd(set_signature_algorithm), nullptr, RSRC_CONF,
+                  "how the SP signs AuthnRequests and logout messages: rsa-sha256 (default), rsa-sha384, "
+                  "rsa-sha512, or rsa-sha1 (with HelpdeskSSOSAMLAllowLegacy sha1)"),
     AP_INIT_FLAG("HelpdeskSSOSAMLAllowUnsolicited", as_cmd(set_flag<&ServerConfig::unsolicited>), nullptr, RSRC_CONF,
                  "accept IdP-initiated sign-in (default Off)"),
     AP_INIT_TAKE1("HelpdeskSSOSAMLSkew", as_cmd(set_skew), nullptr, RSRC_CONF,

@@ -48,6 +48,12 @@ struct Handoff {
 // The user header the options name (empty: none).
 std::string user_header(const HandoffOptions& o);
 
+// The groups as one header value: each name with '%' and ',' percent-encoded
+// (RFC 3986 style, uppercase hex: "%25", "%2C"), joined with ','. LDAP/AD
+// group names (DNs) contain commas, so ["cn=a,dc=x"] and ["cn=a", "dc=x"]
+// must not look alike; split on ',' and percent-decode each item to read it.
+std::string export_groups(const std::vector<std::string>& groups);
+
 // identity.missing_value when the chosen user field is empty,
 // identity.unsafe_value when an exported value has a control character or
 // invalid UTF-8 (or is over 8 KiB): never passed on.

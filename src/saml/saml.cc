@@ -139,6 +139,39 @@ Result<SamlLegacy> parse_saml_legacy(std::string_view list) {
     return l;
 }
 
+namespace {
+struct SigAlgInfo {
+    SamlSignatureAlgorithm alg;
+    const char* name;
+    const char* uri;
+    LassoSignatureMethod lasso;
+};
+constexpr SigAlgInfo kSigAlgs[] = {
+    {SamlSignatureAlgorithm::rsa_sha256, "rsa-sha256", "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
+     LASSO_SIGNATURE_METHOD_RSA_SHA256},
+    {SamlSignatureAlgorithm::rsa_sha384, "rsa-sha384", "http://www.w3.org/2001/04/xmldsig-more#rsa-sha384",
+     LASSO_SIGNATURE_METHOD_RSA_SHA384},
+    {SamlSignatureAlgorithm::rsa_sha512, "rsa-sha512", "http://www.w3.org/2001/04/xmldsig-more#rsa-sha512",
+     LASSO_SIGNATURE_METHOD_RSA_SHA512},
+    {SamlSignatureAlgorithm::rsa_sha1, "rsa-sha1", "http://www.w3.org/2000/09/xmldsig#rsa-sha1",
+     LASSO_SIGNATURE_METHOD_RSA_SHA1},
+};
+const SigAlgInfo& sig_alg(SamlSignatureAlgorithm a) {
+    for (const auto& i : kSigAlgs)
+        if (i.alg == a) return i;
+    return kSigAlgs[0];
+}
+}  // namespace
+
+std::optional<SamlSignatureAlgorithm> parse_saml_signature_algorithm(std::string_view name) {
+    for (const auto& i : kSigAlgs)
+        if (name == i.name) return i.alg;
+    return std::nullopt;
+}
+
+const char* saml_signature_algorithm_name(SamlSignatureAlgorithm a) { return sig_alg(a).name; }
+const char* saml_signature_algorithm_uri(SamlSignatureAlgorithm a) { return sig_alg(a).uri; }
+
 Result<std::int64_t> parse_saml_time(std::string_view t) {
     auto digits = [&](std::size_t at, std::size_t n, int& out) {
         if (at + n > t.size()) return false;
@@ -199,6 +232,9 @@ Result<LassoServer*> new_sp_server(const SamlSpSettings& sp) {
     LassoServer* server = lasso_server_new_from_buffers(md.c_str(), sp.key_pem.empty() ? nullptr : sp.key_pem.c_str(),
                                                         nullptr, sp.cert_pem.empty() ? nullptr : sp.cert_pem.c_str());
     if (!server) return err(Status::config_invalid, "Lasso refused the SP metadata");
+    // Lasso signs HTTP-Redirect messages (SigAlg) with the server's method,
+    // RSA-SHA1 unless told otherwise.
+    server->signature_method = sig_alg(sp.signature_algorithm).lasso;
     if (!sp.key_pem.empty() &&
         lasso_server_set_encryption_private_key_with_password(server, sp.key_pem.c_str(), nullptr) != 0) {
         lasso_server_destroy(server);
@@ -229,6 +265,8 @@ Result<std::shared_ptr<SamlSp>> SamlSp::create(SamlSpSettings sp, std::vector<Sa
     if (sp.entity_id.empty() || sp.acs_url.empty())
         return err(Status::config_invalid, "the SP needs an entity ID and an ACS URL");
     if (idps.empty()) return err(Status::saml_no_certificate, "no identity provider is configured");
+    if (sp.signature_algorithm == SamlSignatureAlgorithm::rsa_sha1 && !sp.allow_sha1)
+        return err(Status::saml_legacy_algorithm, "the SP would sign with rsa-sha1: that needs the sha1 legacy allowance");
     auto impl = std::make_unique<Impl>();
     impl->sp = sp;
     auto server = new_sp_server(sp);

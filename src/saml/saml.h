@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,6 +31,16 @@ struct SamlLegacy {
 // "sha1,rsa1024,xmlenc-cbc,rsa1_5" (and "expired-cert", which needs no
 // allowance: the configured key is pinned, certificate dates are not judged).
 Result<SamlLegacy> parse_saml_legacy(std::string_view list);
+
+// How the SP signs its HTTP-Redirect messages (AuthnRequest, LogoutRequest,
+// LogoutResponse): the SigAlg it sends. RSA-SHA1 only with the sha1 legacy
+// allowance.
+enum class SamlSignatureAlgorithm { rsa_sha256, rsa_sha384, rsa_sha512, rsa_sha1 };
+// "rsa-sha256", "rsa-sha384", "rsa-sha512", "rsa-sha1"; nullopt otherwise.
+std::optional<SamlSignatureAlgorithm> parse_saml_signature_algorithm(std::string_view name);
+const char* saml_signature_algorithm_name(SamlSignatureAlgorithm a);
+// The XML Signature URI (SigAlg): http://www.w3.org/2001/04/xmldsig-more#rsa-sha256, ...
+const char* saml_signature_algorithm_uri(SamlSignatureAlgorithm a);
 
 struct SamlIdpSettings {
     // An EntityDescriptor, or an aggregate (EntitiesDescriptor) from which
@@ -59,6 +70,8 @@ struct SamlSpSettings {
     std::string cert_pem;  // optional: published in the SP metadata
     std::string name_id_format = "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress";
     bool force_authn = false;
+    SamlSignatureAlgorithm signature_algorithm = SamlSignatureAlgorithm::rsa_sha256;
+    bool allow_sha1 = false;  // signing with rsa-sha1 is refused without it (saml.legacy_algorithm)
 };
 
 struct SamlAuthnRequest {

@@ -150,6 +150,42 @@ class SamlEndToEndTest(unittest.TestCase):
         r = s.get(r.headers["Location"], timeout=30)
         self.assertIn('name="password"', r.text)
 
+    SHA256 = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
+
+    def sig_alg(self, url):
+        q = urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)
+        self.assertEqual(1, len(q.get("Signature", [])), url)
+        return q["SigAlg"][0]
+
+    def test_sp_signs_with_rsa_sha256(self):
+        s = requests.Session()
+        r = s.get(self.sp.url("/helpdesk/"), allow_redirects=False, timeout=30)
+        self.assertEqual(self.SHA256, self.sig_alg(r.headers["Location"]))
+        # The IdP checks the AuthnRequest's signature (validate.authnrequest):
+        # a broken one gets no login form.
+        broken = r.headers["Location"].replace("&Signature=", "&Signature=AAAA", 1)
+        self.assertNotIn('name="password"', requests.get(broken, timeout=30).text)
+        # The genuine one signs in; the LogoutRequest is RSA-SHA256 too.
+        self.assertEqual(302, self.sign_in(s, "/helpdesk/").status_code)
+        r = s.get(self.sp.url("/sso/logout"), allow_redirects=False, timeout=30)
+        self.assertEqual(302, r.status_code, r.text + self.sp.error_log())
+        self.assertIn("SAMLRequest=", r.headers["Location"])
+        self.assertEqual(self.SHA256, self.sig_alg(r.headers["Location"]))
+        r = s.get(r.headers["Location"], timeout=30)
+        self.assertIn("signed out of the helpdesk and of your identity provider", r.text, self.idp.log())
+
+    def test_logout_response_signed_with_rsa_sha256(self):
+        s = requests.Session()
+        self.assertEqual(302, self.sign_in(s, "/helpdesk/").status_code)
+        url = self.idp.base + "saml2/idp/SingleLogoutService.php?" + urllib.parse.urlencode(
+            {"ReturnTo": self.idp.base + "module.php/core/welcome"})
+        r = s.get(url, timeout=30)
+        answers = [h.headers["Location"] for h in r.history
+                   if h.url.startswith(self.sp.url("/sso/slo?")) and h.status_code == 302]
+        self.assertEqual(1, len(answers), [h.url for h in r.history])
+        self.assertIn("SAMLResponse=", answers[0])
+        self.assertEqual(self.SHA256, self.sig_alg(answers[0]))
+
     def test_single_logout_started_at_the_idp_ends_this_session(self):
         s = requests.Session()
         self.assertEqual(302, self.sign_in(s, "/helpdesk/").status_code)

@@ -7,9 +7,14 @@
 #include <map>
 #include <sstream>
 
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
 #include "core/clock.h"
 #include "core/kv_store.h"
 #include "saml/saml.h"
+#include "url/query.h"
 #include "vectors.h"
 
 using namespace hdsso;
@@ -209,3 +214,169 @@ public:
 };
 
 CPPUNIT_TEST_SUITE_REGISTRATION(SamlTest);
+
+// ---- the SP's own messages ---------------------------------------------------------
+
+namespace {
+
+struct KeyPair {
+    std::string key_pem, cert_pem;
+    std::shared_ptr<EVP_PKEY> key;
+};
+
+std::string bio_text(BIO* bio) {
+    char* data = nullptr;
+    long n = BIO_get_mem_data(bio, &data);
+    return std::string(data, static_cast<std::size_t>(n));
+}
+
+// A fresh RSA key and a self-signed certificate for it, made with OpenSSL.
+KeyPair key_pair(const char* cn, int bits = 2048) {
+    KeyPair kp;
+    kp.key.reset(EVP_RSA_gen(static_cast<unsigned>(bits)), EVP_PKEY_free);
+    std::unique_ptr<X509, decltype(&X509_free)> x(X509_new(), X509_free);
+    X509_set_version(x.get(), 2);
+    ASN1_INTEGER_set(X509_get_serialNumber(x.get()), 1);
+    X509_gmtime_adj(X509_getm_notBefore(x.get()), 0);
+    X509_gmtime_adj(X509_getm_notAfter(x.get()), 86400);
+    X509_set_pubkey(x.get(), kp.key.get());
+    X509_NAME* name = X509_get_subject_name(x.get());
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(cn), -1, -1, 0);
+    X509_set_issuer_name(x.get(), name);
+    X509_sign(x.get(), kp.key.get(), EVP_sha256());
+    std::unique_ptr<BIO, decltype(&BIO_free)> k(BIO_new(BIO_s_mem()), BIO_free), c(BIO_new(BIO_s_mem()), BIO_free);
+    PEM_write_bio_PrivateKey(k.get(), kp.key.get(), nullptr, nullptr, 0, nullptr, nullptr);
+    PEM_write_bio_X509(c.get(), x.get());
+    kp.key_pem = bio_text(k.get());
+    kp.cert_pem = bio_text(c.get());
+    return kp;
+}
+
+const KeyPair& sp_keys() {
+    static const KeyPair k = key_pair("hdsso-unit-sp");
+    return k;
+}
+const KeyPair& idp_keys() {
+    static const KeyPair k = key_pair("hdsso-unit-idp");
+    return k;
+}
+
+const char* const kIdp = "https://idp.unit.test/metadata";
+
+SamlSpSettings unit_sp() {
+    SamlSpSettings sp;
+    sp.entity_id = "https://helpdesk.unit.test/sso/metadata";
+    sp.acs_url = "https://helpdesk.unit.test/sso/acs";
+    sp.slo_url = "https://helpdesk.unit.test/sso/slo";
+    sp.key_pem = sp_keys().key_pem;
+    sp.cert_pem = sp_keys().cert_pem;
+    return sp;
+}
+
+Result<std::shared_ptr<SamlSp>> unit_saml(const SamlSpSettings& sp) {
+    SamlIdpSettings idp;
+    idp.entity_id = kIdp;
+    idp.cert_pem = idp_keys().cert_pem;
+    idp.sso_url = "https://idp.unit.test/sso";
+    idp.slo_url = "https://idp.unit.test/slo";
+    return SamlSp::create(sp, {idp});
+}
+
+// HTTP-Redirect binding (SAML bindings 3.4.4.1): the signature covers
+// "SAMLRequest=...&RelayState=...&SigAlg=..." as sent (URL-encoded). Returns
+// the SigAlg, after checking the signature with OpenSSL and `md`; "" when it
+// does not verify.
+std::string redirect_sig_alg(const std::string& url, const EVP_MD* md) {
+    std::string query = url.substr(url.find('?') + 1);
+    std::size_t sig = query.find("&Signature=");
+    if (sig == std::string::npos) return "";
+    std::string signed_part = query.substr(0, sig);
+    auto params = parse_query(query);
+    if (!params) return "";
+    std::string sig_alg, signature;
+    for (const auto& [k, v] : params.value()) {
+        if (k == "SigAlg") sig_alg = v;
+        if (k == "Signature") signature = v;
+    }
+    std::string raw(signature.size(), '\0');
+    int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(raw.data()),
+                            reinterpret_cast<const unsigned char*>(signature.data()), static_cast<int>(signature.size()));
+    if (n <= 0) return "";
+    raw.resize(static_cast<std::size_t>(n) - (signature.size() - signature.find_last_not_of('=') - 1));
+    std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+    bool ok = EVP_DigestVerifyInit(ctx.get(), nullptr, md, nullptr, sp_keys().key.get()) == 1 &&
+              EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(raw.data()), raw.size(),
+                               reinterpret_cast<const unsigned char*>(signed_part.data()), signed_part.size()) == 1;
+    return ok ? sig_alg : "";
+}
+
+}  // namespace
+
+class SamlSpTest : public CppUnit::TestFixture {
+    CPPUNIT_TEST_SUITE(SamlSpTest);
+    CPPUNIT_TEST(testSignatureAlgorithmNames);
+    CPPUNIT_TEST(testSignsWithRsaSha256ByDefault);
+    CPPUNIT_TEST(testConfiguredSignatureAlgorithms);
+    CPPUNIT_TEST(testRsaSha1NeedsTheAllowance);
+    CPPUNIT_TEST_SUITE_END();
+
+public:
+    void testSignatureAlgorithmNames() {
+        for (auto a : {SamlSignatureAlgorithm::rsa_sha256, SamlSignatureAlgorithm::rsa_sha384,
+                       SamlSignatureAlgorithm::rsa_sha512, SamlSignatureAlgorithm::rsa_sha1})
+            CPPUNIT_ASSERT(parse_saml_signature_algorithm(saml_signature_algorithm_name(a)) == a);
+        for (const char* bad : {"", "sha256", "RSA-SHA256", "rsa-sha224", "dsa-sha1", "hmac-sha256", "ecdsa-sha256"})
+            CPPUNIT_ASSERT_MESSAGE(bad, !parse_saml_signature_algorithm(bad));
+    }
+
+    // The AuthnRequest and the LogoutRequest (HTTP-Redirect) carry
+    // SigAlg=...#rsa-sha256, and the signature verifies with SHA-256.
+    void testSignsWithRsaSha256ByDefault() {
+        auto saml = unit_saml(unit_sp());
+        CPPUNIT_ASSERT_MESSAGE(saml.ok() ? "" : saml.error().detail, saml.ok());
+        auto authn = saml.value()->authn_request("state-1");
+        CPPUNIT_ASSERT(authn.ok());
+        const std::string sha256 = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256";
+        CPPUNIT_ASSERT(authn.value().url.find("&SigAlg=http%3A%2F%2Fwww.w3.org%2F2001%2F04%2Fxmldsig-more%23rsa-sha256&") !=
+                       std::string::npos);
+        CPPUNIT_ASSERT_EQUAL(sha256, redirect_sig_alg(authn.value().url, EVP_sha256()));
+        CPPUNIT_ASSERT_EQUAL(std::string(), redirect_sig_alg(authn.value().url, EVP_sha1()));
+        Identity id;
+        id.issuer = kIdp;
+        id.name_id = "jane@example.com";
+        id.name_id_format = "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress";
+        id.session_index = "_s1";
+        auto logout = saml.value()->logout_request(id, "state-2");
+        CPPUNIT_ASSERT_MESSAGE(logout.ok() ? "" : logout.error().detail, logout.ok());
+        CPPUNIT_ASSERT_EQUAL(0, logout.value().url.compare(0, 27, "https://idp.unit.test/slo?S"));
+        CPPUNIT_ASSERT_EQUAL(sha256, redirect_sig_alg(logout.value().url, EVP_sha256()));
+    }
+
+    void testConfiguredSignatureAlgorithms() {
+        const std::pair<SamlSignatureAlgorithm, const EVP_MD*> cases[] = {
+            {SamlSignatureAlgorithm::rsa_sha384, EVP_sha384()},
+            {SamlSignatureAlgorithm::rsa_sha512, EVP_sha512()},
+        };
+        for (const auto& [alg, md] : cases) {
+            SamlSpSettings sp = unit_sp();
+            sp.signature_algorithm = alg;
+            auto authn = unit_saml(sp).value()->authn_request("s");
+            CPPUNIT_ASSERT(authn.ok());
+            CPPUNIT_ASSERT_EQUAL(std::string(saml_signature_algorithm_uri(alg)), redirect_sig_alg(authn.value().url, md));
+        }
+    }
+
+    void testRsaSha1NeedsTheAllowance() {
+        SamlSpSettings sp = unit_sp();
+        sp.signature_algorithm = SamlSignatureAlgorithm::rsa_sha1;
+        auto refused = unit_saml(sp);
+        CPPUNIT_ASSERT(!refused.ok());
+        CPPUNIT_ASSERT(refused.error().code == Status::saml_legacy_algorithm);
+        sp.allow_sha1 = true;
+        auto authn = unit_saml(sp).value()->authn_request("s");
+        CPPUNIT_ASSERT_EQUAL(std::string("http://www.w3.org/2000/09/xmldsig#rsa-sha1"),
+                             redirect_sig_alg(authn.value().url, EVP_sha1()));
+    }
+};
+
+CPPUNIT_TEST_SUITE_REGISTRATION(SamlSpTest);
