@@ -19,9 +19,13 @@ namespace hdsso::mod {
 
 namespace {
 
-apr_status_t release_session(void* p) {
-    static_cast<SessionPtr*>(p)->~SessionPtr();
+apr_status_t release_state(void* p) {
+    static_cast<RequestState*>(p)->~RequestState();
     return APR_SUCCESS;
+}
+
+RequestState* existing_state(request_rec* r) {
+    return static_cast<RequestState*>(ap_get_module_config(r->request_config, &helpdesk_sso_module));
 }
 
 std::string html_escape(request_rec* r, const std::string& s) {
@@ -50,19 +54,25 @@ std::string page(request_rec* r, const char* title, const std::string& body_html
 
 }  // namespace
 
-void remember_session(request_rec* r, SessionPtr s) {
-    void* mem = apr_palloc(r->pool, sizeof(SessionPtr));
-    auto* held = new (mem) SessionPtr(std::move(s));
-    apr_pool_cleanup_register(r->pool, held, release_session, apr_pool_cleanup_null);
-    ap_set_module_config(r->request_config, &helpdesk_sso_module, held);
+RequestState& request_state(request_rec* r) {
+    if (RequestState* st = existing_state(r)) return *st;
+    auto* st = new (apr_palloc(r->pool, sizeof(RequestState))) RequestState();
+    apr_pool_cleanup_register(r->pool, st, release_state, apr_pool_cleanup_null);
+    ap_set_module_config(r->request_config, &helpdesk_sso_module, st);
+    return *st;
 }
 
-const Session* find_session(request_rec* r) {
-    for (request_rec* q = r; q; q = q->prev ? q->prev : q->main) {
-        if (auto* s = static_cast<const SessionPtr*>(ap_get_module_config(q->request_config, &helpdesk_sso_module)))
-            return s->get();
-    }
+const RequestState* find_state(request_rec* r, const std::function<bool(const RequestState&)>& wanted) {
+    for (request_rec* q = r; q; q = q->prev ? q->prev : q->main)
+        if (const RequestState* st = existing_state(q); st && wanted(*st)) return st;
     return nullptr;
+}
+
+void remember_session(request_rec* r, SessionPtr s) { request_state(r).session = std::move(s); }
+
+const Session* find_session(request_rec* r) {
+    const RequestState* st = find_state(r, [](const RequestState& x) { return x.session != nullptr; });
+    return st ? st->session.get() : nullptr;
 }
 
 const Identity* find_identity(request_rec* r) {

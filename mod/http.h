@@ -2,6 +2,8 @@
 // where a core Status becomes an HTTP answer, a page and a log line.
 #pragma once
 
+#include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -9,14 +11,33 @@
 
 #include "core/error.h"
 #include "core/identity.h"
+#include "helpdesk/handoff.h"
 #include "mod/config.h"
 #include "session/session_store.h"
 
 namespace hdsso::mod {
 
+// What the module keeps about one request (freed with its pool): the
+// session (shared with the process's session cache, not copied) and the
+// handoff built for it, which sub-requests and internal redirects of the
+// same identity and options reuse instead of building it again.
+struct CachedHandoff {
+    HandoffOptions options;
+    const Identity* identity;
+    Result<Handoff> handoff;
+};
+struct RequestState {
+    SessionPtr session;
+    std::optional<CachedHandoff> handoff;
+};
+RequestState& request_state(request_rec* r);
+// The nearest state, this request's or that of the request it was
+// internally redirected from or is a sub-request of, for which `wanted`
+// holds; null when none.
+const RequestState* find_state(request_rec* r, const std::function<bool(const RequestState&)>& wanted);
+
 // The signed-in identity of this request (or of the request it was
-// internally redirected from), or null. The session is shared with the
-// process's session cache, not copied.
+// internally redirected from), or null.
 void remember_session(request_rec* r, SessionPtr s);
 const Identity* find_identity(request_rec* r);
 const Session* find_session(request_rec* r);

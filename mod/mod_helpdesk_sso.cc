@@ -86,7 +86,7 @@ int check_authn(request_rec* r) {
         // The user name the helpdesk matches (HelpdeskSSOUserField), or the
         // named reason it cannot be handed over.
         auto sign_in = [&](const Identity& id) {
-            auto user = helpdesk_user(c, id);
+            auto user = helpdesk_user(r, c, id);
             if (!user) return fail(r, c, user.error());
             r->user = apr_pstrdup(r->pool, user.value().c_str());
             return OK;

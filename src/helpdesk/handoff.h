@@ -37,6 +37,11 @@ struct HandoffOptions {
     // The header that carries the user name to a proxied backend; unset:
     // the profile's; empty: none.
     std::optional<std::string> user_header;
+
+    bool operator==(const HandoffOptions& o) const {
+        return profile == o.profile && user_field == o.user_field && header_prefix == o.header_prefix &&
+               user_header == o.user_header;
+    }
 };
 
 struct Handoff {
