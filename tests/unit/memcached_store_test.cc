@@ -47,6 +47,15 @@ long long ttl_of(int port, const std::string& key) {
     return answer.rfind("HD", 0) == 0 && at != std::string::npos ? std::stoll(answer.substr(at + 2)) : -2;
 }
 
+// Connections the server has accepted so far, counting the one that asks.
+long long total_connections(int port) {
+    std::string stats = hdsso::test::ask(port, "stats\r\n", "END\r\n");
+    const std::string field = "STAT total_connections ";
+    auto at = stats.find(field);
+    CPPUNIT_ASSERT(at != std::string::npos);
+    return std::stoll(stats.substr(at + field.size()));
+}
+
 }  // namespace
 
 class MemcachedKvStoreTest : public CppUnit::TestFixture {
@@ -303,6 +312,7 @@ public:
         start();
         MemcachedKvStore kv(options_for({port()}));
         CPPUNIT_ASSERT(kv.put("hdsso:parent", "p", now() + 60).ok());
+        long long connections = total_connections(port());
         pid_t pid = fork();
         CPPUNIT_ASSERT(pid >= 0);
         if (pid == 0) _exit(child(kv));
@@ -314,6 +324,9 @@ public:
         CPPUNIT_ASSERT(!kv.insert_if_absent("hdsso:r:child", "1", now() + 60).value());
         CPPUNIT_ASSERT(kv.put("hdsso:parent", "p2", now() + 60).ok());
         CPPUNIT_ASSERT_EQUAL(std::string("p2"), *kv.get("hdsso:parent").value());
+        // Two new connections: the child's and this count's. The parent kept
+        // its own, which the child left alone (no quit, no shutdown).
+        CPPUNIT_ASSERT_EQUAL(connections + 2, total_connections(port()));
     }
 
     // Runs in the forked child: no CppUnit assertion here, only an exit code.

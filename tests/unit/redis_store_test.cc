@@ -59,6 +59,14 @@ public:
         return std::string(r->str, r->len);
     }
     long long integer(const std::vector<std::string>& args) { return std::stoll(run(args)); }
+    // Connections the server has accepted so far.
+    long long connections_received() {
+        std::string info = run({"INFO", "stats"});
+        const std::string field = "total_connections_received:";
+        auto at = info.find(field);
+        CPPUNIT_ASSERT(at != std::string::npos);
+        return std::stoll(info.substr(at + field.size()));
+    }
 
 private:
     struct Free {
@@ -351,7 +359,9 @@ public:
     void testForkedChildUsesStore() {
         start();
         RedisKvStore kv(options_for(server->port()));
+        Admin admin(server->port());
         CPPUNIT_ASSERT(kv.put("hdsso:parent", "p", now() + 60).ok());
+        long long connections = admin.connections_received();
         pid_t pid = fork();
         CPPUNIT_ASSERT(pid >= 0);
         if (pid == 0) _exit(child(kv));
@@ -363,6 +373,9 @@ public:
         CPPUNIT_ASSERT(!kv.insert_if_absent("hdsso:r:child", "1", now() + 60).value());
         CPPUNIT_ASSERT(kv.put("hdsso:parent", "p2", now() + 60).ok());
         CPPUNIT_ASSERT_EQUAL(std::string("p2"), *kv.get("hdsso:parent").value());
+        // One new connection: the child's. The parent kept using its own,
+        // which the child neither used nor disturbed.
+        CPPUNIT_ASSERT_EQUAL(connections + 1, admin.connections_received());
     }
 
     // Runs in the forked child: no CppUnit assertion here, only an exit code.

@@ -60,23 +60,24 @@ inline Fd loopback_socket(int port, bool connect_to) {
     return rc == 0 ? std::move(s) : Fd();
 }
 
-// One request over a new loopback connection; the answer up to its first
-// CRLF ("" if the server does not answer within two seconds).
-inline std::string ask(int port, const std::string& request) {
+// One request over a new loopback connection; the answer up to `until`
+// (its first CRLF by default), "" if the server does not answer within two
+// seconds.
+inline std::string ask(int port, const std::string& request, const std::string& until = "\r\n") {
     Fd s = loopback_socket(port, true);
     if (s.get() < 0) return "";
     if (::send(s.get(), request.data(), request.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(request.size()))
         return "";
     std::string answer;
     char buf[512];
-    while (answer.find("\r\n") == std::string::npos) {
+    while (answer.find(until) == std::string::npos) {
         pollfd p{s.get(), POLLIN, 0};
         if (::poll(&p, 1, 2000) <= 0) return "";
         ssize_t n = ::recv(s.get(), buf, sizeof buf, 0);
         if (n <= 0) return "";
         answer.append(buf, static_cast<std::size_t>(n));
     }
-    return answer.substr(0, answer.find("\r\n"));
+    return answer.substr(0, answer.find(until));
 }
 
 // A port that accepts connections (the kernel completes them) but never
