@@ -200,7 +200,10 @@ private:
         std::string log = dir_ + "/server.log";
         pid_t pid = ::fork();
         if (pid == 0) {
-            ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlives the test run
+            // A safety net should the test run die: redis-server dies with it.
+            // (Cleared when memcached switches to -u nobody; the destructor and
+            // stop() remain the way servers end.)
+            ::prctl(PR_SET_PDEATHSIG, SIGKILL);
             int out = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
             int in = ::open("/dev/null", O_RDONLY);
             if (out >= 0) ::dup2(out, 1), ::dup2(out, 2);
