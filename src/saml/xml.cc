@@ -214,17 +214,27 @@ std::string idp_metadata(const SamlIdpSettings& idp) {
 }
 
 std::string sp_metadata(const SamlSpSettings& sp) {
+    // What the site does: with a key it signs every request (and can decrypt);
+    // without one it signs nothing and publishes no certificate.
+    bool signs = !sp.key_pem.empty();
     XmlDocPtr doc(xmlNewDoc(BAD_CAST "1.0"));
     xmlNs *md, *ds;
     xmlNode* ed = new_entity(doc.get(), sp.entity_id, md, ds);
     xmlNode* spd = xmlNewChild(ed, md, BAD_CAST "SPSSODescriptor", nullptr);
-    xmlNewProp(spd, BAD_CAST "AuthnRequestsSigned", BAD_CAST(sp.key_pem.empty() ? "false" : "true"));
-    xmlNewProp(spd, BAD_CAST "WantAssertionsSigned", BAD_CAST "true");
+    xmlNewProp(spd, BAD_CAST "AuthnRequestsSigned", BAD_CAST(signs ? "true" : "false"));
+    xmlNewProp(spd, BAD_CAST "WantAssertionsSigned", BAD_CAST(sp.want_assertions_signed ? "true" : "false"));
     xmlNewProp(spd, BAD_CAST "protocolSupportEnumeration", kNsSamlp);
-    if (!sp.cert_pem.empty())
-        for (const char* use : {"signing", "encryption"}) add_key(spd, md, ds, use, sp.cert_pem);
+    if (signs) {
+        // SAML V2.0 Metadata Profile for Algorithm Support: how it signs.
+        xmlNode* ext = xmlNewChild(spd, md, BAD_CAST "Extensions", nullptr);
+        xmlNs* alg = xmlNewNs(ext, BAD_CAST "urn:oasis:names:tc:SAML:metadata:algsupport", BAD_CAST "alg");
+        xmlNode* method = xmlNewChild(ext, alg, BAD_CAST "SigningMethod", nullptr);
+        xmlNewProp(method, BAD_CAST "Algorithm", BAD_CAST saml_signature_algorithm_uri(sp.signature_algorithm));
+        if (!sp.cert_pem.empty())
+            for (const char* use : {"signing", "encryption"}) add_key(spd, md, ds, use, sp.cert_pem);
+    }
     if (!sp.slo_url.empty()) add_endpoint(spd, md, "SingleLogoutService", kRedirect, sp.slo_url);
-    xmlNewTextChild(spd, md, BAD_CAST "NameIDFormat", BAD_CAST kEmailFormat);
+    xmlNewTextChild(spd, md, BAD_CAST "NameIDFormat", BAD_CAST sp.name_id_format.c_str());
     add_endpoint(spd, md, "AssertionConsumerService", "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST", sp.acs_url);
     xmlNode* acs = spd->last;
     xmlNewProp(acs, BAD_CAST "index", BAD_CAST "0");

@@ -205,7 +205,7 @@ public:
     void testSpMetadataEscapesAndLists() {
         SamlSpSettings sp{"https://helpdesk.example.com/sso?a=1&b=\"2\"", "https://helpdesk.example.com/sso/acs", "", "",
                           ""};
-        std::string md = saml_sp_metadata(sp);
+        std::string md = saml_sp_metadata(sp).value();
         CPPUNIT_ASSERT(md.find("entityID=\"https://helpdesk.example.com/sso?a=1&amp;b=&quot;2&quot;\"") !=
                        std::string::npos);
         CPPUNIT_ASSERT(md.find("Location=\"https://helpdesk.example.com/sso/acs\"") != std::string::npos);
@@ -318,6 +318,9 @@ class SamlSpTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testSignsWithRsaSha256ByDefault);
     CPPUNIT_TEST(testConfiguredSignatureAlgorithms);
     CPPUNIT_TEST(testRsaSha1NeedsTheAllowance);
+    CPPUNIT_TEST(testNameIdFormatsAndSiteUrls);
+    CPPUNIT_TEST(testMetadataDescribesTheSite);
+    CPPUNIT_TEST(testBadSpKeysRefused);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -371,11 +374,92 @@ public:
         sp.signature_algorithm = SamlSignatureAlgorithm::rsa_sha1;
         auto refused = unit_saml(sp);
         CPPUNIT_ASSERT(!refused.ok());
-        CPPUNIT_ASSERT(refused.error().code == Status::saml_legacy_algorithm);
+        CPPUNIT_ASSERT(refused.error().code == Status::config_invalid);
         sp.allow_sha1 = true;
         auto authn = unit_saml(sp).value()->authn_request("s");
         CPPUNIT_ASSERT_EQUAL(std::string("http://www.w3.org/2000/09/xmldsig#rsa-sha1"),
                              redirect_sig_alg(authn.value().url, EVP_sha1()));
+    }
+
+    void testNameIdFormatsAndSiteUrls() {
+        CPPUNIT_ASSERT_EQUAL(std::string("urn:oasis:names:tc:SAML:2.0:nameid-format:persistent"),
+                             *parse_saml_name_id_format("persistent"));
+        CPPUNIT_ASSERT_EQUAL(std::string("urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress"),
+                             *parse_saml_name_id_format("Email"));
+        CPPUNIT_ASSERT_EQUAL(std::string("urn:example:format"), *parse_saml_name_id_format("urn:example:format"));
+        for (const char* bad : {"", "mail", "urn:", "urn:a b", "http://example.com/format"})
+            CPPUNIT_ASSERT_MESSAGE(bad, !parse_saml_name_id_format(bad));
+        SamlSpSettings sp;
+        saml_sp_site_urls(sp, "https://helpdesk.example.com", "/auth/sso");
+        CPPUNIT_ASSERT_EQUAL(std::string("https://helpdesk.example.com/auth/sso/metadata"), sp.entity_id);
+        CPPUNIT_ASSERT_EQUAL(std::string("https://helpdesk.example.com/auth/sso/acs"), sp.acs_url);
+        CPPUNIT_ASSERT_EQUAL(std::string("https://helpdesk.example.com/auth/sso/slo"), sp.slo_url);
+        saml_sp_site_urls(sp, "https://helpdesk.example.com", "/sso", "urn:example:sp");
+        CPPUNIT_ASSERT_EQUAL(std::string("urn:example:sp"), sp.entity_id);
+    }
+
+    // What the metadata says is what the site does, and the live SP's
+    // metadata is the same bytes as saml_sp_metadata for the same settings.
+    void testMetadataDescribesTheSite() {
+        auto has = [](const std::string& md, const std::string& part) { return md.find(part) != std::string::npos; };
+        SamlSpSettings sp = unit_sp();
+        sp.name_id_format = *parse_saml_name_id_format("persistent");
+        sp.signature_algorithm = SamlSignatureAlgorithm::rsa_sha512;
+        std::string md = saml_sp_metadata(sp).value();
+        CPPUNIT_ASSERT_EQUAL(md, unit_saml(sp).value()->metadata());
+        CPPUNIT_ASSERT(has(md, "AuthnRequestsSigned=\"true\""));
+        CPPUNIT_ASSERT(has(md, "WantAssertionsSigned=\"false\""));
+        CPPUNIT_ASSERT(has(md, "<md:NameIDFormat>urn:oasis:names:tc:SAML:2.0:nameid-format:persistent</md:NameIDFormat>"));
+        CPPUNIT_ASSERT(!has(md, "emailAddress"));
+        CPPUNIT_ASSERT(has(md, "<alg:SigningMethod Algorithm=\"http://www.w3.org/2001/04/xmldsig-more#rsa-sha512\"/>"));
+        CPPUNIT_ASSERT(has(md, "<md:KeyDescriptor use=\"signing\">"));
+        CPPUNIT_ASSERT(has(md, "<md:KeyDescriptor use=\"encryption\">"));
+        CPPUNIT_ASSERT(has(md, "<md:SingleLogoutService Binding=\"urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect\" "
+                               "Location=\"https://helpdesk.unit.test/sso/slo\"/>"));
+        sp.want_assertions_signed = true;
+        CPPUNIT_ASSERT(has(saml_sp_metadata(sp).value(), "WantAssertionsSigned=\"true\""));
+        // No key: it signs nothing and decrypts nothing, so no certificate
+        // and no signing method are published.
+        sp.key_pem.clear();
+        md = saml_sp_metadata(sp).value();
+        CPPUNIT_ASSERT_EQUAL(md, unit_saml(sp).value()->metadata());
+        CPPUNIT_ASSERT(has(md, "AuthnRequestsSigned=\"false\""));
+        CPPUNIT_ASSERT(!has(md, "KeyDescriptor"));
+        CPPUNIT_ASSERT(!has(md, "SigningMethod"));
+        // Nor is a request signed then.
+        auto authn = unit_saml(sp).value()->authn_request("s");
+        CPPUNIT_ASSERT(authn.ok());
+        CPPUNIT_ASSERT(!has(authn.value().url, "Signature="));
+    }
+
+    void testBadSpKeysRefused() {
+        auto code = [](const SamlSpSettings& sp) {
+            auto md = saml_sp_metadata(sp);
+            auto made = unit_saml(sp);
+            CPPUNIT_ASSERT(!md.ok() && !made.ok());
+            CPPUNIT_ASSERT(md.error().code == made.error().code);
+            return std::string(status_name(md.error().code)) + ": " + md.error().detail;
+        };
+        SamlSpSettings sp = unit_sp();
+        sp.key_pem = "-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----\n";
+        CPPUNIT_ASSERT_EQUAL(std::string("config.invalid: the SP key is not an unencrypted PEM private key"), code(sp));
+        sp = unit_sp();
+        sp.cert_pem = idp_keys().cert_pem;
+        CPPUNIT_ASSERT_EQUAL(std::string("config.invalid: the SP certificate is not the SP key's (they do not match)"),
+                             code(sp));
+        sp = unit_sp();
+        sp.cert_pem = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
+        CPPUNIT_ASSERT_EQUAL(std::string("config.invalid: the SP certificate is not a PEM certificate"), code(sp));
+        sp = unit_sp();
+        std::shared_ptr<EVP_PKEY> ec(EVP_EC_gen("P-256"), EVP_PKEY_free);
+        std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), BIO_free);
+        PEM_write_bio_PrivateKey(bio.get(), ec.get(), nullptr, nullptr, 0, nullptr, nullptr);
+        sp.key_pem = bio_text(bio.get());
+        sp.cert_pem.clear();
+        CPPUNIT_ASSERT_EQUAL(std::string("config.invalid: the SP key is not RSA (rsa-sha256)"), code(sp));
+        sp = unit_sp();
+        sp.name_id_format.clear();
+        CPPUNIT_ASSERT_EQUAL(std::string("config.invalid: the SP's NameID format is empty"), code(sp));
     }
 };
 
