@@ -571,6 +571,15 @@ class AcsThroughApacheTest(unittest.TestCase):
             {"SAMLRequest": base64.b64encode(deflated).decode()})), allow_redirects=False, timeout=30)
         self.assert_refused(r, 400, "saml.malformed", "SAMLRequest: a DOCTYPE")
 
+    def test_response_that_does_not_decrypt_is_a_client_error(self):
+        # Encrypted for another SP's certificate: what the client posted, not
+        # a fault of this server (needs mod/http.cc to map
+        # saml.decryption_failed to 400).
+        _, other_cert = self.f._pair("acs-other-sp")
+        r = self.post(self.response(encrypt_to=other_cert).encode())
+        self.assert_refused(r, 400, "saml.decryption_failed", "")
+        self.assertNotIn("Sign-in is unavailable", r.text)
+
 
 if __name__ == "__main__":
     unittest.main()
