@@ -149,16 +149,11 @@ const char* set_policy(cmd_parms* cmd, void*, const char* arg) {
 }
 
 const char* set_name_id_format(cmd_parms* cmd, void*, const char* arg) {
-    const char* uri = !strcasecmp(arg, "email")         ? "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress"
-                      : !strcasecmp(arg, "persistent")  ? "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent"
-                      : !strcasecmp(arg, "transient")   ? "urn:oasis:names:tc:SAML:2.0:nameid-format:transient"
-                      : !strcasecmp(arg, "unspecified") ? "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified"
-                      : !strncmp(arg, "urn:", 4)        ? arg
-                                                         : nullptr;
+    auto uri = parse_saml_name_id_format(arg);
     if (!uri)
         return apr_psprintf(cmd->pool, "%s: expected email, persistent, transient, unspecified or a urn:, got '%s'",
                             cmd->cmd->name, arg);
-    scfg(cmd)->name_id_format = {uri, 1};
+    scfg(cmd)->name_id_format = {apr_pstrdup(cmd->pool, uri->c_str()), 1};
     return nullptr;
 }
 
@@ -260,11 +255,9 @@ Result<std::shared_ptr<SamlSp>> build_sp(server_rec* s, std::string* entity_id_o
     if (!c->base_url.set)
         return make_error(Status::config_invalid, "HelpdeskSSOSAMLBaseURL is required where an IdP is configured");
     const DirConfig* d = static_cast<const DirConfig*>(ap_get_module_config(s->lookup_defaults, &helpdesk_sso_module));
-    std::string prefix = std::string(c->base_url.value) + endpoint(d);
+    // (hdsso saml metadata --base-url --endpoint builds the same settings.)
     SamlSpSettings sp;
-    sp.entity_id = c->entity_id.set ? c->entity_id.value : prefix + "/metadata";
-    sp.acs_url = prefix + "/acs";
-    sp.slo_url = prefix + "/slo";
+    saml_sp_site_urls(sp, c->base_url.value, endpoint(d), c->entity_id.set ? c->entity_id.value : "");
     if (c->sp_key.set) sp.key_pem.assign(c->sp_key.value->data, c->sp_key.value->len);
     if (c->sp_cert.set) sp.cert_pem = c->sp_cert.value;
     if (c->name_id_format.set) sp.name_id_format = c->name_id_format.value;
@@ -282,6 +275,7 @@ Result<std::shared_ptr<SamlSp>> build_sp(server_rec* s, std::string* entity_id_o
                           "HelpdeskSSOSAMLIdPEntityID and HelpdeskSSOSAMLIdPSSOURL too (or use "
                           "HelpdeskSSOSAMLIdPMetadataFile)");
     idp.policy = static_cast<SamlSignaturePolicy>(c->policy.set ? c->policy.value : 3);
+    sp.want_assertions_signed = idp.policy == SamlSignaturePolicy::assertion || idp.policy == SamlSignaturePolicy::both;
     idp.allow_unsolicited = c->unsolicited.set && c->unsolicited.value;
     idp.skew = c->skew.set ? c->skew.value : 180;
     idp.legacy = parse_saml_legacy(c->legacy.set ? c->legacy.value : "").value();
@@ -289,7 +283,7 @@ Result<std::shared_ptr<SamlSp>> build_sp(server_rec* s, std::string* entity_id_o
         sp.signature_algorithm = static_cast<SamlSignatureAlgorithm>(c->signature_algorithm.value);
     sp.allow_sha1 = idp.legacy.sha1;
     if (sp.signature_algorithm == SamlSignatureAlgorithm::rsa_sha1 && !sp.allow_sha1)
-        return make_error(Status::saml_legacy_algorithm,
+        return make_error(Status::config_invalid,
                           "HelpdeskSSOSAMLSignatureAlgorithm rsa-sha1 needs HelpdeskSSOSAMLAllowLegacy sha1");
     if (c->attributes.set) {
         const apr_array_header_t* entries = apr_table_elts(c->attributes.value);

@@ -72,7 +72,20 @@ struct SamlSpSettings {
     bool force_authn = false;
     SamlSignatureAlgorithm signature_algorithm = SamlSignatureAlgorithm::rsa_sha256;
     bool allow_sha1 = false;  // signing with rsa-sha1 is refused without it (saml.legacy_algorithm)
+    // The metadata's WantAssertionsSigned: whether the site requires signed
+    // assertions (signature policy assertion or both).
+    bool want_assertions_signed = false;
 };
+
+// The SP's URLs as a site derives them from its base URL (no trailing '/')
+// and endpoint prefix ("/sso"): ACS PREFIX/acs, SLO PREFIX/slo and, unless
+// `entity_id` is given, the entity ID PREFIX/metadata (the metadata URL).
+void saml_sp_site_urls(SamlSpSettings& sp, std::string_view base_url, std::string_view endpoint,
+                       std::string_view entity_id = {});
+
+// email, persistent, transient, unspecified, or a URI starting with "urn:":
+// the NameID format URI; nullopt otherwise.
+std::optional<std::string> parse_saml_name_id_format(std::string_view name);
 
 struct SamlAuthnRequest {
     std::string url;  // the IdP's SSO URL with SAMLRequest (and RelayState)
@@ -141,8 +154,14 @@ private:
 // empty when it names none.
 std::string saml_response_issuer(std::string_view message);
 
-// The SP metadata (EntityDescriptor) for these settings.
-std::string saml_sp_metadata(const SamlSpSettings& sp);
+// The SP metadata (EntityDescriptor) for these settings, as the site serves
+// it at PREFIX/metadata: the configured NameID format; with a key,
+// AuthnRequestsSigned="true", the signature algorithm (algsupport
+// SigningMethod) and the certificate (signing and encryption). The same
+// checks as SamlSp::create: config.invalid for an SP key or certificate that
+// does not parse, is not RSA, or do not match; saml.legacy_algorithm for
+// rsa-sha1 without allow_sha1.
+Result<std::string> saml_sp_metadata(const SamlSpSettings& sp);
 
 // The entity IDs of the IdPs a metadata document (EntityDescriptor or
 // aggregate) describes; config.invalid when it is not SAML metadata or holds

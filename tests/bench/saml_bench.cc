@@ -82,7 +82,7 @@ int main(int argc, char** argv) {
     };
 
     // Bare Lasso with the same SP and IdP.
-    std::string spmd = saml_sp_metadata(sp);
+    std::string spmd = saml_sp_metadata(sp).value();
     LassoServer* server = lasso_server_new_from_buffers(spmd.c_str(), nullptr, nullptr, nullptr);
     std::string body;
     for (std::size_t pos = 0; pos < cert.size();) {
