@@ -341,6 +341,12 @@ class StoreTestBase(unittest.TestCase):
             more = "" if len(problems) <= 20 else "\n... and %d more" % (len(problems) - 20)
             self.fail("%d %s:\n%s%s" % (len(problems), what, "\n".join(problems[:20]), more))
 
+    def assert_no_crash(self, apache):
+        """Apache still runs and no child died of a signal."""
+        self.assertIsNone(apache.proc.poll(), "Apache exited")
+        crashes = [line for line in apache.error_log().splitlines() if "exit signal" in line]
+        self.assertEqual([], crashes)
+
     def assert_backend_never_anonymous(self):
         self.assertEqual([], [(e["method"], e["path"]) for e in self.backend.without_identity()],
                          "the backend received requests without an identity")
@@ -380,7 +386,8 @@ class StoreTestBase(unittest.TestCase):
 
 class CapacityTest(StoreTestBase):
     """A store sized for a real helpdesk: 10,000 sign-ins inside one window,
-    and the first user is still signed in, the first link still refused."""
+    and the first user is still signed in, the first link still refused.
+    memcached and Redis get the full 10,000 too (a few seconds each here)."""
 
     COUNT = 10000
 
@@ -402,6 +409,7 @@ class CapacityTest(StoreTestBase):
         for s in sample:
             self.assert_refused_as_replay(a, s, c)
         self.assertNotIn(":error]", a.error_log())
+        self.assert_no_crash(a)
         self.assert_backend_never_anonymous()
 
     def test_default_store_holds_10000(self):
@@ -441,11 +449,9 @@ class StoreTooSmallTest(StoreTestBase):
         failed = [s for s in results if not s.accepted]
         self.assertTrue(accepted, "no sign-in succeeded: %r" % results[:3])
         self.assertLessEqual(len(accepted), 64, "more sign-ins than the replay table has records")
-        self.assertEqual([], [s for s in failed if (s.status, s.error_name()) != (503, "store.full")][:10])
-        # Once full, full: no record ends inside the window, so no later
-        # sign-in may get in.
-        first_failure = results.index(failed[0])
-        self.assertEqual([], [s for s in results[first_failure:] if s.accepted])
+        self.assertTrue(failed)
+        self.assertEqual([], [s for s in failed if (s.status, s.error_name()) != (503, "store.full")][:10],
+                         "a sign-in whose replay record cannot be kept must fail closed with 503 store.full")
         self.assertIn("store.full", a.error_log())
         self.replay_all(a, results)
         # Sessions live apart from the replay table: still there.
@@ -617,7 +623,7 @@ class AnonymousFloodTest(StoreTestBase):
         for s in users:
             self.assert_session(a, s.email, s.cookie, c, when=" after the anonymous flood")
             self.assert_refused_as_replay(a, s, c)
-        self.assertIsNone(a.proc.poll())
+        self.assert_no_crash(a)
         if count_items:
             self.assertLessEqual(after - before, self.MAX_GROWTH,
                                  "the anonymous flood wrote %d entries to the store" % (after - before))
@@ -648,9 +654,12 @@ class StoreDownTest(StoreTestBase):
             self.assertEqual((503, "store.unavailable"), (s.status, s.error_name()), s)
         self.assertIsNone(a.proc.poll(), "Apache died")
 
-    def recovers(self, a, tag, attempts=60):
-        """A fresh sign-in works again within a bounded number of tries
-        (a pool may hold dead connections at first)."""
+    def recovers(self, a, tag, deadline_s=45.0, attempts=200):
+        """A fresh sign-in works again, without restarting Apache, within a
+        bounded number of tries and time (a pool may hold dead connections,
+        a client library may wait before it retries a failed server)."""
+        end = time.monotonic() + deadline_s
+        s = None
         for i in range(attempts):
             c = self.client(a)
             s = sign_in(c, "%s-%d-%s@example.test" % (tag, i, uuid.uuid4().hex[:6]))
@@ -658,7 +667,9 @@ class StoreDownTest(StoreTestBase):
                 self.assert_session(a, s.email, s.cookie, c)
                 self.assert_refused_as_replay(a, s, c)
                 return
-            self.assertNotEqual(500, s.status, s)
+            self.assertEqual((503, "store.unavailable"), (s.status, s.error_name()), s)
+            if time.monotonic() > end:
+                break
             time.sleep(0.25)
         self.fail("no sign-in after the store came back: %r\n%s" % (s, a.error_log()[-2000:]))
 
@@ -676,6 +687,7 @@ class StoreDownTest(StoreTestBase):
         self.assertIn(r.status, (503, 302), r)
         store.start()
         self.recovers(a, "back")
+        self.assert_no_crash(a)
         self.assert_backend_never_anonymous()
 
     def run_frozen(self, store):
@@ -690,6 +702,7 @@ class StoreDownTest(StoreTestBase):
         finally:
             store.thaw()
         self.recovers(a, "thawed")
+        self.assert_no_crash(a)
         self.assert_backend_never_anonymous()
 
     def test_redis_killed_and_restarted(self):
@@ -752,9 +765,7 @@ class RedisAuthTest(StoreTestBase):
             for i in range(3):
                 s = sign_in(c, "wrong-%d-%s@example.test" % (i, uuid.uuid4().hex[:6]))
                 self.assertFalse(s.accepted, s)
-                self.assertEqual(503, s.status, s)
-                self.assertIn(s.error_name(), ("store.unavailable", None), s)
-                self.assertIn("store.unavailable", s.text)
+                self.assertEqual((503, "store.unavailable"), (s.status, s.error_name()), s)
             self.assertIsNone(a.proc.poll())
         self.assertEqual(0, r.dbsize(3))
         self.assertEqual(0, r.dbsize(0))
