@@ -174,12 +174,14 @@ def cookie_pair(resp, name="hdsso_session"):
 
 
 def session_cookies(resp):
-    """Set-Cookie headers that carry a non-empty session (not a deletion)."""
+    """Set-Cookie headers that carry a non-empty session (not a deletion).
+    The SAML sign-in state cookie (hdsso_session_saml) is not a session: a
+    protected path that sends the browser to the IdP sets it."""
     out = []
     for header in resp.cookies():
         pair = header.split(";", 1)[0]
         name, _, value = pair.partition("=")
-        if name.strip().startswith("hdsso_session") and value.strip() and "max-age=0" not in header.lower():
+        if name.strip() == "hdsso_session" and value.strip() and "max-age=0" not in header.lower():
             out.append(header)
     return out
 
