@@ -454,9 +454,29 @@ int start_login_to(request_rec* r, const DirConfig* c, const std::string& back) 
                                  "no sign-in page is set here (HelpdeskSSORemoteLoginURL or HelpdeskSSOJWTLoginURL)"));
 }
 
-int start_login(request_rec* r, const DirConfig* c) {
+// The path to come back to after signing in: this request's, if the
+// redirect validator accepts it.
+static std::string return_path(request_rec* r, const DirConfig* c) {
     std::string back = r->unparsed_uri ? r->unparsed_uri : "/";
     if (!redirect_validator(c).validate(back)) back = "/";
+    return back;
+}
+
+std::string login_url(request_rec* r, const DirConfig* c) {
+    return append_query(std::string(endpoint(c)) + "/login", {{"return", return_path(r, c)}});
+}
+
+RequestHints request_hints(request_rec* r) {
+    auto header = [r](const char* name) {
+        const char* v = apr_table_get(r->headers_in, name);
+        return std::string_view(v ? v : "");
+    };
+    return RequestHints{header("Sec-Fetch-Mode"), header("Sec-Fetch-Dest"), header("X-Requested-With"),
+                        header("Accept")};
+}
+
+int start_login(request_rec* r, const DirConfig* c) {
+    std::string back = return_path(r, c);
     // Several IdPs: the login endpoint picks one (or asks).
     if (has_idp_choices(c)) return redirect(r, append_query(std::string(endpoint(c)) + "/login", {{"return", back}}));
     return start_login_to(r, c, back);

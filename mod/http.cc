@@ -28,6 +28,22 @@ RequestState* existing_state(request_rec* r) {
     return static_cast<RequestState*>(ap_get_module_config(r->request_config, &helpdesk_sso_module));
 }
 
+// A JSON string's content: quotes, backslashes and control characters escaped.
+std::string json_escape(const std::string& s) {
+    std::string out;
+    for (unsigned char ch : s) {
+        if (ch == '"' || ch == '\\') out += '\\', out += static_cast<char>(ch);
+        else if (ch < 0x20) {
+            static const char hex[] = "0123456789abcdef";
+            out += "\\u00";
+            out += hex[ch >> 4];
+            out += hex[ch & 15];
+        }
+        else out += static_cast<char>(ch);
+    }
+    return out;
+}
+
 std::string html_escape(request_rec* r, const std::string& s) {
     return ap_escape_html2(r->pool, s.c_str(), 1);
 }
@@ -94,7 +110,7 @@ static CookieAttributes session_cookie(const DirConfig* c, int max_age) {
 }
 
 void set_session_cookie(request_rec* r, const DirConfig* c, const std::string& id) {
-    add_cookie(r, cookie_name(c), id, session_cookie(c, lifetime(c)));
+    add_cookie(r, cookie_name(c), id, session_cookie(c, cookie_persistent(c) ? lifetime(c) : kBrowserSession));
 }
 
 void clear_session_cookie(request_rec* r, const DirConfig* c) {
@@ -165,6 +181,22 @@ int send_page(request_rec* r, const std::string& html) {
     return OK;
 }
 
+int send_response(request_rec* r, int status, const char* content_type, const std::string& body) {
+    r->status = status;
+    ap_set_content_type(r, content_type);
+    apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
+    if (!r->header_only) ap_rwrite(body.data(), static_cast<int>(body.size()), r);
+    return DONE;
+}
+
+int session_required(request_rec* r, const std::string& login) {
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "HDSSO025: session.required: a background request without a "
+                  "session gets 401 (no redirect, no cookie)");
+    apr_table_setn(r->notes, "hdsso-error", "session.required");
+    std::string body = "{\"error\":\"session.required\",\"login\":\"" + json_escape(login) + "\"}\n";
+    return send_response(r, HTTP_UNAUTHORIZED, "application/json", body);
+}
+
 int method_not_allowed(request_rec* r, const std::string& methods) {
     // Sent here, not by Apache: Apache lists HEAD wherever GET is allowed,
     // and a sign-in endpoint refuses HEAD. TRACE is answered by Apache's
@@ -172,16 +204,12 @@ int method_not_allowed(request_rec* r, const std::string& methods) {
     std::string allow = methods;
     auto* core = static_cast<const core_server_config*>(ap_get_core_module_config(r->server->module_config));
     if (core && core->trace_enable != AP_TRACE_DISABLE) allow += ", TRACE";
-    r->status = HTTP_METHOD_NOT_ALLOWED;
     apr_table_set(r->headers_out, "Allow", allow.c_str());
     std::string html = page(r, "Method not allowed",
                             "<p>This address takes " + html_escape(r, methods) +
                                 " requests only.</p>\n<p>Error code: <code>http.method_not_allowed</code></p>\n",
                             nullptr, nullptr);
-    ap_set_content_type(r, "text/html; charset=utf-8");
-    apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
-    if (!r->header_only) ap_rwrite(html.data(), static_cast<int>(html.size()), r);
-    return DONE;
+    return send_response(r, HTTP_METHOD_NOT_ALLOWED, "text/html; charset=utf-8", html);
 }
 
 int html_response(request_rec* r, const char* title, const std::string& body_html) {

@@ -65,6 +65,14 @@ int fail(request_rec* r, const DirConfig* c, const Error& e);
 // On): signed in, not allowed, and who to ask (HelpdeskSSODeniedText).
 void denied_page(request_rec* r, const DirConfig* c, const Identity& id);
 
+// Sends a whole response (status, type, body; Cache-Control: no-store) and
+// returns DONE, from any hook.
+int send_response(request_rec* r, int status, const char* content_type, const std::string& body);
+
+// A background request without a session: 401 with
+// {"error":"session.required","login":"..."}, no redirect, no cookie.
+int session_required(request_rec* r, const std::string& login);
+
 // A 405 with an Allow header listing exactly `methods` ("GET, POST"), and a
 // page; returns DONE (the response is sent), from any hook.
 int method_not_allowed(request_rec* r, const std::string& methods);

@@ -28,8 +28,10 @@ std::string set_cookie(std::string_view name, std::string_view value, const Cook
     std::string out(name);
     out += "=";
     out += value;
-    out += "; Max-Age=" + std::to_string(a.max_age > 0 ? a.max_age : 0);
-    if (a.max_age <= 0) out += "; Expires=Thu, 01 Jan 1970 00:00:00 GMT";
+    if (a.max_age != kBrowserSession) {
+        out += "; Max-Age=" + std::to_string(a.max_age > 0 ? a.max_age : 0);
+        if (a.max_age <= 0) out += "; Expires=Thu, 01 Jan 1970 00:00:00 GMT";
+    }
     out += "; Path=/";
     if (a.secure) out += "; Secure";
     if (a.http_only) out += "; HttpOnly";

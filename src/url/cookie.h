@@ -11,8 +11,11 @@ namespace hdsso {
 
 enum class SameSite { lax, strict, none };
 
+constexpr int kBrowserSession = -1;
+
 struct CookieAttributes {
-    // Seconds; 0 deletes the cookie (Max-Age=0 and an Expires in the past).
+    // Seconds; 0 deletes the cookie (Max-Age=0 and an Expires in the past);
+    // kBrowserSession: no Max-Age, the cookie ends with the browser session.
     int max_age = 0;
     bool secure = true;
     bool http_only = true;

@@ -14,6 +14,7 @@ class CookieTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testAtMostMax);
     CPPUNIT_TEST(testSetCookie);
     CPPUNIT_TEST(testDeleteCookie);
+    CPPUNIT_TEST(testBrowserSessionCookie);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -43,6 +44,11 @@ public:
                              set_cookie("s", "v", {600, true, true, SameSite::none}));
         CPPUNIT_ASSERT_EQUAL(std::string("s=v; Max-Age=60; Path=/; SameSite=Strict"),
                              set_cookie("s", "v", {60, false, false, SameSite::strict}));
+    }
+
+    void testBrowserSessionCookie() {
+        CPPUNIT_ASSERT_EQUAL(std::string("s=v; Path=/; Secure; HttpOnly; SameSite=Lax"),
+                             set_cookie("s", "v", {kBrowserSession, true, true, SameSite::lax}));
     }
 
     void testDeleteCookie() {
