@@ -1,5 +1,6 @@
 #include "mod/endpoints.h"
 
+#include <algorithm>
 #include <cstring>
 #include <functional>
 #include <string>
@@ -233,12 +234,48 @@ constexpr int kSamlStateSeconds = 600;
 
 std::string saml_cookie_name(const DirConfig* c) { return std::string(cookie_name(c)) + "_saml"; }
 
+// Each sign-in attempt has a cookie of its own, named after its token (the
+// RelayState the IdP echoes), so two tabs signing in at once do not
+// overwrite each other's state; at most kMaxAttempts are kept per browser.
+constexpr std::size_t kMaxAttempts = 4;
+constexpr std::size_t kAttemptNameChars = 16;
+
+std::string attempt_cookie_name(const DirConfig* c, std::string_view token) {
+    return saml_cookie_name(c) + "_" + std::string(token.substr(0, kAttemptNameChars));
+}
+
 // The pre-login cookie: SameSite=None needs Secure (browsers drop it
 // otherwise); over plain http (HelpdeskSSOCookieSecure Off, tests and
 // demos) it is Lax, which an IdP on the same site still sends it to.
-void set_saml_cookie(request_rec* r, const DirConfig* c, const std::string& value, int max_age) {
+void set_saml_cookie(request_rec* r, const DirConfig* c, const std::string& name, const std::string& value,
+                     int max_age) {
     bool secure = cookie_secure(c);
-    add_cookie(r, saml_cookie_name(c), value, {max_age, secure, true, secure ? SameSite::none : SameSite::lax});
+    add_cookie(r, name, value, {max_age, secure, true, secure ? SameSite::none : SameSite::lax});
+}
+
+struct Attempt {
+    std::string cookie;
+    LoginState state;
+};
+
+// This browser's sign-in attempts that still open; the others' cookies are
+// deleted on the way.
+std::vector<Attempt> open_attempts(request_rec* r, const DirConfig* c, const LoginStateSealer& sealer,
+                                   std::int64_t now) {
+    std::vector<Attempt> out;
+    const char* header = apr_table_get(r->headers_in, "Cookie");
+    std::string prefix = saml_cookie_name(c) + "_";
+    for (const auto& [name, value] : cookies_with_prefix(header ? header : "", prefix)) {
+        auto state = sealer.open(value, now);
+        if (state) {
+            out.push_back({std::string(name), std::move(state.value())});
+            continue;
+        }
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "HDSSO024: %s: %s", status_name(state.error().code),
+                      state.error().detail.c_str());
+        set_saml_cookie(r, c, std::string(name), "", 0);
+    }
+    return out;
 }
 
 // The sealer of this site's pre-login cookies: the servers' shared key,
@@ -271,26 +308,24 @@ int saml_acs(request_rec* r, const DirConfig* c, const SamlSp& sp) {
     auto sealer = login_state_sealer(r, c, stores);
     if (!sealer) return fail(r, c, sealer.error());
     std::int64_t now = RequestStores::clock().now();
-    for (const auto& value : cookie_values(r, saml_cookie_name(c).c_str())) {
-        auto state = sealer.value().open(value, now);
-        if (!state) {
-            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "HDSSO024: %s: %s", status_name(state.error().code),
-                          state.error().detail.c_str());
-            continue;
-        }
-        if (!relay.empty() && state.value().token != relay) continue;
+    // The attempt the IdP's RelayState names; without one (an IdP that does
+    // not echo it), the browser's only attempt.
+    std::vector<Attempt> attempts = open_attempts(r, c, sealer.value(), now);
+    const Attempt* attempt = nullptr;
+    for (const auto& a : attempts)
+        if (relay.empty() ? attempts.size() == 1 : a.state.token == relay) attempt = &a;
+    if (attempt) {
+        set_saml_cookie(r, c, attempt->cookie, "", 0);
         ReplayCache used(stores.one_time());
-        auto first = used.first_use("saml-state", state.value().token, state.value().expires);
+        auto first = used.first_use("saml-state", attempt->state.token, attempt->state.expires);
         if (!first) return fail(r, c, first.error());
-        if (!first.value()) {
+        if (first.value()) {
+            request_id = attempt->state.request_id;
+            back = attempt->state.return_to;
+        } else {
             ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "HDSSO024: the sign-in state was used already");
-            continue;
         }
-        request_id = state.value().request_id;
-        back = state.value().return_to;
-        break;
     }
-    set_saml_cookie(r, c, "", 0);
     ReplayCache replay(stores.one_time());
     auto login = sp.process_response(response, now, request_id, replay);
     if (!login) return fail(r, c, login.error());
@@ -440,7 +475,12 @@ int saml_login(request_rec* r, const DirConfig* c, const SamlSp& sp, const std::
     attempt.expires = RequestStores::clock().now() + kSamlStateSeconds;
     auto sealed = sealer.value().seal(attempt);
     if (!sealed) return fail(r, c, sealed.error());
-    set_saml_cookie(r, c, sealed.value(), kSamlStateSeconds);
+    // Room for this attempt: the oldest others go first.
+    std::vector<Attempt> others = open_attempts(r, c, sealer.value(), RequestStores::clock().now());
+    std::sort(others.begin(), others.end(),
+              [](const Attempt& a, const Attempt& b) { return a.state.expires < b.state.expires; });
+    for (std::size_t i = 0; i + kMaxAttempts <= others.size(); ++i) set_saml_cookie(r, c, others[i].cookie, "", 0);
+    set_saml_cookie(r, c, attempt_cookie_name(c, state), sealed.value(), kSamlStateSeconds);
     return redirect(r, request.value().url);
 }
 

@@ -15,6 +15,23 @@ std::vector<std::string_view> cookie_values(std::string_view h, std::string_view
     return out;
 }
 
+std::vector<std::pair<std::string_view, std::string_view>> cookies_with_prefix(std::string_view h,
+                                                                               std::string_view prefix,
+                                                                               std::size_t max) {
+    std::vector<std::pair<std::string_view, std::string_view>> out;
+    while (!h.empty() && out.size() < max) {
+        std::size_t end = h.find_first_of(";,");
+        std::string_view item = h.substr(0, end);
+        h = end == std::string_view::npos ? std::string_view() : h.substr(end + 1);
+        while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+        std::size_t eq = item.find('=');
+        if (eq == std::string_view::npos || item.compare(0, prefix.size(), prefix) != 0 || eq < prefix.size())
+            continue;
+        out.emplace_back(item.substr(0, eq), item.substr(eq + 1));
+    }
+    return out;
+}
+
 const char* same_site_name(SameSite s) {
     switch (s) {
     case SameSite::lax: return "Lax";
