@@ -189,23 +189,27 @@ int jwt_login(request_rec* r, const DirConfig* c) {
 
 int logout(request_rec* r, const DirConfig* c) {
     RequestStores stores(r, session_policy(c));
-    // A SAML sign-in ends at its IdP too (single logout), when the IdP has an
-    // SLO endpoint: the identity is read before the session goes.
-    std::string idp_logout;
-    if (auto sp = saml_sp(r)) {
-        for (const auto& id : cookie_values(r, cookie_name(c))) {
-            auto session = stores.sessions().get(id, session_binding(r));
-            if (!session) return fail(r, c, session.error());
-            if (!session.value() || session.value()->identity.idp_name != "saml") continue;
-            auto request = sp->logout_request(session.value()->identity, "");
-            if (request) idp_logout = request.value().url;
-            else ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "HDSSO032: no single logout at the IdP: %s",
-                               request.error().detail.c_str());
-            break;
-        }
+    // Who signs out (for the log), and for a SAML sign-in the single logout
+    // at its IdP when the IdP has an SLO endpoint: read before the session goes.
+    std::string idp_logout, who;
+    auto sp = saml_sp(r);
+    for (const auto& id : cookie_values(r, cookie_name(c))) {
+        auto session = stores.sessions().get(id, session_binding(r));
+        if (!session) return fail(r, c, session.error());
+        if (!session.value()) continue;
+        const Identity& identity = session.value()->identity;
+        who = identity.subject;
+        if (!sp || identity.idp_name != "saml" || !idp_logout.empty()) continue;
+        auto request = sp->logout_request(identity, "");
+        if (request) idp_logout = request.value().url;
+        else ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "HDSSO032: no single logout at the IdP: %s",
+                           request.error().detail.c_str());
     }
     if (auto rm = destroy_sessions(r, c, stores.sessions()); !rm) return fail(r, c, rm.error());
     clear_session_cookie(r, c);
+    if (!who.empty())
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "HDSSO034: signed out %s%s", who.c_str(),
+                      idp_logout.empty() ? "" : " (single logout at the IdP follows)");
     if (!idp_logout.empty()) return redirect(r, idp_logout);
     if (c->logout_url.set) return redirect(r, append_query(c->logout_url.value, {{"host_url", host_url(r)}}));
     return info_page(r, "Signed out", "You are signed out of the helpdesk.", "/", "Back to the start page");
@@ -328,7 +332,11 @@ int saml_acs(request_rec* r, const DirConfig* c, const SamlSp& sp) {
     }
     ReplayCache replay(stores.one_time());
     auto login = sp.process_response(response, now, request_id, replay);
-    if (!login) return fail(r, c, login.error());
+    if (!login) {
+        // A fresh sign-in to the page the user wanted.
+        std::string again = append_query(std::string(endpoint(c)) + "/login", {{"return", back.empty() ? "/" : back}});
+        return fail(r, c, login.error(), again.c_str());
+    }
     Identity identity = login.value().identity;
     identity.idp_name = "saml";
     // Indexes for IdP-initiated single logout: the IdP names a sign-in by its
@@ -353,6 +361,7 @@ int saml_slo(request_rec* r, const DirConfig* c, const SamlSp& sp) {
     }
     if (is_response && !is_request) {
         if (auto done = sp.process_logout_response(query); !done) return fail(r, c, done.error());
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "HDSSO035: single logout completed at the IdP");
         return info_page(r, "Signed out", "You are signed out of the helpdesk and of your identity provider.", "/",
                          "Back to the start page");
     }
@@ -365,8 +374,9 @@ int saml_slo(request_rec* r, const DirConfig* c, const SamlSp& sp) {
     if (!handles) return fail(r, c, handles.error());
     for (const auto& handle : handles.value())
         if (auto rm = stores.sessions().destroy_by_handle(handle); !rm) return fail(r, c, rm.error());
-    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "HDSSO031: single logout of %s requested by %s",
-                  request.value().name_id.c_str(), request.value().issuer.c_str());
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "HDSSO031: single logout of %s requested by %s: signed out (%d "
+                  "session(s) ended)", named.name_id.c_str(), named.issuer.c_str(),
+                  static_cast<int>(handles.value().size()));
     return redirect(r, request.value().response_url);
 }
 

@@ -11,6 +11,8 @@
 #include "http_protocol.h"
 #include "http_request.h"
 
+#include "apr_date.h"
+#include "core/crypto.h"
 #include "core/text.h"
 
 APLOG_USE_MODULE(helpdesk_sso);
@@ -40,6 +42,23 @@ std::string json_escape(const std::string& s) {
             out += hex[ch & 15];
         }
         else out += static_cast<char>(ch);
+    }
+    return out;
+}
+
+// Five random bytes as eight characters of an unambiguous alphabet.
+std::string base32_ref(const std::string& bytes) {
+    static const char alphabet[] = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    std::string out;
+    unsigned buffer = 0;
+    int bits = 0;
+    for (unsigned char b : bytes) {
+        buffer = buffer << 8 | b;
+        bits += 8;
+        while (bits >= 5) {
+            out += alphabet[(buffer >> (bits - 5)) & 31];
+            bits -= 5;
+        }
     }
     return out;
 }
@@ -139,16 +158,25 @@ int redirect(request_rec* r, const std::string& location) {
     return HTTP_MOVED_TEMPORARILY;
 }
 
-int fail(request_rec* r, const DirConfig* c, const Error& e) {
+int fail(request_rec* r, const DirConfig* c, const Error& e, const char* try_again) {
     int status = status_http(e.code);
+    // A short reference the user can quote to support, in the page and in
+    // the one log line.
+    auto rnd = random_bytes(5);
+    std::string ref = rnd ? base32_ref(rnd.value()) : "-";
     // A bad message from a client is the client's problem (info); a 5xx is
     // this server's (error).
     int level = status >= 500 ? APLOG_ERR : APLOG_INFO;
-    ap_log_rerror(APLOG_MARK, level, 0, r, "HDSSO020: %s: %s", status_name(e.code),
-                  e.detail.empty() ? status_message(e.code) : e.detail.c_str());
+    ap_log_rerror(APLOG_MARK, level, 0, r, "HDSSO020: %s: %s (ref %s)", status_name(e.code),
+                  e.detail.empty() ? status_message(e.code) : e.detail.c_str(), ref.c_str());
     apr_table_setn(r->notes, "hdsso-error", status_name(e.code));
-    std::string body = "<p>" + html_escape(r, status_message(e.code)) + "</p>\n<p>Error code: <code>" +
-                       html_escape(r, status_name(e.code)) + "</code></p>\n";
+    char when[APR_RFC822_DATE_LEN];
+    apr_rfc822_date(when, r->request_time);
+    std::string body = "<p>" + html_escape(r, status_message(e.code)) + "</p>\n";
+    if (try_again)
+        body += "<p><a href=\"" + html_escape(r, try_again) + "\">Try again</a></p>\n";
+    body += "<p>Error code: <code>" + html_escape(r, status_name(e.code)) + "</code>, reference <code>" + ref +
+            "</code>, " + html_escape(r, when) + "</p>\n";
     const char* fallback = c && c->fallback_url.set ? c->fallback_url.value : nullptr;
     std::string html = page(r, status >= 500 ? "Sign-in is unavailable" : "Sign-in failed", body, fallback,
                             "Sign in with your helpdesk account instead");

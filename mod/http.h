@@ -58,7 +58,9 @@ int redirect(request_rec* r, const std::string& location);
 
 // Logs one line with the stable error name, prepares a page a person can
 // read, and returns the HTTP status for it.
-int fail(request_rec* r, const DirConfig* c, const Error& e);
+// `try_again`: a link that starts a fresh sign-in (failures that end one).
+// The page shows the time and a short reference that the log line carries.
+int fail(request_rec* r, const DirConfig* c, const Error& e, const char* try_again = nullptr);
 
 // The page for a signed-in user whom a Require line denies, sent with the
 // status mod_authz_core chooses (401, or 403 with AuthzSendForbiddenOnFailure

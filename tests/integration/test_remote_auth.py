@@ -344,6 +344,7 @@ class CookieAndSessionTest(unittest.TestCase):
         self.assertIn("Max-Age=0", cleared)
         for _ in range(20):
             self.assertEqual(302, get("/helpdesk/", cookie=cookie).status_code)
+        self.assertIn("HDSSO034: signed out out@example.com", apache.error_log())
 
     def test_logout_without_remote_logout_url_shows_page(self):
         cookie, _ = session_cookie(sign_in("Jane Doe", "out2@example.com", second=True), "other_session")

@@ -5,6 +5,7 @@ identity. Unsolicited responses are refused by default."""
 
 import base64
 import os
+import re
 import subprocess
 import sys
 import zlib
@@ -163,7 +164,7 @@ class SamlEndToEndTest(unittest.TestCase):
     def test_tampered_response_refused(self):
         import base64
         s = requests.Session()
-        r = s.get(self.sp.url("/helpdesk/"), allow_redirects=False, timeout=30)
+        r = s.get(self.sp.url("/helpdesk/queue?id=3"), allow_redirects=False, timeout=30)
         action, fields = login_at_idp(s, r.headers["Location"], "jane", "jane-password")
         xml = base64.b64decode(fields["SAMLResponse"]).decode()
         self.assertIn("jane@example.com", xml)
@@ -171,6 +172,11 @@ class SamlEndToEndTest(unittest.TestCase):
         r = s.post(action, data=fields, allow_redirects=False, timeout=30)
         self.assertEqual(401, r.status_code)
         self.assertIn("saml.bad_signature", r.text)
+        # The page offers a fresh sign-in to the page wanted, and a reference
+        # that the log line carries too.
+        self.assertIn('<a href="/sso/login?return=%2Fhelpdesk%2Fqueue%3Fid%3D3">Try again</a>', r.text)
+        ref = re.search(r"reference <code>([A-Z2-9]{8})</code>", r.text).group(1)
+        self.assertRegex(self.sp.error_log(), r"HDSSO020: saml\.bad_signature: .*\(ref %s\)" % ref)
 
     def test_single_logout_started_here_ends_the_idp_session(self):
         s = requests.Session()
