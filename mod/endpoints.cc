@@ -92,7 +92,7 @@ int remote_login(request_rec* r, const DirConfig* c) {
     RemoteAuthVerifier verifier(std::move(policy), redirect_validator(c));
 
     RequestStores stores(r, session_policy(c));
-    ReplayCache replay(stores.shared());
+    ReplayCache replay(stores.one_time());
     auto login = verifier.verify(params.value(), RequestStores::clock().now(), replay);
     if (!login) return fail(r, c, login.error());
 
@@ -194,7 +194,7 @@ int jwt_login(request_rec* r, const DirConfig* c) {
     JwtLoginVerifier verifier(c->jwt_keys.value->verifier, std::move(policy));
 
     RequestStores stores(r, session_policy(c));
-    ReplayCache replay(stores.shared());
+    ReplayCache replay(stores.one_time());
     const std::string& token = id_token.value().empty() ? jwt.value() : id_token.value();
     auto identity = verifier.verify(token, RequestStores::clock().now(), replay);
     if (!identity) return fail(r, c, identity.error());
@@ -289,7 +289,7 @@ int saml_acs(request_rec* r, const DirConfig* c, const SamlSp& sp) {
         break;
     }
     set_saml_cookie(r, c, "", 0);
-    ReplayCache replay(stores.shared());
+    ReplayCache replay(stores.one_time());
     auto login = sp.process_response(response, RequestStores::clock().now(), request_id, replay);
     if (!login) return fail(r, c, login.error());
     Identity identity = login.value().identity;
