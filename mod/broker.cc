@@ -159,13 +159,11 @@ const command_rec* broker_commands() {
     return table;
 }
 
+bool broker_configured(const DirConfig* c, const char* leaf) { return find_broker(c, leaf) != nullptr; }
+
 int broker_endpoint(request_rec* r, const DirConfig* c, const char* leaf) {
     const BrokerSettings* s = find_broker(c, leaf);
-    if (!s) return DECLINED;
-    if (r->method_number != M_GET) {
-        r->allowed = AP_METHOD_BIT << M_GET;
-        return HTTP_METHOD_NOT_ALLOWED;
-    }
+    if (!s) return HTTP_NOT_FOUND;
     if (s->kind == BrokerKind::deskpro)
         apr_table_setn(r->err_headers_out, "Content-Security-Policy",
                        apr_pstrcat(r->pool, "frame-ancestors https://", s->host.c_str(), nullptr));

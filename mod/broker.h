@@ -14,8 +14,10 @@ namespace hdsso::mod {
 // (ends with an empty entry).
 const command_rec* broker_commands();
 
-// <prefix>/deskpro, /zendesk, /kayako, /freshworks, /freshdesk when that
-// broker is configured here; DECLINED otherwise.
+// Whether HelpdeskSSOBroker configures the broker of this leaf ("/deskpro") here.
+bool broker_configured(const DirConfig* c, const char* leaf);
+// <prefix>/deskpro, /zendesk, /kayako, /freshworks, /freshdesk (the route
+// table has checked the method and that the broker is configured).
 int broker_endpoint(request_rec* r, const DirConfig* c, const char* leaf);
 
 }  // namespace hdsso::mod

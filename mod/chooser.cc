@@ -141,10 +141,6 @@ const command_rec* chooser_commands() {
 bool has_idp_choices(const DirConfig* c) { return c->idps.set && c->idps.value->nelts > 0; }
 
 int login_endpoint(request_rec* r, const DirConfig* c) {
-    if (r->method_number != M_GET) {
-        r->allowed = AP_METHOD_BIT << M_GET;
-        return HTTP_METHOD_NOT_ALLOWED;
-    }
     auto params = parse_query(r->args ? r->args : "");
     if (!params) return fail(r, c, make_error(Status::url_malformed, params.error().detail));
     std::string back = "/", idp;
@@ -164,10 +160,7 @@ int login_endpoint(request_rec* r, const DirConfig* c) {
         const IdpChoice* choice = find_choice(c, idp);
         if (!choice) return fail(r, c, make_error(Status::idp_unknown, "no HelpdeskSSOIdP named '" + idp + "' here"));
         if (remember)
-            apr_table_addn(r->err_headers_out, "Set-Cookie",
-                           apr_psprintf(r->pool, "%s=%s; Max-Age=%d; Path=/; HttpOnly; SameSite=Lax%s",
-                                        remember_cookie(c).c_str(), choice->name, kRememberSeconds,
-                                        cookie_secure(c) ? "; Secure" : ""));
+            add_cookie(r, remember_cookie(c), choice->name, {kRememberSeconds, cookie_secure(c), true, SameSite::lax});
         return begin(r, c, *choice, back);
     }
     const IdpChoice* preselected = nullptr;

@@ -11,6 +11,7 @@
 
 #include "helpdesk/handoff.h"
 #include "jose/jws.h"
+#include "url/cookie.h"
 
 extern "C" module AP_MODULE_DECLARE_DATA helpdesk_sso_module;
 
@@ -34,7 +35,7 @@ struct Secret {
     std::size_t len;
 };
 
-enum class SameSite { lax, strict, none };
+using SameSite = hdsso::SameSite;
 
 // Keys loaded by HelpdeskSSOJWTKeyFile; freed with the configuration pool.
 struct JwtKeys {

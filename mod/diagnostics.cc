@@ -117,17 +117,7 @@ int check_sites(apr_pool_t*, apr_pool_t*, apr_pool_t*, server_rec* main) {
     return errors ? HTTP_INTERNAL_SERVER_ERROR : OK;
 }
 
-bool is_diagnostics(request_rec* r, const DirConfig* c) {
-    std::size_t n = std::strlen(endpoint(c));
-    return c->diagnostics.set && c->diagnostics.value && r->uri && !std::strncmp(r->uri, endpoint(c), n) &&
-           !std::strcmp(r->uri + n, "/diagnostics");
-}
-
 int diagnostics_endpoint(request_rec* r, const DirConfig* c) {
-    if (r->method_number != M_GET) {
-        r->allowed = AP_METHOD_BIT << M_GET;
-        return HTTP_METHOD_NOT_ALLOWED;
-    }
     const Session* session = find_session(r);
     const char* type = ap_auth_type(r);
     if (!session || !type || strcasecmp(type, "HelpdeskSSO") != 0)

@@ -18,7 +18,6 @@ const command_rec* diagnostics_commands();
 // check_config hook: OK, or an error status after logging each error.
 int check_sites(apr_pool_t* pconf, apr_pool_t* plog, apr_pool_t* ptemp, server_rec* s);
 
-bool is_diagnostics(request_rec* r, const DirConfig* c);
 int diagnostics_endpoint(request_rec* r, const DirConfig* c);
 
 }  // namespace hdsso::mod

@@ -19,8 +19,11 @@
 #include "mod/saml.h"
 #include "mod/socache_store.h"
 #include "remote/remote_auth.h"
+#include "session/login_state.h"
 #include "session/session_store.h"
+#include "session/slo_index.h"
 #include "url/query.h"
+#include "url/endpoints.h"
 #include "url/redirect.h"
 
 APLOG_USE_MODULE(helpdesk_sso);
@@ -28,12 +31,6 @@ APLOG_USE_MODULE(helpdesk_sso);
 namespace hdsso::mod {
 
 namespace {
-
-bool uri_is(request_rec* r, const DirConfig* c, const char* leaf) {
-    const char* prefix = endpoint(c);
-    std::size_t n = std::strlen(prefix);
-    return r->uri && !std::strncmp(r->uri, prefix, n) && !std::strcmp(r->uri + n, leaf);
-}
 
 RedirectValidator redirect_validator(const DirConfig* c) {
     std::vector<std::string> hosts;
@@ -74,12 +71,6 @@ int finish_login(request_rec* r, const DirConfig* c, RequestStores& stores, cons
 }
 
 int remote_login(request_rec* r, const DirConfig* c) {
-    if (r->method_number != M_GET) {
-        r->allowed = AP_METHOD_BIT << M_GET;
-        return HTTP_METHOD_NOT_ALLOWED;
-    }
-    if (!c->remote_secret.set)
-        return fail(r, c, make_error(Status::config_invalid, "HelpdeskSSORemoteSecretFile is not set here"));
     auto params = parse_query(r->args ? r->args : "");
     if (!params) return fail(r, c, make_error(Status::remote_malformed_parameter, params.error().detail));
 
@@ -152,12 +143,6 @@ std::vector<std::string> audiences(const DirConfig* c) {
 // <prefix>/jwt: a token from a broker or the customer's application, as
 // id_token or jwt, in the query or a POST form.
 int jwt_login(request_rec* r, const DirConfig* c) {
-    if (r->method_number != M_GET && r->method_number != M_POST) {
-        r->allowed = AP_METHOD_BIT << M_GET | AP_METHOD_BIT << M_POST;
-        return HTTP_METHOD_NOT_ALLOWED;
-    }
-    if (!c->jwt_keys.set)
-        return fail(r, c, make_error(Status::config_invalid, "HelpdeskSSOJWTKeyFile is not set here"));
     if (!c->jwt_audiences.set)
         return fail(r, c, make_error(Status::config_invalid, "HelpdeskSSOJWTAudience is not set here"));
     auto params = request_params(r);
@@ -202,10 +187,6 @@ int jwt_login(request_rec* r, const DirConfig* c) {
 }
 
 int logout(request_rec* r, const DirConfig* c) {
-    if (r->method_number != M_GET && r->method_number != M_POST) {
-        r->allowed = AP_METHOD_BIT << M_GET | AP_METHOD_BIT << M_POST;
-        return HTTP_METHOD_NOT_ALLOWED;
-    }
     RequestStores stores(r, session_policy(c));
     // A SAML sign-in ends at its IdP too (single logout), when the IdP has an
     // SLO endpoint: the identity is read before the session goes.
@@ -229,12 +210,25 @@ int logout(request_rec* r, const DirConfig* c) {
     return info_page(r, "Signed out", "You are signed out of the helpdesk.", "/", "Back to the start page");
 }
 
+// Whether this site serves an endpoint: the rule of its table row.
+bool served(const EndpointSpec& e, request_rec* r, const DirConfig* c) {
+    switch (e.served) {
+    case ServedWhen::always: return true;
+    case ServedWhen::remote_auth: return c->remote_secret.set;
+    case ServedWhen::jwt_keys: return c->jwt_keys.set;
+    case ServedWhen::saml: return saml_sp(r) != nullptr;
+    case ServedWhen::diagnostics: return c->diagnostics.set && c->diagnostics.value;
+    case ServedWhen::broker: return broker_configured(c, e.leaf);
+    }
+    return false;
+}
+
 // ---- SAML ------------------------------------------------------------------
 
 // The pre-login state: which AuthnRequest this browser started and where it
-// goes back to, kept server-side under a random token; the browser holds the
-// token in a short-lived cookie, sent on the IdP's cross-site POST to the ACS
-// (hence SameSite=None).
+// goes back to, sealed into a short-lived cookie of the browser's own (an
+// anonymous request writes nothing server-side), sent on the IdP's
+// cross-site POST to the ACS (hence SameSite=None).
 constexpr int kSamlStateSeconds = 600;
 
 std::string saml_cookie_name(const DirConfig* c) { return std::string(cookie_name(c)) + "_saml"; }
@@ -243,20 +237,19 @@ std::string saml_cookie_name(const DirConfig* c) { return std::string(cookie_nam
 // otherwise); over plain http (HelpdeskSSOCookieSecure Off, tests and
 // demos) it is Lax, which an IdP on the same site still sends it to.
 void set_saml_cookie(request_rec* r, const DirConfig* c, const std::string& value, int max_age) {
-    apr_table_addn(r->err_headers_out, "Set-Cookie",
-                   apr_psprintf(r->pool, "%s=%s; Max-Age=%d; Path=/; HttpOnly; %s", saml_cookie_name(c).c_str(),
-                                value.c_str(), max_age, cookie_secure(c) ? "SameSite=None; Secure" : "SameSite=Lax"));
+    bool secure = cookie_secure(c);
+    add_cookie(r, saml_cookie_name(c), value, {max_age, secure, true, secure ? SameSite::none : SameSite::lax});
 }
 
-std::string slo_key(const char* kind, const std::string& issuer, const std::string& value) {
-    return std::string("saml-") + kind + ":" + hex_encode(sha256(issuer + "\n" + value));
+// The sealer of this site's pre-login cookies: the servers' shared key,
+// bound to the virtual host and the cookie's name.
+Result<LoginStateSealer> login_state_sealer(request_rec* r, const DirConfig* c, RequestStores& stores) {
+    auto key = stores.sealing_key();
+    if (!key) return key.error();
+    return LoginStateSealer(key.value(), session_binding(r) + " " + saml_cookie_name(c));
 }
 
 int saml_acs(request_rec* r, const DirConfig* c, const SamlSp& sp) {
-    if (r->method_number != M_POST) {
-        r->allowed = AP_METHOD_BIT << M_POST;
-        return HTTP_METHOD_NOT_ALLOWED;
-    }
     auto params = request_params(r, kMaxSamlBody);
     if (!params) return fail(r, c, params.error());
     std::string response, relay;
@@ -270,39 +263,44 @@ int saml_acs(request_rec* r, const DirConfig* c, const SamlSp& sp) {
     }
     if (response.empty()) return fail(r, c, make_error(Status::saml_malformed, "no SAMLResponse in the POST"));
 
-    // The request this browser started: its cookie names the state (and the
-    // IdP echoes it as RelayState), the state (one-time) holds the request ID
-    // and the return path.
+    // The attempt this browser started: its pre-login cookie holds the
+    // sealed state (the IdP echoes the state's token as RelayState), used
+    // once: the request ID the response must answer and the return path.
     RequestStores stores(r, session_policy(c));
     std::string request_id, back;
-    for (const auto& token : cookie_values(r, saml_cookie_name(c).c_str())) {
-        if (!relay.empty() && token != relay) continue;
-        std::string key = "saml-state:" + hex_encode(sha256(token));
-        auto state = stores.shared().get(key);
-        if (!state) return fail(r, c, state.error());
-        if (!state.value()) continue;
-        if (auto rm = stores.shared().remove(key); !rm) return fail(r, c, rm.error());
-        const std::string& v = *state.value();
-        std::size_t nl = v.find('\n');
-        request_id = v.substr(0, nl);
-        back = nl == std::string::npos ? "" : v.substr(nl + 1);
+    auto sealer = login_state_sealer(r, c, stores);
+    if (!sealer) return fail(r, c, sealer.error());
+    std::int64_t now = RequestStores::clock().now();
+    for (const auto& value : cookie_values(r, saml_cookie_name(c).c_str())) {
+        auto state = sealer.value().open(value, now);
+        if (!state) {
+            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "HDSSO024: %s: %s", status_name(state.error().code),
+                          state.error().detail.c_str());
+            continue;
+        }
+        if (!relay.empty() && state.value().token != relay) continue;
+        ReplayCache used(stores.one_time());
+        auto first = used.first_use("saml-state", state.value().token, state.value().expires);
+        if (!first) return fail(r, c, first.error());
+        if (!first.value()) {
+            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "HDSSO024: the sign-in state was used already");
+            continue;
+        }
+        request_id = state.value().request_id;
+        back = state.value().return_to;
         break;
     }
     set_saml_cookie(r, c, "", 0);
     ReplayCache replay(stores.one_time());
-    auto login = sp.process_response(response, RequestStores::clock().now(), request_id, replay);
+    auto login = sp.process_response(response, now, request_id, replay);
     if (!login) return fail(r, c, login.error());
     Identity identity = login.value().identity;
     identity.idp_name = "saml";
     // Indexes for IdP-initiated single logout: the IdP names a sign-in by its
     // SessionIndex (or NameID); they lead to the session's handle.
     auto index = [&](const std::string& id) -> Result<void> {
-        std::int64_t until = RequestStores::clock().now() + lifetime(c);
-        std::string handle = SessionStore::handle(id);
-        if (!identity.session_index.empty())
-            if (auto r1 = stores.shared().put(slo_key("sid", identity.issuer, identity.session_index), handle, until); !r1)
-                return r1;
-        return stores.shared().put(slo_key("nid", identity.issuer, identity.name_id), handle, until);
+        return SloIndex(stores.shared()).record(identity, SessionStore::handle(id),
+                                                RequestStores::clock().now() + lifetime(c));
     };
     return finish_login(r, c, stores, identity, back, "SAML", index);
 }
@@ -310,10 +308,6 @@ int saml_acs(request_rec* r, const DirConfig* c, const SamlSp& sp) {
 // Single logout at <prefix>/slo: the IdP's LogoutResponse (after a logout
 // this site started), or its LogoutRequest (a logout started elsewhere).
 int saml_slo(request_rec* r, const DirConfig* c, const SamlSp& sp) {
-    if (r->method_number != M_GET) {
-        r->allowed = AP_METHOD_BIT << M_GET;
-        return HTTP_METHOD_NOT_ALLOWED;
-    }
     std::string query = r->args ? r->args : "";
     auto params = parse_query(query);
     if (!params) return fail(r, c, make_error(Status::url_malformed, params.error().detail));
@@ -331,26 +325,17 @@ int saml_slo(request_rec* r, const DirConfig* c, const SamlSp& sp) {
     auto request = sp.process_logout_request(query);
     if (!request) return fail(r, c, request.error());
     RequestStores stores(r, session_policy(c));
-    std::vector<std::string> keys;
-    for (const auto& index : request.value().session_indexes) keys.push_back(slo_key("sid", request.value().issuer, index));
-    if (keys.empty()) keys.push_back(slo_key("nid", request.value().issuer, request.value().name_id));
-    for (const auto& key : keys) {
-        auto handle = stores.shared().get(key);
-        if (!handle) return fail(r, c, handle.error());
-        if (!handle.value()) continue;
-        if (auto rm = stores.sessions().destroy_by_handle(*handle.value()); !rm) return fail(r, c, rm.error());
-        if (auto rm = stores.shared().remove(key); !rm) return fail(r, c, rm.error());
-    }
+    const auto& named = request.value();
+    auto handles = SloIndex(stores.shared()).take(named.issuer, named.session_indexes, named.name_id);
+    if (!handles) return fail(r, c, handles.error());
+    for (const auto& handle : handles.value())
+        if (auto rm = stores.sessions().destroy_by_handle(handle); !rm) return fail(r, c, rm.error());
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "HDSSO031: single logout of %s requested by %s",
                   request.value().name_id.c_str(), request.value().issuer.c_str());
     return redirect(r, request.value().response_url);
 }
 
 int saml_metadata(request_rec* r, const SamlSp& sp) {
-    if (r->method_number != M_GET) {
-        r->allowed = AP_METHOD_BIT << M_GET;
-        return HTTP_METHOD_NOT_ALLOWED;
-    }
     std::string md = sp.metadata();
     ap_set_content_type(r, "application/samlmetadata+xml");
     ap_rwrite(md.data(), static_cast<int>(md.size()), r);
@@ -380,36 +365,60 @@ Result<SessionPtr> current_session(request_rec* r, const DirConfig* c) {
     return SessionPtr{};
 }
 
-bool is_endpoint(request_rec* r, const DirConfig* c) {
+const EndpointSpec* find_route(request_rec* r, const DirConfig* c) {
+    if (!enabled(c) || !r->uri) return nullptr;
     const char* prefix = endpoint(c);
     std::size_t n = std::strlen(prefix);
-    return r->uri && !std::strncmp(r->uri, prefix, n) && (r->uri[n] == '/' || r->uri[n] == '\0');
+    if (std::strncmp(r->uri, prefix, n) != 0) return nullptr;
+    return find_endpoint(r->uri + n);
 }
 
-int handle_endpoint(request_rec* r, const DirConfig* c) {
-    if (uri_is(r, c, "/remote")) return remote_login(r, c);
-    if (int rc = broker_endpoint(r, c, r->uri + std::strlen(endpoint(c))); rc != DECLINED) return rc;
-    if (uri_is(r, c, "/jwt")) return jwt_login(r, c);
-    if (auto sp = saml_sp(r)) {
-        if (uri_is(r, c, "/acs")) return saml_acs(r, c, *sp);
-        if (uri_is(r, c, "/metadata")) return saml_metadata(r, *sp);
-        if (uri_is(r, c, "/slo")) return saml_slo(r, c, *sp);
+int check_route(request_rec* r, const DirConfig* c, const EndpointSpec& e) {
+    if (!served(e, r, c)) {
+        // Scanners probe every leaf: not an error of this server's.
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "HDSSO022: %s%s is not served on this site (%s is not set)",
+                      endpoint(c), e.leaf, served_when_name(e.served));
+        return HTTP_NOT_FOUND;
     }
-    if (uri_is(r, c, "/login")) return login_endpoint(r, c);
-    if (is_diagnostics(r, c)) return diagnostics_endpoint(r, c);
-    if (uri_is(r, c, "/logout")) return logout(r, c);
-    return DECLINED;
+    if (!(e.methods & method_bit(r->method ? r->method : ""))) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "HDSSO023: %s%s takes %s, not %s", endpoint(c), e.leaf,
+                      method_names(e.methods).c_str(), r->method);
+        return method_not_allowed(r, method_names(e.methods));
+    }
+    return OK;
+}
+
+int handle_route(request_rec* r, const DirConfig* c, const EndpointSpec& e) {
+    switch (e.id) {
+    case Endpoint::remote: return remote_login(r, c);
+    case Endpoint::jwt: return jwt_login(r, c);
+    case Endpoint::login: return login_endpoint(r, c);
+    case Endpoint::logout: return logout(r, c);
+    case Endpoint::acs: return saml_acs(r, c, *saml_sp(r));
+    case Endpoint::slo: return saml_slo(r, c, *saml_sp(r));
+    case Endpoint::metadata: return saml_metadata(r, *saml_sp(r));
+    case Endpoint::diagnostics: return diagnostics_endpoint(r, c);
+    case Endpoint::deskpro:
+    case Endpoint::zendesk:
+    case Endpoint::kayako:
+    case Endpoint::freshworks:
+    case Endpoint::freshdesk: return broker_endpoint(r, c, e.leaf);
+    }
+    return HTTP_INTERNAL_SERVER_ERROR;
 }
 
 Result<std::string> validate_return(const DirConfig* c, const std::string& back) {
     return redirect_validator(c).validate(back);
 }
 
-// host[:port] as the client addressed us, for Freshdesk's host_url.
+// host[:port] of this virtual host as configured (ServerName), for
+// Freshdesk's host_url: never the client's Host header, which anyone can set
+// (a forged one would send the freshly signed link to the attacker's host).
 std::string host_url(request_rec* r) {
-    std::string host = r->hostname ? r->hostname : r->server->server_hostname;
-    apr_port_t port = ap_get_server_port(r);
-    if (!ap_is_default_port(port, r)) host += ":" + std::to_string(port);
+    const server_rec* s = r->server;
+    std::string host = s->server_hostname ? s->server_hostname : "localhost";
+    apr_port_t port = s->port ? s->port : (r->connection->local_addr ? r->connection->local_addr->port : 0);
+    if (port && !ap_is_default_port(port, r)) host += ":" + std::to_string(port);
     return host;
 }
 
@@ -421,12 +430,17 @@ int saml_login(request_rec* r, const DirConfig* c, const SamlSp& sp, const std::
     auto request = sp.authn_request(state, idp_entity_id);
     if (!request) return fail(r, c, request.error());
     RequestStores stores(r, session_policy(c));
-    std::int64_t now = RequestStores::clock().now();
-    if (auto put = stores.shared().put("saml-state:" + hex_encode(sha256(state)), request.value().id + "\n" + back,
-                                       now + kSamlStateSeconds);
-        !put)
-        return fail(r, c, put.error());
-    set_saml_cookie(r, c, state, kSamlStateSeconds);
+    auto sealer = login_state_sealer(r, c, stores);
+    if (!sealer) return fail(r, c, sealer.error());
+    LoginState attempt;
+    attempt.token = state;
+    attempt.request_id = request.value().id;
+    // A return path too long for a cookie comes back to the start page.
+    attempt.return_to = back.size() <= LoginStateSealer::kMaxField ? back : "/";
+    attempt.expires = RequestStores::clock().now() + kSamlStateSeconds;
+    auto sealed = sealer.value().seal(attempt);
+    if (!sealed) return fail(r, c, sealed.error());
+    set_saml_cookie(r, c, sealed.value(), kSamlStateSeconds);
     return redirect(r, request.value().url);
 }
 

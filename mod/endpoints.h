@@ -1,7 +1,5 @@
-// The sign-in endpoints under HelpdeskSSOEndpoint (default /sso):
-//   <prefix>/remote  remote-authentication sign-in (Freshdesk-style HMAC)
-//   <prefix>/jwt     sign-in with a JWT (id_token or jwt, query or POST form)
-//   <prefix>/logout  ends the session
+// The endpoints under HelpdeskSSOEndpoint (default /sso), served from the one
+// table in src/url/endpoints.h.
 #pragma once
 
 #include "httpd.h"
@@ -11,12 +9,19 @@
 #include "mod/config.h"
 #include "saml/saml.h"
 #include "session/session_store.h"
+#include "url/endpoints.h"
 
 namespace hdsso::mod {
 
-bool is_endpoint(request_rec* r, const DirConfig* c);
-// DECLINED when the URI is not one of ours.
-int handle_endpoint(request_rec* r, const DirConfig* c);
+// The row of the endpoint table this request's URI names exactly (after
+// Apache's normalisation) under this scope's prefix, or null: every other
+// path, under the prefix or not, is an ordinary path.
+const EndpointSpec* find_route(request_rec* r, const DirConfig* c);
+// OK; or 404 (not served on this site); or DONE after sending a 405 (method
+// not listed; the Allow header lists the row's methods).
+int check_route(request_rec* r, const DirConfig* c, const EndpointSpec& e);
+// Serves a row that check_route accepted.
+int handle_route(request_rec* r, const DirConfig* c, const EndpointSpec& e);
 // The session the request's cookies name (its activity recorded), null when
 // there is none; the store's error when it cannot be asked.
 Result<SessionPtr> current_session(request_rec* r, const DirConfig* c);

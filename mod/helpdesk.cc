@@ -116,17 +116,30 @@ void scrub_identity_headers(request_rec* r, const DirConfig* c, bool log) {
     }
 }
 
-Result<std::string> helpdesk_user(const DirConfig* c, const Identity& id) {
+// Built once per request: sub-requests (mod_dir's index) and internal
+// redirects of the same identity and options reuse the first one.
+const Result<Handoff>& request_handoff(request_rec* r, const DirConfig* c, const Identity& id) {
+    HandoffOptions o = handoff_options(c);
+    auto same = [&](const RequestState& st) {
+        return st.handoff && st.handoff->identity == &id && st.handoff->options == o;
+    };
+    if (const RequestState* st = find_state(r, same)) return st->handoff->handoff;
+    RequestState& mine = request_state(r);
+    mine.handoff.emplace(CachedHandoff{o, &id, make_handoff(id, o)});
+    return mine.handoff->handoff;
+}
+
+Result<std::string> helpdesk_user(request_rec* r, const DirConfig* c, const Identity& id) {
     // Every value the location exports is checked here, at authentication:
     // a value that cannot be passed on refuses the request before any
     // handler (or DirectoryIndex subrequest) runs.
-    auto h = make_handoff(id, handoff_options(c));
+    const auto& h = request_handoff(r, c, id);
     if (!h) return h.error();
-    return std::move(h.value().user);
+    return h.value().user;
 }
 
 int export_identity(request_rec* r, const DirConfig* c, const Identity& id) {
-    auto h = make_handoff(id, handoff_options(c));
+    const auto& h = request_handoff(r, c, id);
     if (!h) return fail(r, c, h.error());
     for (const auto& [name, value] : h.value().headers)
         apr_table_set(r->headers_in, name.c_str(), value.c_str());

@@ -26,7 +26,7 @@ void scrub_identity_headers(request_rec* r, const DirConfig* c, bool log);
 
 // The user name for REMOTE_USER, or the named error when it or any value
 // this location exports cannot be passed on (the caller fails the request).
-Result<std::string> helpdesk_user(const DirConfig* c, const Identity& id);
+Result<std::string> helpdesk_user(request_rec* r, const DirConfig* c, const Identity& id);
 
 // The headers and variables the profile exports; OK, or the error status
 // (page and log line done) when a value cannot be passed on.

@@ -19,83 +19,19 @@ namespace hdsso::mod {
 
 namespace {
 
-apr_status_t release_session(void* p) {
-    static_cast<SessionPtr*>(p)->~SessionPtr();
+apr_status_t release_state(void* p) {
+    static_cast<RequestState*>(p)->~RequestState();
     return APR_SUCCESS;
+}
+
+RequestState* existing_state(request_rec* r) {
+    return static_cast<RequestState*>(ap_get_module_config(r->request_config, &helpdesk_sso_module));
 }
 
 std::string html_escape(request_rec* r, const std::string& s) {
     return ap_escape_html2(r->pool, s.c_str(), 1);
 }
 
-int http_status(Status s) {
-    switch (s) {
-    case Status::remote_missing_parameter:
-    case Status::remote_malformed_parameter:
-    case Status::remote_duplicate_parameter:
-    case Status::url_malformed:
-    case Status::url_redirect_not_allowed:
-    case Status::broker_bad_request:
-    case Status::idp_unknown:
-        return HTTP_BAD_REQUEST;
-    case Status::identity_missing_value:
-    case Status::identity_unsafe_value:
-        return HTTP_FORBIDDEN;
-    case Status::jwt_malformed:
-    case Status::jwt_unsupported:
-    case Status::jwt_missing_claim:
-    case Status::jwt_invalid_claim:
-        return HTTP_BAD_REQUEST;
-    case Status::jwt_expired:
-    case Status::jwt_not_yet_valid:
-    case Status::jwt_issued_in_future:
-    case Status::jwt_too_old:
-    case Status::jwt_issuer_mismatch:
-    case Status::jwt_audience_mismatch:
-    case Status::jwt_replayed:
-    case Status::jwt_bad_signature:
-    case Status::jwt_alg_not_allowed:
-    case Status::jwt_unknown_kid:
-    case Status::remote_bad_signature:
-    case Status::remote_expired:
-    case Status::remote_not_yet_valid:
-    case Status::remote_replayed:
-        return HTTP_UNAUTHORIZED;
-    case Status::saml_malformed:
-    case Status::saml_assertion_count:
-    case Status::saml_missing_name_id:
-        return HTTP_BAD_REQUEST;
-    case Status::saml_unknown_idp:
-    case Status::saml_bad_signature:
-    case Status::saml_unsigned:
-    case Status::saml_legacy_algorithm:
-    case Status::saml_not_authorized:
-    case Status::saml_issuer_mismatch:
-    case Status::saml_audience_mismatch:
-    case Status::saml_destination_mismatch:
-    case Status::saml_recipient_mismatch:
-    case Status::saml_subject_confirmation:
-    case Status::saml_too_early:
-    case Status::saml_too_late:
-    case Status::saml_in_response_to:
-    case Status::saml_unsolicited:
-    case Status::saml_replayed:
-        return HTTP_UNAUTHORIZED;
-    case Status::saml_no_certificate:
-    case Status::saml_decryption_failed:
-        return HTTP_INTERNAL_SERVER_ERROR;
-    case Status::store_unavailable:
-    case Status::store_full:
-        return HTTP_SERVICE_UNAVAILABLE;
-    case Status::config_invalid:
-    case Status::config_io:
-    case Status::jwt_key_invalid:
-    case Status::session_malformed:
-    case Status::internal:
-        return HTTP_INTERNAL_SERVER_ERROR;
-    }
-    return HTTP_INTERNAL_SERVER_ERROR;
-}
 
 std::string page(request_rec* r, const char* title, const std::string& body_html, const char* link_url,
                  const char* link_text) {
@@ -118,19 +54,25 @@ std::string page(request_rec* r, const char* title, const std::string& body_html
 
 }  // namespace
 
-void remember_session(request_rec* r, SessionPtr s) {
-    void* mem = apr_palloc(r->pool, sizeof(SessionPtr));
-    auto* held = new (mem) SessionPtr(std::move(s));
-    apr_pool_cleanup_register(r->pool, held, release_session, apr_pool_cleanup_null);
-    ap_set_module_config(r->request_config, &helpdesk_sso_module, held);
+RequestState& request_state(request_rec* r) {
+    if (RequestState* st = existing_state(r)) return *st;
+    auto* st = new (apr_palloc(r->pool, sizeof(RequestState))) RequestState();
+    apr_pool_cleanup_register(r->pool, st, release_state, apr_pool_cleanup_null);
+    ap_set_module_config(r->request_config, &helpdesk_sso_module, st);
+    return *st;
 }
 
-const Session* find_session(request_rec* r) {
-    for (request_rec* q = r; q; q = q->prev ? q->prev : q->main) {
-        if (auto* s = static_cast<const SessionPtr*>(ap_get_module_config(q->request_config, &helpdesk_sso_module)))
-            return s->get();
-    }
+const RequestState* find_state(request_rec* r, const std::function<bool(const RequestState&)>& wanted) {
+    for (request_rec* q = r; q; q = q->prev ? q->prev : q->main)
+        if (const RequestState* st = existing_state(q); st && wanted(*st)) return st;
     return nullptr;
+}
+
+void remember_session(request_rec* r, SessionPtr s) { request_state(r).session = std::move(s); }
+
+const Session* find_session(request_rec* r) {
+    const RequestState* st = find_state(r, [](const RequestState& x) { return x.session != nullptr; });
+    return st ? st->session.get() : nullptr;
 }
 
 const Identity* find_identity(request_rec* r) {
@@ -138,41 +80,25 @@ const Identity* find_identity(request_rec* r) {
     return s ? &s->identity : nullptr;
 }
 
-std::vector<std::string> cookie_values(request_rec* r, const char* name) {
-    std::vector<std::string> out;
+std::vector<std::string_view> cookie_values(request_rec* r, const char* name) {
     const char* header = apr_table_get(r->headers_in, "Cookie");
-    if (!header) return out;
-    std::string_view h(header);
-    std::size_t name_len = std::strlen(name);
-    while (!h.empty() && out.size() < 4) {
-        std::size_t end = h.find_first_of(";,");
-        std::string_view item = h.substr(0, end);
-        h = end == std::string_view::npos ? std::string_view() : h.substr(end + 1);
-        while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
-        if (item.size() > name_len && item.compare(0, name_len, name) == 0 && item[name_len] == '=')
-            out.emplace_back(item.substr(name_len + 1));
-    }
-    return out;
+    return header ? hdsso::cookie_values(header, name) : std::vector<std::string_view>();
 }
 
-static const char* cookie_attributes(request_rec* r, const DirConfig* c) {
-    const char* same = cookie_samesite(c) == SameSite::strict ? "Strict"
-                       : cookie_samesite(c) == SameSite::none ? "None"
-                                                              : "Lax";
-    return apr_pstrcat(r->pool, "; Path=/", cookie_secure(c) ? "; Secure" : "",
-                       cookie_httponly(c) ? "; HttpOnly" : "", "; SameSite=", same, nullptr);
+void add_cookie(request_rec* r, const std::string& name, std::string_view value, const CookieAttributes& a) {
+    apr_table_addn(r->err_headers_out, "Set-Cookie", apr_pstrdup(r->pool, set_cookie(name, value, a).c_str()));
+}
+
+static CookieAttributes session_cookie(const DirConfig* c, int max_age) {
+    return {max_age, cookie_secure(c), cookie_httponly(c), cookie_samesite(c)};
 }
 
 void set_session_cookie(request_rec* r, const DirConfig* c, const std::string& id) {
-    apr_table_addn(r->err_headers_out, "Set-Cookie",
-                   apr_psprintf(r->pool, "%s=%s; Max-Age=%d%s", cookie_name(c), id.c_str(), lifetime(c),
-                                cookie_attributes(r, c)));
+    add_cookie(r, cookie_name(c), id, session_cookie(c, lifetime(c)));
 }
 
 void clear_session_cookie(request_rec* r, const DirConfig* c) {
-    apr_table_addn(r->err_headers_out, "Set-Cookie",
-                   apr_psprintf(r->pool, "%s=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT%s",
-                                cookie_name(c), cookie_attributes(r, c)));
+    add_cookie(r, cookie_name(c), "", session_cookie(c, 0));
 }
 
 SessionPolicy session_policy(const DirConfig* c) {
@@ -198,8 +124,10 @@ int redirect(request_rec* r, const std::string& location) {
 }
 
 int fail(request_rec* r, const DirConfig* c, const Error& e) {
-    int status = http_status(e.code);
-    int level = status >= 500 ? APLOG_ERR : APLOG_WARNING;
+    int status = status_http(e.code);
+    // A bad message from a client is the client's problem (info); a 5xx is
+    // this server's (error).
+    int level = status >= 500 ? APLOG_ERR : APLOG_INFO;
     ap_log_rerror(APLOG_MARK, level, 0, r, "HDSSO020: %s: %s", status_name(e.code),
                   e.detail.empty() ? status_message(e.code) : e.detail.c_str());
     apr_table_setn(r->notes, "hdsso-error", status_name(e.code));
@@ -235,6 +163,25 @@ int send_page(request_rec* r, const std::string& html) {
     apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
     ap_rwrite(html.data(), static_cast<int>(html.size()), r);
     return OK;
+}
+
+int method_not_allowed(request_rec* r, const std::string& methods) {
+    // Sent here, not by Apache: Apache lists HEAD wherever GET is allowed,
+    // and a sign-in endpoint refuses HEAD. TRACE is answered by Apache's
+    // core on every path unless TraceEnable Off.
+    std::string allow = methods;
+    auto* core = static_cast<const core_server_config*>(ap_get_core_module_config(r->server->module_config));
+    if (core && core->trace_enable != AP_TRACE_DISABLE) allow += ", TRACE";
+    r->status = HTTP_METHOD_NOT_ALLOWED;
+    apr_table_set(r->headers_out, "Allow", allow.c_str());
+    std::string html = page(r, "Method not allowed",
+                            "<p>This address takes " + html_escape(r, methods) +
+                                " requests only.</p>\n<p>Error code: <code>http.method_not_allowed</code></p>\n",
+                            nullptr, nullptr);
+    ap_set_content_type(r, "text/html; charset=utf-8");
+    apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
+    if (!r->header_only) ap_rwrite(html.data(), static_cast<int>(html.size()), r);
+    return DONE;
 }
 
 int html_response(request_rec* r, const char* title, const std::string& body_html) {

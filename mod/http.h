@@ -2,6 +2,8 @@
 // where a core Status becomes an HTTP answer, a page and a log line.
 #pragma once
 
+#include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -9,19 +11,41 @@
 
 #include "core/error.h"
 #include "core/identity.h"
+#include "helpdesk/handoff.h"
 #include "mod/config.h"
 #include "session/session_store.h"
 
 namespace hdsso::mod {
 
+// What the module keeps about one request (freed with its pool): the
+// session (shared with the process's session cache, not copied) and the
+// handoff built for it, which sub-requests and internal redirects of the
+// same identity and options reuse instead of building it again.
+struct CachedHandoff {
+    HandoffOptions options;
+    const Identity* identity;
+    Result<Handoff> handoff;
+};
+struct RequestState {
+    SessionPtr session;
+    std::optional<CachedHandoff> handoff;
+};
+RequestState& request_state(request_rec* r);
+// The nearest state, this request's or that of the request it was
+// internally redirected from or is a sub-request of, for which `wanted`
+// holds; null when none.
+const RequestState* find_state(request_rec* r, const std::function<bool(const RequestState&)>& wanted);
+
 // The signed-in identity of this request (or of the request it was
-// internally redirected from), or null. The session is shared with the
-// process's session cache, not copied.
+// internally redirected from), or null.
 void remember_session(request_rec* r, SessionPtr s);
 const Identity* find_identity(request_rec* r);
 const Session* find_session(request_rec* r);
 
-std::vector<std::string> cookie_values(request_rec* r, const char* name);
+// The request's cookies of this name (views into its Cookie header).
+std::vector<std::string_view> cookie_values(request_rec* r, const char* name);
+// Every Set-Cookie of the module goes through the one builder.
+void add_cookie(request_rec* r, const std::string& name, std::string_view value, const CookieAttributes& a);
 void set_session_cookie(request_rec* r, const DirConfig* c, const std::string& id);
 void clear_session_cookie(request_rec* r, const DirConfig* c);
 
@@ -40,6 +64,10 @@ int fail(request_rec* r, const DirConfig* c, const Error& e);
 // status mod_authz_core chooses (401, or 403 with AuthzSendForbiddenOnFailure
 // On): signed in, not allowed, and who to ask (HelpdeskSSODeniedText).
 void denied_page(request_rec* r, const DirConfig* c, const Identity& id);
+
+// A 405 with an Allow header listing exactly `methods` ("GET, POST"), and a
+// page; returns DONE (the response is sent), from any hook.
+int method_not_allowed(request_rec* r, const std::string& methods);
 
 // A 200 page with this body (HTML, escaped by the caller).
 int html_response(request_rec* r, const char* title, const std::string& body_html);

@@ -71,17 +71,22 @@ int check_authn(request_rec* r) {
     return guarded(r, [&] {
         const DirConfig* c = dir_config(r);
         scrub_identity_headers(r, c, !r->prev && !r->main);
-        // The endpoints themselves must be reachable without a session (but
-        // the diagnostics page, which shows the session).
-        if (enabled(c) && is_endpoint(r, c) && !is_diagnostics(r, c)) {
-            r->user = const_cast<char*>("");
-            return OK;
+        // Only an exact row of the endpoint table that this site serves, with
+        // a method the row takes, passes without a session (but diagnostics,
+        // which shows the session). Every other path under the prefix is an
+        // ordinary protected path: nothing reaches a backend unauthenticated.
+        if (const EndpointSpec* e = find_route(r, c)) {
+            if (int rc = check_route(r, c, *e); rc != OK) return rc;
+            if (!e->needs_session) {
+                r->user = const_cast<char*>("");
+                return OK;
+            }
         }
         r->ap_auth_type = const_cast<char*>(kAuthType);
         // The user name the helpdesk matches (HelpdeskSSOUserField), or the
         // named reason it cannot be handed over.
         auto sign_in = [&](const Identity& id) {
-            auto user = helpdesk_user(c, id);
+            auto user = helpdesk_user(r, c, id);
             if (!user) return fail(r, c, user.error());
             r->user = apr_pstrdup(r->pool, user.value().c_str());
             return OK;
@@ -120,8 +125,10 @@ int fixups(request_rec* r) {
 int handler(request_rec* r) {
     return guarded(r, [&] {
         const DirConfig* c = dir_config(r);
-        if (!enabled(c) || !is_endpoint(r, c)) return DECLINED;
-        return handle_endpoint(r, c);
+        const EndpointSpec* e = find_route(r, c);
+        if (!e) return DECLINED;
+        if (int rc = check_route(r, c, *e); rc != OK) return rc;
+        return handle_route(r, c, *e);
     });
 }
 

@@ -36,6 +36,7 @@ struct ServerConfig {
     Setting<int> skew;                   // HelpdeskSSOSAMLSkew
     Setting<int> force_authn;            // HelpdeskSSOSAMLForceAuthn
     Setting<const char*> legacy;         // HelpdeskSSOSAMLAllowLegacy, as "a,b,c"
+    Setting<int> signature_algorithm;    // HelpdeskSSOSAMLSignatureAlgorithm (SamlSignatureAlgorithm)
     Setting<apr_table_t*> attributes;    // HelpdeskSSOSAMLAttribute ROLE NAME...: role -> names
     std::shared_ptr<SamlSp>* sp;         // built at startup; owned by the config pool
 };
@@ -148,16 +149,11 @@ const char* set_policy(cmd_parms* cmd, void*, const char* arg) {
 }
 
 const char* set_name_id_format(cmd_parms* cmd, void*, const char* arg) {
-    const char* uri = !strcasecmp(arg, "email")         ? "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress"
-                      : !strcasecmp(arg, "persistent")  ? "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent"
-                      : !strcasecmp(arg, "transient")   ? "urn:oasis:names:tc:SAML:2.0:nameid-format:transient"
-                      : !strcasecmp(arg, "unspecified") ? "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified"
-                      : !strncmp(arg, "urn:", 4)        ? arg
-                                                         : nullptr;
+    auto uri = parse_saml_name_id_format(arg);
     if (!uri)
         return apr_psprintf(cmd->pool, "%s: expected email, persistent, transient, unspecified or a urn:, got '%s'",
                             cmd->cmd->name, arg);
-    scfg(cmd)->name_id_format = {uri, 1};
+    scfg(cmd)->name_id_format = {apr_pstrdup(cmd->pool, uri->c_str()), 1};
     return nullptr;
 }
 
@@ -173,6 +169,16 @@ const char* set_skew(cmd_parms* cmd, void*, const char* arg) {
     if (!*arg || *end || v < 0 || v > 3600)
         return apr_psprintf(cmd->pool, "%s: expected a number of seconds from 0 to 3600, got '%s'", cmd->cmd->name, arg);
     scfg(cmd)->skew = {static_cast<int>(v), 1};
+    return nullptr;
+}
+
+const char* set_signature_algorithm(cmd_parms* cmd, void*, const char* arg) {
+    // (rsa-sha1 also needs HelpdeskSSOSAMLAllowLegacy sha1: checked with the whole site.)
+    auto alg = parse_saml_signature_algorithm(arg);
+    if (!alg)
+        return apr_psprintf(cmd->pool, "%s: expected rsa-sha256, rsa-sha384, rsa-sha512 or rsa-sha1, got '%s'",
+                            cmd->cmd->name, arg);
+    scfg(cmd)->signature_algorithm = {static_cast<int>(*alg), 1};
     return nullptr;
 }
 
@@ -233,6 +239,7 @@ void* merge_server_config(apr_pool_t* p, void* base_v, void* add_v) {
     merge(out->skew, base->skew, add->skew);
     merge(out->force_authn, base->force_authn, add->force_authn);
     merge(out->legacy, base->legacy, add->legacy);
+    merge(out->signature_algorithm, base->signature_algorithm, add->signature_algorithm);
     merge(out->attributes, base->attributes, add->attributes);
     return out;
 }
@@ -248,11 +255,9 @@ Result<std::shared_ptr<SamlSp>> build_sp(server_rec* s, std::string* entity_id_o
     if (!c->base_url.set)
         return make_error(Status::config_invalid, "HelpdeskSSOSAMLBaseURL is required where an IdP is configured");
     const DirConfig* d = static_cast<const DirConfig*>(ap_get_module_config(s->lookup_defaults, &helpdesk_sso_module));
-    std::string prefix = std::string(c->base_url.value) + endpoint(d);
+    // (hdsso saml metadata --base-url --endpoint builds the same settings.)
     SamlSpSettings sp;
-    sp.entity_id = c->entity_id.set ? c->entity_id.value : prefix + "/metadata";
-    sp.acs_url = prefix + "/acs";
-    sp.slo_url = prefix + "/slo";
+    saml_sp_site_urls(sp, c->base_url.value, endpoint(d), c->entity_id.set ? c->entity_id.value : "");
     if (c->sp_key.set) sp.key_pem.assign(c->sp_key.value->data, c->sp_key.value->len);
     if (c->sp_cert.set) sp.cert_pem = c->sp_cert.value;
     if (c->name_id_format.set) sp.name_id_format = c->name_id_format.value;
@@ -270,9 +275,16 @@ Result<std::shared_ptr<SamlSp>> build_sp(server_rec* s, std::string* entity_id_o
                           "HelpdeskSSOSAMLIdPEntityID and HelpdeskSSOSAMLIdPSSOURL too (or use "
                           "HelpdeskSSOSAMLIdPMetadataFile)");
     idp.policy = static_cast<SamlSignaturePolicy>(c->policy.set ? c->policy.value : 3);
+    sp.want_assertions_signed = idp.policy == SamlSignaturePolicy::assertion || idp.policy == SamlSignaturePolicy::both;
     idp.allow_unsolicited = c->unsolicited.set && c->unsolicited.value;
     idp.skew = c->skew.set ? c->skew.value : 180;
     idp.legacy = parse_saml_legacy(c->legacy.set ? c->legacy.value : "").value();
+    if (c->signature_algorithm.set)
+        sp.signature_algorithm = static_cast<SamlSignatureAlgorithm>(c->signature_algorithm.value);
+    sp.allow_sha1 = idp.legacy.sha1;
+    if (sp.signature_algorithm == SamlSignatureAlgorithm::rsa_sha1 && !sp.allow_sha1)
+        return make_error(Status::config_invalid,
+                          "HelpdeskSSOSAMLSignatureAlgorithm rsa-sha1 needs HelpdeskSSOSAMLAllowLegacy sha1");
     if (c->attributes.set) {
         const apr_array_header_t* entries = apr_table_elts(c->attributes.value);
         for (int i = 0; i < entries->nelts; ++i) {
@@ -392,6 +404,9 @@ const command_rec* saml_commands() {
                   "what must be signed: assertion, response, both or either (default either)"),
     AP_INIT_ITERATE("HelpdeskSSOSAMLAllowLegacy", as_cmd(add_legacy), nullptr, RSRC_CONF,
                     "weak algorithms to accept from this IdP: sha1, rsa1024, xmlenc-cbc, rsa1_5 (default none)"),
+    AP_INIT_TAKE1("HelpdeskSSOSAMLSignatureAlgorithm", as_cmd(set_signature_algorithm), nullptr, RSRC_CONF,
+                  "how the SP signs AuthnRequests and logout messages: rsa-sha256 (default), rsa-sha384, "
+                  "rsa-sha512, or rsa-sha1 (with HelpdeskSSOSAMLAllowLegacy sha1)"),
     AP_INIT_FLAG("HelpdeskSSOSAMLAllowUnsolicited", as_cmd(set_flag<&ServerConfig::unsolicited>), nullptr, RSRC_CONF,
                  "accept IdP-initiated sign-in (default Off)"),
     AP_INIT_TAKE1("HelpdeskSSOSAMLSkew", as_cmd(set_skew), nullptr, RSRC_CONF,

@@ -67,6 +67,19 @@ Result<std::string> mint(const BrokerSettings& s, const BrokerOptions& o, JsonWr
     return jwt_mint(s.keys.front(), claims.value(), now, o.ttl);
 }
 
+// A return value the helpdesk itself reads and follows (Zendesk's
+// return_to, Freshdesk's redirect_to): a path on the helpdesk (never
+// "//host" or "/\\host"), or an https URL on it; both through the one
+// redirect validator.
+Result<std::string> helpdesk_path_or_url(const BrokerSettings& s, const std::string& value, const char* what) {
+    if (!(!value.empty() && value.front() == '/') && !starts_with_ci(value, "https://"))
+        return make_error(Status::url_redirect_not_allowed,
+                          std::string(what) + " is neither a path nor an https URL on the helpdesk");
+    auto url = RedirectValidator({s.host}).validate(value);
+    if (!url) return make_error(url.error().code, std::string(what) + ": " + url.error().detail);
+    return url;
+}
+
 // The identity's email (every JWT helpdesk here keys users on it) and
 // display name.
 Result<std::pair<std::string, std::string>> email_and_name(const Identity& id) {
@@ -149,13 +162,8 @@ Result<BrokerAction> broker_sign_in(const BrokerSettings& s, const BrokerOptions
     case BrokerKind::zendesk: {
         auto back = param(params, "return_to", false);
         if (!back) return back.error();
-        // A relative return_to is a Help Center path, read by Zendesk: a
-        // plain path (never "//host" or "/\\host"), through the same validator.
-        if (!back.value().empty()) {
-            auto url = back.value().front() == '/' ? RedirectValidator({s.host}).validate(back.value())
-                                                   : helpdesk_url(s, back.value(), "return_to");
-            if (!url) return url.error();
-        }
+        if (!back.value().empty())
+            if (auto url = helpdesk_path_or_url(s, back.value(), "return_to"); !url) return url.error();
         w.key("email").string(email).key("name").string(name).key("external_id").string(id.subject);
         add_extra_claims(o, id, w);
         auto token = mint(s, o, w, now);
@@ -202,6 +210,9 @@ Result<BrokerAction> broker_sign_in(const BrokerSettings& s, const BrokerOptions
             if (!*r) return r->error();
         if (!host.value().empty() && host.value() != s.host)
             return make_error(Status::url_redirect_not_allowed, "host_url is not the configured helpdesk host");
+        // Freshdesk sends the browser on to redirect_to once signed in.
+        if (!back.value().empty())
+            if (auto url = helpdesk_path_or_url(s, back.value(), "redirect_to"); !url) return url.error();
         RemoteAuthPolicy policy;
         policy.secret = s.secret;
         policy.digest = s.digest;

@@ -28,4 +28,5 @@ int saml_verify(const Args& a);
 int saml_metadata(const Args& a);
 int saml_fetch_metadata(const Args& a);
 int config_check(const Args& a);
+int config_endpoints(const Args& a);
 }  // namespace hdsso

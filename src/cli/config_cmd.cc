@@ -11,6 +11,8 @@
 #include <vector>
 
 #include "cli/cli.h"
+#include "jose/json.h"
+#include "url/endpoints.h"
 
 namespace hdsso {
 
@@ -77,6 +79,30 @@ int config_check(const Args& a) {
     }
     std::cout << errors << " errors, " << warnings << " warnings" << (rc == 0 ? "" : "; apachectl -t failed") << "\n";
     return rc == 0 && errors == 0 ? cli::kOk : cli::kFailed;
+}
+
+// hdsso config endpoints: the module's endpoint table, for admins (what a
+// site answers under its prefix) and for the tests that try every row.
+int config_endpoints(const Args& a) {
+    if (auto bad = a.check({"prefix", "json"}, 0, 0)) return cli::usage(*bad);
+    std::string prefix = a.one("prefix").value_or("/sso");
+    if (prefix.size() < 2 || prefix[0] != '/' || prefix.back() == '/')
+        return cli::usage("--prefix takes a path such as /sso");
+    if (a.one("json")) {
+        JsonWriter w;
+        w.begin_array();
+        for (const auto& e : kEndpoints) {
+            w.begin_object().key("path").string(prefix + e.leaf).key("methods").string(method_names(e.methods));
+            w.key("served_when").string(served_when_name(e.served));
+            w.key("needs_session").raw(e.needs_session ? "true" : "false").end_object();
+        }
+        std::cout << w.end_array().text() << "\n";
+        return cli::kOk;
+    }
+    for (const auto& e : kEndpoints)
+        std::cout << prefix << e.leaf << "\t" << method_names(e.methods) << "\t" << e.what << " (served: "
+                  << served_when_name(e.served) << (e.needs_session ? "; needs a session" : "") << ")\n";
+    return cli::kOk;
 }
 
 }  // namespace hdsso

@@ -120,7 +120,7 @@ int main(int argc, char** argv) {
         return kOk;
     }
     if (words.size() < 2) return usage("'" + words[0] + "' needs a subcommand");
-    auto args = Args::parse(std::vector<std::string>(words.begin() + 2, words.end()), {"raw", "no-aud", "no-exp", "allow-unsolicited"});
+    auto args = Args::parse(std::vector<std::string>(words.begin() + 2, words.end()), {"raw", "no-aud", "no-exp", "allow-unsolicited", "json"});
     if (!args) return usage(args.error().detail);
     try {
         if (words[0] == "remote-auth" && words[1] == "sign") return remote_sign(args.value());
@@ -131,6 +131,7 @@ int main(int argc, char** argv) {
         if (words[0] == "saml" && words[1] == "metadata") return saml_metadata(args.value());
         if (words[0] == "saml" && words[1] == "fetch-metadata") return saml_fetch_metadata(args.value());
         if (words[0] == "config" && words[1] == "check") return config_check(args.value());
+        if (words[0] == "config" && words[1] == "endpoints") return config_endpoints(args.value());
     } catch (const std::exception& e) {
         std::cerr << "error: internal: " << e.what() << "\n";
         return kConfig;

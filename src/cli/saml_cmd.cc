@@ -174,19 +174,65 @@ int saml_fetch_metadata(const Args& a) {
     return kOk;
 }
 
+// hdsso saml metadata: the SP metadata a site serves at PREFIX/metadata,
+// from the same settings (for the same settings, the same bytes).
 int saml_metadata(const Args& a) {
-    if (auto bad = a.check({"sp-entity-id", "acs-url", "slo-url", "sp-cert"}, 0, 0)) return usage(*bad);
-    if (!a.one("sp-entity-id") || !a.one("acs-url")) return usage("--sp-entity-id and --acs-url are required");
+    if (auto bad = a.check({"base-url", "endpoint", "sp-entity-id", "acs-url", "slo-url", "sp-cert", "sp-key",
+                            "name-id-format", "signature-algorithm", "allow-legacy", "policy"},
+                           0, 0))
+        return usage(*bad);
     SamlSpSettings sp;
-    sp.entity_id = *a.one("sp-entity-id");
-    sp.acs_url = *a.one("acs-url");
-    sp.slo_url = a.one("slo-url").value_or("");
-    if (auto c = a.one("sp-cert")) {
-        auto cert = read_config_file(*c);
-        if (!cert) return fail(cert.error());
-        sp.cert_pem = cert.value();
+    if (auto base = a.one("base-url")) {
+        // As HelpdeskSSOSAMLBaseURL and HelpdeskSSOEndpoint.
+        if (a.one("acs-url") || a.one("slo-url")) return usage("--base-url derives --acs-url and --slo-url: give one or the other");
+        if ((base->rfind("https://", 0) != 0 && base->rfind("http://", 0) != 0) || base->back() == '/' ||
+            base->find_first_of(" \t\r\n") != std::string::npos)
+            return usage("--base-url takes the site's http(s) base URL without a trailing '/'");
+        std::string endpoint = a.one("endpoint").value_or("/sso");
+        if (endpoint.size() < 2 || endpoint.front() != '/' || endpoint.back() == '/' ||
+            endpoint.find_first_of(" \t\r\n?#") != std::string::npos)
+            return usage("--endpoint takes a path such as /sso (no trailing '/')");
+        saml_sp_site_urls(sp, *base, endpoint, a.one("sp-entity-id").value_or(""));
+    } else {
+        if (a.one("endpoint")) return usage("--endpoint goes with --base-url");
+        if (!a.one("sp-entity-id") || !a.one("acs-url"))
+            return usage("give --base-url (as HelpdeskSSOSAMLBaseURL), or --sp-entity-id and --acs-url");
+        sp.entity_id = *a.one("sp-entity-id");
+        sp.acs_url = *a.one("acs-url");
+        sp.slo_url = a.one("slo-url").value_or("");
     }
-    std::cout << saml_sp_metadata(sp);
+    for (const auto& [option, field] : {std::pair{"sp-cert", &sp.cert_pem}, std::pair{"sp-key", &sp.key_pem}}) {
+        auto path = a.one(option);
+        if (!path) continue;
+        auto text = read_config_file(*path);
+        if (!text) return fail(text.error());
+        *field = text.value();
+    }
+    if (auto f = a.one("name-id-format")) {
+        auto uri = parse_saml_name_id_format(*f);
+        if (!uri) return usage("--name-id-format takes email, persistent, transient, unspecified or a urn:");
+        sp.name_id_format = *uri;
+    }
+    if (auto s = a.one("signature-algorithm")) {
+        auto alg = parse_saml_signature_algorithm(*s);
+        if (!alg) return usage("--signature-algorithm takes rsa-sha256, rsa-sha384, rsa-sha512 or rsa-sha1");
+        sp.signature_algorithm = *alg;
+    }
+    if (auto l = a.one("allow-legacy")) {
+        auto legacy = parse_saml_legacy(*l);
+        if (!legacy) return usage(legacy.error().detail);
+        sp.allow_sha1 = legacy.value().sha1;
+    }
+    SamlSignaturePolicy policy = SamlSignaturePolicy::either;
+    if (auto p = a.one("policy")) {
+        auto parsed = parse_policy(*p);
+        if (!parsed) return usage(parsed.error().detail);
+        policy = parsed.value();
+    }
+    sp.want_assertions_signed = policy == SamlSignaturePolicy::assertion || policy == SamlSignaturePolicy::both;
+    auto md = saml_sp_metadata(sp);
+    if (!md) return fail(md.error());
+    std::cout << md.value();
     return kOk;
 }
 

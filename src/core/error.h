@@ -80,6 +80,9 @@ enum class Status {
 const char* status_name(Status s);
 // One sentence for a person, e.g. on the error page.
 const char* status_message(Status s);
+// The HTTP status the module answers with: 4xx when the client's message is
+// at fault, 5xx when this server is (its configuration, its store).
+int status_http(Status s);
 
 struct Error {
     Status code;

@@ -98,6 +98,24 @@ Result<std::string> handoff_user(const Identity& id, const HandoffOptions& o) {
 
 }  // namespace
 
+std::string export_groups(const std::vector<std::string>& groups) {
+    static constexpr char kHex[] = "0123456789ABCDEF";
+    std::string out;
+    for (std::size_t i = 0; i < groups.size(); ++i) {
+        if (i) out += ',';
+        for (char c : groups[i]) {
+            if (c == '%' || c == ',') {
+                out += '%';
+                out += kHex[static_cast<unsigned char>(c) >> 4];
+                out += kHex[static_cast<unsigned char>(c) & 0xF];
+            } else {
+                out += c;
+            }
+        }
+    }
+    return out;
+}
+
 Result<Handoff> make_handoff(const Identity& id, const HandoffOptions& o) {
     Handoff out;
     auto user = handoff_user(id, o);
@@ -107,8 +125,7 @@ Result<Handoff> make_handoff(const Identity& id, const HandoffOptions& o) {
     if (!header.empty()) out.headers.emplace_back(header, out.user);
     if (!info(o.profile).attributes) return out;
 
-    std::string groups;
-    for (const auto& g : id.groups) groups += (groups.empty() ? "" : ",") + g;
+    std::string groups = export_groups(id.groups);
     out.variables.emplace_back("HDSSO_USER", out.user);
     const std::pair<const char*, const std::string*> fields[] = {
         {"Email", &id.email},        {"Name", &id.display_name}, {"Given-Name", &id.given_name},

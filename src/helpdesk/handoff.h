@@ -37,6 +37,11 @@ struct HandoffOptions {
     // The header that carries the user name to a proxied backend; unset:
     // the profile's; empty: none.
     std::optional<std::string> user_header;
+
+    bool operator==(const HandoffOptions& o) const {
+        return profile == o.profile && user_field == o.user_field && header_prefix == o.header_prefix &&
+               user_header == o.user_header;
+    }
 };
 
 struct Handoff {
@@ -47,6 +52,12 @@ struct Handoff {
 
 // The user header the options name (empty: none).
 std::string user_header(const HandoffOptions& o);
+
+// The groups as one header value: each name with '%' and ',' percent-encoded
+// (RFC 3986 style, uppercase hex: "%25", "%2C"), joined with ','. LDAP/AD
+// group names (DNs) contain commas, so ["cn=a,dc=x"] and ["cn=a", "dc=x"]
+// must not look alike; split on ',' and percent-decode each item to read it.
+std::string export_groups(const std::vector<std::string>& groups);
 
 // identity.missing_value when the chosen user field is empty,
 // identity.unsafe_value when an exported value has a control character or

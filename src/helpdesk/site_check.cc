@@ -64,6 +64,9 @@ std::vector<Finding> check_site(const SiteFacts& f) {
         if (f.saml_sp_key && !f.saml_sp_cert)
             warn("saml.sp_cert", "HelpdeskSSOSAMLKeyFile without HelpdeskSSOSAMLCertFile: the SP metadata carries "
                                  "no certificate, so the IdP cannot check signed requests or encrypt to this site");
+        if (f.saml_sp_cert && !f.saml_sp_key)
+            warn("saml.sp_key", "HelpdeskSSOSAMLCertFile without HelpdeskSSOSAMLKeyFile: the site can neither sign "
+                                "nor decrypt, so its metadata does not publish the certificate");
         if (!f.saml_idp_slo) warn("saml.no_slo", "the IdP has no single logout URL: signing out here does not sign out there");
     }
 

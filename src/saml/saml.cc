@@ -139,6 +139,39 @@ Result<SamlLegacy> parse_saml_legacy(std::string_view list) {
     return l;
 }
 
+namespace {
+struct SigAlgInfo {
+    SamlSignatureAlgorithm alg;
+    const char* name;
+    const char* uri;
+    LassoSignatureMethod lasso;
+};
+constexpr SigAlgInfo kSigAlgs[] = {
+    {SamlSignatureAlgorithm::rsa_sha256, "rsa-sha256", "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
+     LASSO_SIGNATURE_METHOD_RSA_SHA256},
+    {SamlSignatureAlgorithm::rsa_sha384, "rsa-sha384", "http://www.w3.org/2001/04/xmldsig-more#rsa-sha384",
+     LASSO_SIGNATURE_METHOD_RSA_SHA384},
+    {SamlSignatureAlgorithm::rsa_sha512, "rsa-sha512", "http://www.w3.org/2001/04/xmldsig-more#rsa-sha512",
+     LASSO_SIGNATURE_METHOD_RSA_SHA512},
+    {SamlSignatureAlgorithm::rsa_sha1, "rsa-sha1", "http://www.w3.org/2000/09/xmldsig#rsa-sha1",
+     LASSO_SIGNATURE_METHOD_RSA_SHA1},
+};
+const SigAlgInfo& sig_alg(SamlSignatureAlgorithm a) {
+    for (const auto& i : kSigAlgs)
+        if (i.alg == a) return i;
+    return kSigAlgs[0];
+}
+}  // namespace
+
+std::optional<SamlSignatureAlgorithm> parse_saml_signature_algorithm(std::string_view name) {
+    for (const auto& i : kSigAlgs)
+        if (name == i.name) return i.alg;
+    return std::nullopt;
+}
+
+const char* saml_signature_algorithm_name(SamlSignatureAlgorithm a) { return sig_alg(a).name; }
+const char* saml_signature_algorithm_uri(SamlSignatureAlgorithm a) { return sig_alg(a).uri; }
+
 Result<std::int64_t> parse_saml_time(std::string_view t) {
     auto digits = [&](std::size_t at, std::size_t n, int& out) {
         if (at + n > t.size()) return false;
@@ -193,12 +226,41 @@ void saml_library_init() {
 
 namespace {
 
+// The SP's own settings, before Lasso sees them: each failure named.
+Result<void> check_sp_settings(const SamlSpSettings& sp) {
+    if (sp.entity_id.empty() || sp.acs_url.empty())
+        return err(Status::config_invalid, "the SP needs an entity ID and an ACS URL");
+    if (sp.name_id_format.empty()) return err(Status::config_invalid, "the SP's NameID format is empty");
+    if (sp.signature_algorithm == SamlSignatureAlgorithm::rsa_sha1 && !sp.allow_sha1)
+        return err(Status::config_invalid, "the SP would sign with rsa-sha1: that needs the sha1 legacy allowance");
+    CPtr<EVP_PKEY, EVP_PKEY_free> key;
+    if (!sp.key_pem.empty()) {
+        CPtr<BIO, BIO_free> bio(BIO_new_mem_buf(sp.key_pem.data(), static_cast<int>(sp.key_pem.size())));
+        key.reset(bio ? PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, const_cast<char*>("")) : nullptr);
+        if (!key) return err(Status::config_invalid, "the SP key is not an unencrypted PEM private key");
+        if (EVP_PKEY_get_base_id(key.get()) != EVP_PKEY_RSA)
+            return err(Status::config_invalid, std::string("the SP key is not RSA (") +
+                                                   saml_signature_algorithm_name(sp.signature_algorithm) + ")");
+    }
+    if (!sp.cert_pem.empty()) {
+        CPtr<BIO, BIO_free> bio(BIO_new_mem_buf(sp.cert_pem.data(), static_cast<int>(sp.cert_pem.size())));
+        CPtr<X509, X509_free> cert(bio ? PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr) : nullptr);
+        if (!cert) return err(Status::config_invalid, "the SP certificate is not a PEM certificate");
+        if (key && X509_check_private_key(cert.get(), key.get()) != 1)
+            return err(Status::config_invalid, "the SP certificate is not the SP key's (they do not match)");
+    }
+    return {};
+}
+
 // A Lasso server for the SP alone (its metadata, key and certificate).
 Result<LassoServer*> new_sp_server(const SamlSpSettings& sp) {
     std::string md = sp_metadata(sp);
     LassoServer* server = lasso_server_new_from_buffers(md.c_str(), sp.key_pem.empty() ? nullptr : sp.key_pem.c_str(),
                                                         nullptr, sp.cert_pem.empty() ? nullptr : sp.cert_pem.c_str());
     if (!server) return err(Status::config_invalid, "Lasso refused the SP metadata");
+    // Lasso signs HTTP-Redirect messages (SigAlg) with the server's method,
+    // RSA-SHA1 unless told otherwise.
+    server->signature_method = sig_alg(sp.signature_algorithm).lasso;
     if (!sp.key_pem.empty() &&
         lasso_server_set_encryption_private_key_with_password(server, sp.key_pem.c_str(), nullptr) != 0) {
         lasso_server_destroy(server);
@@ -226,8 +288,7 @@ SamlSp::~SamlSp() = default;
 
 Result<std::shared_ptr<SamlSp>> SamlSp::create(SamlSpSettings sp, std::vector<SamlIdpSettings> idps) {
     saml_library_init();
-    if (sp.entity_id.empty() || sp.acs_url.empty())
-        return err(Status::config_invalid, "the SP needs an entity ID and an ACS URL");
+    if (auto ok = check_sp_settings(sp); !ok) return ok.error();
     if (idps.empty()) return err(Status::saml_no_certificate, "no identity provider is configured");
     auto impl = std::make_unique<Impl>();
     impl->sp = sp;
@@ -249,8 +310,9 @@ Result<std::shared_ptr<SamlSp>> SamlSp::create(SamlSpSettings sp, std::vector<Sa
             }
             metadata = idp_metadata(idp);
         }
-        if (has_doctype(metadata)) return err(Status::config_invalid, "IdP metadata must not contain a DOCTYPE");
-        XmlDocPtr doc = parse_xml(metadata);
+        auto parsed = parse_untrusted_xml(metadata, Status::config_invalid, "IdP " + idp.entity_id + " metadata");
+        if (!parsed) return parsed.error();
+        XmlDocPtr doc = std::move(parsed.value());
         xmlNode* root = doc ? xmlDocGetRootElement(doc.get()) : nullptr;
         if (is(root, kNsMd, "EntitiesDescriptor")) {
             // An aggregate: the IdP named, or the only one.
@@ -315,8 +377,9 @@ std::string SamlSp::metadata() const { return sp_metadata(impl_->sp); }
 
 Result<std::vector<std::string>> saml_metadata_idps(std::string_view metadata) {
     std::string xml(metadata);
-    if (has_doctype(xml)) return err(Status::config_invalid, "metadata must not contain a DOCTYPE");
-    XmlDocPtr doc = parse_xml(xml);
+    auto parsed = parse_untrusted_xml(xml, Status::config_invalid, "the metadata");
+    if (!parsed) return parsed.error();
+    XmlDocPtr doc = std::move(parsed.value());
     xmlNode* root = doc ? xmlDocGetRootElement(doc.get()) : nullptr;
     if (!is(root, kNsMd, "EntityDescriptor") && !is(root, kNsMd, "EntitiesDescriptor"))
         return err(Status::config_invalid, "not SAML metadata (md:EntityDescriptor or md:EntitiesDescriptor)");
@@ -353,8 +416,10 @@ std::string saml_response_issuer(std::string_view message) {
         if (!decoded) return {};
         xml = std::move(decoded.value());
     }
-    if (xml.size() > kMaxMessage || has_doctype(xml)) return {};
-    XmlDocPtr doc = parse_xml(xml);
+    if (xml.size() > kMaxMessage) return {};
+    auto parsed = parse_untrusted_xml(xml, Status::saml_malformed, "the SAMLResponse");
+    if (!parsed) return {};
+    XmlDocPtr doc = std::move(parsed.value());
     xmlNode* root = doc ? xmlDocGetRootElement(doc.get()) : nullptr;
     if (!is(root, kNsSamlp, "Response")) return {};
     xmlNode* issuer = child(root, kNsSaml, "Issuer");
@@ -362,7 +427,35 @@ std::string saml_response_issuer(std::string_view message) {
     return issuer ? text_of(issuer) : std::string();
 }
 
-std::string saml_sp_metadata(const SamlSpSettings& sp) { return sp_metadata(sp); }
+Result<std::string> saml_sp_metadata(const SamlSpSettings& sp) {
+    if (auto ok = check_sp_settings(sp); !ok) return ok.error();
+    return sp_metadata(sp);
+}
+
+void saml_sp_site_urls(SamlSpSettings& sp, std::string_view base_url, std::string_view endpoint,
+                       std::string_view entity_id) {
+    std::string prefix = std::string(base_url) + std::string(endpoint);
+    sp.entity_id = entity_id.empty() ? prefix + "/metadata" : std::string(entity_id);
+    sp.acs_url = prefix + "/acs";
+    sp.slo_url = prefix + "/slo";
+}
+
+std::optional<std::string> parse_saml_name_id_format(std::string_view name) {
+    static const std::pair<const char*, const char*> kNames[] = {
+        {"email", "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress"},
+        {"persistent", "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent"},
+        {"transient", "urn:oasis:names:tc:SAML:2.0:nameid-format:transient"},
+        {"unspecified", "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified"},
+    };
+    for (const auto& [short_name, uri] : kNames)
+        if (name.size() == std::strlen(short_name) && strncasecmp(name.data(), short_name, name.size()) == 0) return uri;
+    if (name.size() > 4 && name.substr(0, 4) == "urn:") {
+        for (char c : name)
+            if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) return std::nullopt;
+        return std::string(name);
+    }
+    return std::nullopt;
+}
 
 namespace {
 
@@ -428,6 +521,8 @@ Result<SamlAuthnRequest> SamlSp::logout_request(const Identity& id, const std::s
 }
 
 Result<void> SamlSp::process_logout_response(std::string_view query) const {
+    // The DOCTYPE gate, on the inflated message, before Lasso reads it.
+    if (auto ok = check_redirect_message(query, "SAMLResponse", kMaxMessage); !ok) return ok.error();
     LassoLogout* logout = lasso_logout_new(impl_->server);
     if (!logout) return err(Status::internal, "lasso_logout_new failed");
     LogoutGuard guard{logout};
@@ -438,6 +533,8 @@ Result<void> SamlSp::process_logout_response(std::string_view query) const {
 }
 
 Result<SamlIdpLogout> SamlSp::process_logout_request(std::string_view query) const {
+    // The DOCTYPE gate, on the inflated message, before Lasso reads it.
+    if (auto ok = check_redirect_message(query, "SAMLRequest", kMaxMessage); !ok) return ok.error();
     LassoLogout* logout = lasso_logout_new(impl_->server);
     if (!logout) return err(Status::internal, "lasso_logout_new failed");
     LogoutGuard guard{logout};
@@ -543,10 +640,11 @@ Result<SamlLogin> SamlSp::process_response(std::string_view message, std::int64_
         b64 = base64_encode_std(xml);
     }
     if (xml.size() > kMaxMessage) return err(Status::saml_malformed, "the SAMLResponse is too large");
-    if (has_doctype(xml)) return err(Status::saml_malformed, "a DOCTYPE or an entity is not allowed in a SAML message");
-
-    // Our own view of the outer structure (same bytes, same parser).
-    XmlDocPtr doc = parse_xml(xml);
+    // Our own view of the outer structure (same bytes, same parser), and
+    // the DOCTYPE gate: Lasso sees nothing this parse refuses.
+    auto parsed = parse_untrusted_xml(xml, Status::saml_malformed, "the SAMLResponse");
+    if (!parsed) return parsed.error();
+    XmlDocPtr doc = std::move(parsed.value());
     xmlNode* root = doc ? xmlDocGetRootElement(doc.get()) : nullptr;
     if (!is(root, kNsSamlp, "Response")) return err(Status::saml_malformed, "not a samlp:Response");
     auto plain = children(root, kNsSaml, "Assertion");

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,6 +31,16 @@ struct SamlLegacy {
 // "sha1,rsa1024,xmlenc-cbc,rsa1_5" (and "expired-cert", which needs no
 // allowance: the configured key is pinned, certificate dates are not judged).
 Result<SamlLegacy> parse_saml_legacy(std::string_view list);
+
+// How the SP signs its HTTP-Redirect messages (AuthnRequest, LogoutRequest,
+// LogoutResponse): the SigAlg it sends. RSA-SHA1 only with the sha1 legacy
+// allowance.
+enum class SamlSignatureAlgorithm { rsa_sha256, rsa_sha384, rsa_sha512, rsa_sha1 };
+// "rsa-sha256", "rsa-sha384", "rsa-sha512", "rsa-sha1"; nullopt otherwise.
+std::optional<SamlSignatureAlgorithm> parse_saml_signature_algorithm(std::string_view name);
+const char* saml_signature_algorithm_name(SamlSignatureAlgorithm a);
+// The XML Signature URI (SigAlg): http://www.w3.org/2001/04/xmldsig-more#rsa-sha256, ...
+const char* saml_signature_algorithm_uri(SamlSignatureAlgorithm a);
 
 struct SamlIdpSettings {
     // An EntityDescriptor, or an aggregate (EntitiesDescriptor) from which
@@ -59,7 +70,22 @@ struct SamlSpSettings {
     std::string cert_pem;  // optional: published in the SP metadata
     std::string name_id_format = "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress";
     bool force_authn = false;
+    SamlSignatureAlgorithm signature_algorithm = SamlSignatureAlgorithm::rsa_sha256;
+    bool allow_sha1 = false;  // signing with rsa-sha1 is refused without it (saml.legacy_algorithm)
+    // The metadata's WantAssertionsSigned: whether the site requires signed
+    // assertions (signature policy assertion or both).
+    bool want_assertions_signed = false;
 };
+
+// The SP's URLs as a site derives them from its base URL (no trailing '/')
+// and endpoint prefix ("/sso"): ACS PREFIX/acs, SLO PREFIX/slo and, unless
+// `entity_id` is given, the entity ID PREFIX/metadata (the metadata URL).
+void saml_sp_site_urls(SamlSpSettings& sp, std::string_view base_url, std::string_view endpoint,
+                       std::string_view entity_id = {});
+
+// email, persistent, transient, unspecified, or a URI starting with "urn:":
+// the NameID format URI; nullopt otherwise.
+std::optional<std::string> parse_saml_name_id_format(std::string_view name);
 
 struct SamlAuthnRequest {
     std::string url;  // the IdP's SSO URL with SAMLRequest (and RelayState)
@@ -128,8 +154,14 @@ private:
 // empty when it names none.
 std::string saml_response_issuer(std::string_view message);
 
-// The SP metadata (EntityDescriptor) for these settings.
-std::string saml_sp_metadata(const SamlSpSettings& sp);
+// The SP metadata (EntityDescriptor) for these settings, as the site serves
+// it at PREFIX/metadata: the configured NameID format; with a key,
+// AuthnRequestsSigned="true", the signature algorithm (algsupport
+// SigningMethod) and the certificate (signing and encryption). The same
+// checks as SamlSp::create: config.invalid for an SP key or certificate that
+// does not parse, is not RSA, or do not match; saml.legacy_algorithm for
+// rsa-sha1 without allow_sha1.
+Result<std::string> saml_sp_metadata(const SamlSpSettings& sp);
 
 // The entity IDs of the IdPs a metadata document (EntityDescriptor or
 // aggregate) describes; config.invalid when it is not SAML metadata or holds

@@ -3,8 +3,13 @@
 #include <algorithm>
 #include <cstring>
 
+#include <optional>
+
 #include <openssl/evp.h>
 #include <openssl/x509.h>
+#include <zlib.h>
+
+#include "url/query.h"
 
 namespace hdsso::samlxml {
 
@@ -71,17 +76,105 @@ std::string text_of(xmlNode* n) {
     return v ? std::string(reinterpret_cast<char*>(v.get())) : std::string();
 }
 
-// "<!DOCTYPE" or "<!ENTITY" in any case: refused before any parser runs.
-bool has_doctype(const std::string& xml) {
-    std::string lower = xml;
-    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
-    return lower.find("<!doctype") != std::string::npos || lower.find("<!entity") != std::string::npos;
+namespace {
+
+// SAX callbacks that stop the parser at a DOCTYPE (or, should one come
+// without it, a declaration), and say so through ctxt->_private.
+void stop_at_dtd(xmlParserCtxtPtr ctxt) {
+    *static_cast<bool*>(ctxt->_private) = true;
+    xmlStopParser(ctxt);
+}
+void on_subset(void* ctx, const xmlChar*, const xmlChar*, const xmlChar*) {
+    stop_at_dtd(static_cast<xmlParserCtxtPtr>(ctx));
+}
+void on_entity(void* ctx, const xmlChar*, int, const xmlChar*, const xmlChar*, xmlChar*) {
+    stop_at_dtd(static_cast<xmlParserCtxtPtr>(ctx));
+}
+void on_notation(void* ctx, const xmlChar*, const xmlChar*, const xmlChar*) {
+    stop_at_dtd(static_cast<xmlParserCtxtPtr>(ctx));
+}
+void on_unparsed(void* ctx, const xmlChar*, const xmlChar*, const xmlChar*, const xmlChar*) {
+    stop_at_dtd(static_cast<xmlParserCtxtPtr>(ctx));
+}
+void on_element(void* ctx, const xmlChar*, int, xmlElementContentPtr) { stop_at_dtd(static_cast<xmlParserCtxtPtr>(ctx)); }
+void on_attribute(void* ctx, const xmlChar*, const xmlChar*, int, int, const xmlChar*, xmlEnumerationPtr tree) {
+    if (tree) xmlFreeEnumeration(tree);  // the callback owns it
+    stop_at_dtd(static_cast<xmlParserCtxtPtr>(ctx));
 }
 
-// Parses without network access, DTD loading or entity substitution.
-XmlDocPtr parse_xml(const std::string& xml) {
-    return XmlDocPtr(xmlReadMemory(xml.data(), static_cast<int>(xml.size()), "saml.xml", nullptr,
-                                   XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING));
+using ParserCtxtPtr = CPtr<xmlParserCtxt, xmlFreeParserCtxt>;
+
+}  // namespace
+
+Result<XmlDocPtr> parse_untrusted_xml(std::string_view xml, Status code, const std::string& what) {
+    if (xml.empty()) return err(code, what + " is empty");
+    if (xml.size() > 64 * 1024 * 1024) return err(code, what + " is too large");
+    ParserCtxtPtr ctxt(xmlNewParserCtxt());
+    if (!ctxt || !ctxt->sax) return err(Status::internal, "libxml2: no parser context");
+    bool dtd = false;
+    ctxt->_private = &dtd;
+    ctxt->sax->internalSubset = on_subset;
+    ctxt->sax->externalSubset = on_subset;
+    ctxt->sax->entityDecl = on_entity;
+    ctxt->sax->unparsedEntityDecl = on_unparsed;
+    ctxt->sax->notationDecl = on_notation;
+    ctxt->sax->elementDecl = on_element;
+    ctxt->sax->attributeDecl = on_attribute;
+    // No encoding given: libxml2 detects it (byte-order mark, "<?xml"
+    // in UTF-16/UTF-32, the declaration), as Lasso's own parse will.
+    XmlDocPtr doc(xmlCtxtReadMemory(ctxt.get(), xml.data(), static_cast<int>(xml.size()), "saml.xml", nullptr,
+                                    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING));
+    if (dtd || (doc && (doc->intSubset || doc->extSubset)))
+        return err(code, what + ": a DOCTYPE (DTD or entity declarations) is not allowed");
+    if (!doc || !ctxt->wellFormed) return err(code, what + " is not well-formed XML");
+    return doc;
+}
+
+namespace {
+
+// Raw DEFLATE (RFC 1951), as the HTTP-Redirect binding sends it; nullopt
+// when it does not inflate or inflates beyond `max` bytes.
+std::optional<std::string> inflate_raw(const std::string& in, std::size_t max) {
+    z_stream z{};
+    if (inflateInit2(&z, -MAX_WBITS) != Z_OK) return std::nullopt;
+    z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+    z.avail_in = static_cast<uInt>(in.size());
+    std::string out;
+    int rc = Z_OK;
+    char buf[16384];
+    while (rc == Z_OK) {
+        z.next_out = reinterpret_cast<Bytef*>(buf);
+        z.avail_out = sizeof buf;
+        rc = inflate(&z, Z_NO_FLUSH);
+        out.append(buf, sizeof buf - z.avail_out);
+        if (out.size() > max) rc = Z_BUF_ERROR;
+        if (rc == Z_OK && z.avail_in == 0 && z.avail_out != 0) rc = Z_BUF_ERROR;  // truncated
+    }
+    inflateEnd(&z);
+    if (rc != Z_STREAM_END) return std::nullopt;
+    return out;
+}
+
+}  // namespace
+
+Result<void> check_redirect_message(std::string_view query, const char* param, std::size_t max) {
+    auto params = parse_query(query);
+    if (!params) return err(Status::saml_malformed, "the query: " + params.error().detail);
+    const std::string* value = nullptr;
+    for (const auto& [k, v] : params.value()) {
+        if (k != param) continue;
+        if (value) return err(Status::saml_malformed, std::string(param) + " appears more than once");
+        value = &v;
+    }
+    if (!value || value->empty()) return err(Status::saml_malformed, std::string("no ") + param + " in the query");
+    auto deflated = base64_decode_lenient(*value);
+    if (!deflated) return err(Status::saml_malformed, std::string(param) + " is not base64");
+    auto xml = inflate_raw(deflated.value(), max);
+    if (!xml) return err(Status::saml_malformed, std::string(param) + " does not inflate (raw DEFLATE, at most " +
+                                                     std::to_string(max / 1024) + " KiB)");
+    auto doc = parse_untrusted_xml(xml.value(), Status::saml_malformed, param);
+    if (!doc) return doc.error();
+    return {};
 }
 
 std::string serialise(xmlDoc* doc) {
@@ -214,17 +307,27 @@ std::string idp_metadata(const SamlIdpSettings& idp) {
 }
 
 std::string sp_metadata(const SamlSpSettings& sp) {
+    // What the site does: with a key it signs every request (and can decrypt);
+    // without one it signs nothing and publishes no certificate.
+    bool signs = !sp.key_pem.empty();
     XmlDocPtr doc(xmlNewDoc(BAD_CAST "1.0"));
     xmlNs *md, *ds;
     xmlNode* ed = new_entity(doc.get(), sp.entity_id, md, ds);
     xmlNode* spd = xmlNewChild(ed, md, BAD_CAST "SPSSODescriptor", nullptr);
-    xmlNewProp(spd, BAD_CAST "AuthnRequestsSigned", BAD_CAST(sp.key_pem.empty() ? "false" : "true"));
-    xmlNewProp(spd, BAD_CAST "WantAssertionsSigned", BAD_CAST "true");
+    xmlNewProp(spd, BAD_CAST "AuthnRequestsSigned", BAD_CAST(signs ? "true" : "false"));
+    xmlNewProp(spd, BAD_CAST "WantAssertionsSigned", BAD_CAST(sp.want_assertions_signed ? "true" : "false"));
     xmlNewProp(spd, BAD_CAST "protocolSupportEnumeration", kNsSamlp);
-    if (!sp.cert_pem.empty())
-        for (const char* use : {"signing", "encryption"}) add_key(spd, md, ds, use, sp.cert_pem);
+    if (signs) {
+        // SAML V2.0 Metadata Profile for Algorithm Support: how it signs.
+        xmlNode* ext = xmlNewChild(spd, md, BAD_CAST "Extensions", nullptr);
+        xmlNs* alg = xmlNewNs(ext, BAD_CAST "urn:oasis:names:tc:SAML:metadata:algsupport", BAD_CAST "alg");
+        xmlNode* method = xmlNewChild(ext, alg, BAD_CAST "SigningMethod", nullptr);
+        xmlNewProp(method, BAD_CAST "Algorithm", BAD_CAST saml_signature_algorithm_uri(sp.signature_algorithm));
+        if (!sp.cert_pem.empty())
+            for (const char* use : {"signing", "encryption"}) add_key(spd, md, ds, use, sp.cert_pem);
+    }
     if (!sp.slo_url.empty()) add_endpoint(spd, md, "SingleLogoutService", kRedirect, sp.slo_url);
-    xmlNewTextChild(spd, md, BAD_CAST "NameIDFormat", BAD_CAST kEmailFormat);
+    xmlNewTextChild(spd, md, BAD_CAST "NameIDFormat", BAD_CAST sp.name_id_format.c_str());
     add_endpoint(spd, md, "AssertionConsumerService", "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST", sp.acs_url);
     xmlNode* acs = spd->last;
     xmlNewProp(acs, BAD_CAST "index", BAD_CAST "0");

@@ -44,10 +44,19 @@ std::string text_of(xmlNode* n);
 const char* name_of(const xmlNode* n);
 // The ds:Signature directly under `node`, if any.
 xmlNode* signature_of(xmlNode* node);
-// "<!DOCTYPE" or "<!ENTITY" in any case: refused before any parser runs.
-bool has_doctype(const std::string& xml);
-// Parses without network access, DTD loading or entity substitution.
-XmlDocPtr parse_xml(const std::string& xml);
+// The one gate every XML document the SAML code reads from outside (a posted
+// response, an HTTP-Redirect message, IdP metadata) passes before Lasso sees
+// it: parsed as libxml2 reads it, in whatever encoding it is in (UTF-8,
+// UTF-16, UTF-32, with or without a byte-order mark), without network access,
+// DTD loading or entity substitution. A DOCTYPE (internal or external subset;
+// the parser stops at it, before any declaration is read) is refused by what
+// the parser sees, not by searching bytes; so is a document that is not
+// well-formed. `code` and "<what> ..." name the refusal.
+Result<XmlDocPtr> parse_untrusted_xml(std::string_view xml, Status code, const std::string& what);
+// An HTTP-Redirect binding message in `query` (the value of `param`,
+// SAMLRequest or SAMLResponse: base64 of raw DEFLATE), inflated to at most
+// `max` bytes and put through parse_untrusted_xml; saml.malformed otherwise.
+Result<void> check_redirect_message(std::string_view query, const char* param, std::size_t max);
 std::string serialise(xmlDoc* doc);
 
 // ---- Lasso's failure codes ---------------------------------------------------

@@ -3,7 +3,7 @@
 // against bare Lasso on it (lasso_login_process_authn_response_msg +
 // lasso_login_accept_sso). Interleaved rounds, medians of per-round ratios.
 // The response is python3-saml's valid_response.xml.base64 (RSA-SHA1, both
-// Response and Assertion signed), read from ../shared/vectors.
+// Response and Assertion signed), read from tests/vectors.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -51,7 +51,7 @@ int main(int argc, char** argv) {
         return 2;
     }
     const char* env = std::getenv("HDSSO_VECTORS");
-    std::string vectors = env ? env : std::string(HDSSO_TOP_SRCDIR) + "/../shared/vectors";
+    std::string vectors = env ? env : std::string(HDSSO_TOP_SRCDIR) + "/tests/vectors";
     std::string dir = vectors + "/python3-saml/";
     std::string message = read(dir + "tests/data/responses/valid_response.xml.base64");
     std::string cert = read(dir + "derived/idp_cert_afe71c28_settings1.pem");
@@ -82,7 +82,7 @@ int main(int argc, char** argv) {
     };
 
     // Bare Lasso with the same SP and IdP.
-    std::string spmd = saml_sp_metadata(sp);
+    std::string spmd = saml_sp_metadata(sp).value();
     LassoServer* server = lasso_server_new_from_buffers(spmd.c_str(), nullptr, nullptr, nullptr);
     std::string body;
     for (std::size_t pos = 0; pos < cert.size();) {

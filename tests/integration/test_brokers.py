@@ -230,6 +230,37 @@ class BrokerTest(unittest.TestCase):
         r = get("/sso/freshdesk?" + query(host_url="evil.example.com"), cookie)
         self.assert_refused(r, 400, "url.redirect_not_allowed")
 
+    # The open-redirect payloads of tests/unit/redirect_test.cc, as Freshdesk's
+    # redirect_to (sent percent-encoded, as a browser would).
+    REDIRECT_PAYLOADS = [
+        "//evil.test", "//evil.test/", "///evil.test", "////evil.test", "/\\evil.test", "\\\\evil.test",
+        "\\/evil.test", "/\\/evil.test", "https://evil.test", "https://evil.test/support",
+        "http://acme.freshdesk.com/support", "https://acme.freshdesk.com.evil.test/",
+        "https://acme.freshdesk.com@evil.test/", "https://evil.test@acme.freshdesk.com/",
+        "https://evil.test\\@acme.freshdesk.com/", "https://evil.test#@acme.freshdesk.com", "https:evil.test",
+        "https:/evil.test", "https:///evil.test", "javascript:alert(1)", "JaVaScRiPt:alert(1)",
+        "data:text/html,<script>alert(1)</script>", "evil.test", "ftp://acme.freshdesk.com/",
+        "%2f%2fevil.test", "%2F%2Fevil.test", "/%2f%2fevil.test", "/%2F%2Fevil.test", "/%5cevil.test",
+        "/%09/evil.test", "/\tevil.test", "/\r\nSet-Cookie: x=y", "/%0d%0aSet-Cookie:x=y",
+        "/\nLocation: https://evil.test", " //evil.test", "\t//evil.test", "/%00", "/%", "/%zz", "/%E2%80%A8",
+        "/\u00e9",
+    ]
+
+    def test_freshdesk_redirect_to_goes_through_the_validator(self):
+        cookie, _ = signed_in("Jane Doe")
+        for target in self.REDIRECT_PAYLOADS:
+            with self.subTest(redirect_to=target):
+                r = get("/sso/freshdesk?" + query(host_url=FRESHDESK, redirect_to=target), cookie)
+                self.assert_refused(r, 400, "url.redirect_not_allowed")
+                self.assertNotIn("Location", r.headers)
+                self.assertNotIn("hash=", r.text)
+        self.assertIn("HDSSO020: url.redirect_not_allowed: redirect_to: scheme-relative target", apache.error_log())
+        # A URL on the helpdesk passes, unchanged, inside the signed link.
+        back = "https://%s/support/tickets/42" % FRESHDESK
+        r = get("/sso/freshdesk?" + query(host_url=FRESHDESK, redirect_to=back), cookie)
+        self.assertEqual(302, r.status_code, r.text)
+        self.assertEqual(back, split(r.headers["Location"])[1]["redirect_to"])
+
     def test_return_url_on_another_host_refused(self):
         cookie, _ = signed_in()
         cases = {

@@ -34,6 +34,22 @@ SITE_WARNINGS = """
 </VirtualHost>
 """
 
+# How the SP signs: SHA-1 only with the legacy allowance (the site check).
+SIGNING = """
+<VirtualHost 127.0.0.1:{port}>
+  ServerName helpdesk.example.com
+  HelpdeskSSO On
+  HelpdeskSSOSAMLBaseURL https://helpdesk.example.com
+  HelpdeskSSOSAMLIdPCertFile {dir}/idp.crt
+  HelpdeskSSOSAMLIdPEntityID https://idp.example.com
+  HelpdeskSSOSAMLIdPSSOURL https://idp.example.com/sso
+  HelpdeskSSOSAMLIdPSLOURL https://idp.example.com/slo
+  HelpdeskSSOSAMLKeyFile {dir}/idp.key
+  HelpdeskSSOSAMLCertFile {dir}/idp.crt
+  %s
+</VirtualHost>
+"""
+
 GOOD = """
 HelpdeskSSOCache shmcb
 HelpdeskSSOSessionCacheTTL 5
@@ -164,6 +180,10 @@ BAD = [
     ("HelpdeskSSOSAMLIdPCertFingerprint SHA256:12:34", "HelpdeskSSOSAMLIdPCertFingerprint", "64 hex digits"),
     ("HelpdeskSSOSAMLSignaturePolicy none", "HelpdeskSSOSAMLSignaturePolicy", "assertion, response, both or either"),
     ("HelpdeskSSOSAMLAllowLegacy md5", "HelpdeskSSOSAMLAllowLegacy", "sha1, rsa1024"),
+    ("HelpdeskSSOSAMLSignatureAlgorithm sha256", "HelpdeskSSOSAMLSignatureAlgorithm",
+     "rsa-sha256, rsa-sha384, rsa-sha512 or rsa-sha1"),
+    ("HelpdeskSSOSAMLSignatureAlgorithm RSA-SHA256", "HelpdeskSSOSAMLSignatureAlgorithm", "rsa-sha256"),
+    ("HelpdeskSSOSAMLSignatureAlgorithm dsa-sha1", "HelpdeskSSOSAMLSignatureAlgorithm", "rsa-sha256"),
     ("HelpdeskSSOSAMLSkew 7200", "HelpdeskSSOSAMLSkew", "from 0 to 3600"),
     ("HelpdeskSSOSAMLNameIDFormat emailish", "HelpdeskSSOSAMLNameIDFormat", "email, persistent"),
     ("HelpdeskSSOSAMLAttribute shoeSize x", "HelpdeskSSOSAMLAttribute", "expected a role"),
@@ -242,6 +262,20 @@ class ConfigTest(unittest.TestCase):
                      "'portal.example.com'", "warning: saml.no_slo:", "warning: broker.deskpro_iframe:"):
             self.assertIn(code, out)
         self.assertIn("0 errors, 4 warnings", out)
+
+    def test_sp_signature_algorithm(self):
+        for lines in ("", "HelpdeskSSOSAMLSignatureAlgorithm rsa-sha384", "HelpdeskSSOSAMLSignatureAlgorithm rsa-sha512",
+                      "HelpdeskSSOSAMLSignatureAlgorithm rsa-sha1\n  HelpdeskSSOSAMLAllowLegacy sha1"):
+            with self.subTest(lines=lines):
+                rc, out = self.config_check(SIGNING % lines, apachectl=True)
+                self.assertEqual(0, rc, out)
+                self.assertIn("Syntax OK", out)
+        rc, out = self.config_check(SIGNING % "HelpdeskSSOSAMLSignatureAlgorithm rsa-sha1\n"
+                                    "  HelpdeskSSOSAMLAllowLegacy rsa1024", apachectl=True)
+        self.assertNotEqual(0, rc, out)
+        self.assertRegex(out, r"HDSSO060: helpdesk\.example\.com:\d+: error: saml\.idp: HelpdeskSSOSAMLSignatureAlgorithm "
+                              r"rsa-sha1 needs HelpdeskSSOSAMLAllowLegacy sha1")
+        self.assertNotIn("Syntax OK", out)
 
     def test_secret_never_inline(self):
         rc, out = self.run_t("HelpdeskSSORemoteSecret s3cr3t\n")

@@ -36,6 +36,12 @@ HelpdeskSSOFallbackLoginURL /login/normal
   Require valid-user
   ProxyPass http://127.0.0.1:{backend}/helpdesk
 </Location>
+# A group name with commas (an LDAP DN), required by its raw name.
+<Location /dn>
+  AuthType HelpdeskSSO
+  Require helpdesk-sso-group "CN=Support,OU=Groups,DC=example,DC=com"
+  ProxyPass http://127.0.0.1:{backend}/dn
+</Location>
 # A second site in the same vhost: ES256 keys from a JWK set, its own
 # audience and claim mapping, no replay check.
 <Location /es>
@@ -142,6 +148,31 @@ class JwtLoginTest(unittest.TestCase):
         self.assertEqual("jane@example.com", h["x-remote-email"])
         self.assertEqual("Jane Doe", h["x-remote-name"])
         self.assertIn("agents", h["x-remote-groups"])
+
+    def sign_in(self, **claims):
+        r = self.get("/sso/jwt", params={"id_token": self.token(**claims)})
+        self.assertEqual(302, r.status_code, r.text + self.apache.error_log())
+        return r.headers["Set-Cookie"].split(";", 1)[0]
+
+    def test_a_group_with_a_comma_is_not_two_groups(self):
+        # Each name's '%' and ',' percent-encoded, the names joined with ','.
+        one = self.backend_headers("/helpdesk/", self.sign_in(sub="one", groups=["customers,agents"]))
+        two = self.backend_headers("/helpdesk/", self.sign_in(sub="two", groups=["customers", "agents"]))
+        self.assertEqual("customers%2Cagents", one["x-remote-groups"])
+        self.assertEqual("customers,agents", two["x-remote-groups"])
+        pct = self.backend_headers("/helpdesk/", self.sign_in(sub="pct", groups=["customers%2Cagents", "100%"]))
+        self.assertEqual("customers%252Cagents,100%25", pct["x-remote-groups"])
+
+    def test_require_group_matches_the_raw_name(self):
+        dn = "CN=Support,OU=Groups,DC=example,DC=com"
+        h = self.backend_headers("/dn/", self.sign_in(sub="dn", groups=[dn, "agents"]))
+        self.assertEqual("CN=Support%2COU=Groups%2CDC=example%2CDC=com,agents", h["x-remote-groups"])
+        # The same words as separate groups are not that group; nor is the encoded form.
+        for groups in (dn.split(","), ["CN=Support%2COU=Groups%2CDC=example%2CDC=com"]):
+            with self.subTest(groups=groups):
+                r = self.get("/dn/", self.sign_in(sub="split", groups=groups))
+                self.assertEqual(401, r.status_code, r.text)
+                self.assertIn("authz.denied", r.text)
 
     def test_jwt_parameter_in_post_form(self):
         r = requests.post(self.apache.url("/sso/jwt"), data={"jwt": self.token(sub="poster")},

@@ -4,15 +4,21 @@ check; signature wrapping (XSW), signature stripping, a comment inside the
 NameID, XXE and entity expansion. Run through `hdsso saml verify`, which is
 the ACS's code path."""
 
+import base64
 import json
 import os
 import re
 import subprocess
 import sys
+import time
 import unittest
+import urllib.parse
+import zlib
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from hdsso_test import HDSSO  # noqa: E402
+import requests  # noqa: E402
+
+from hdsso_test import HDSSO, Apache  # noqa: E402
 from saml_forge import RSA_SHA1, Forge  # noqa: E402
 
 
@@ -462,6 +468,117 @@ class SamlChecksTest(unittest.TestCase):
         code, out, err = self.verify(wrapped)
         self.assertEqual(1, code, out)
         self.assertRegex(err, r"error: saml\.(bad_signature|malformed):")
+
+
+ACS_SITE = """
+<VirtualHost 127.0.0.1:{port}>
+  ServerName 127.0.0.1
+  HelpdeskSSO On
+  HelpdeskSSOCookieSecure Off
+  HelpdeskSSOSAMLBaseURL http://127.0.0.1:{port}
+  HelpdeskSSOSAMLIdPCertFile {dir}/idp.crt
+  HelpdeskSSOSAMLIdPEntityID https://idp.forge.test/metadata
+  HelpdeskSSOSAMLIdPSSOURL https://idp.forge.test/sso
+  HelpdeskSSOSAMLIdPSLOURL https://idp.forge.test/slo
+  HelpdeskSSOSAMLKeyFile {dir}/sp.key
+  HelpdeskSSOSAMLCertFile {dir}/sp.crt
+  HelpdeskSSOSAMLAllowUnsolicited On
+</VirtualHost>
+"""
+
+
+def utf16(text, big_endian=False, bom=True):
+    data = text.encode("utf-16-be" if big_endian else "utf-16-le")
+    return ((b"\xfe\xff" if big_endian else b"\xff\xfe") if bom else b"") + data
+
+
+class AcsThroughApacheTest(unittest.TestCase):
+    """The same refusals at the module's /sso/acs and /sso/slo, with their
+    HTTP status: what a client posted is a 4xx."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.f = Forge()
+        cls.apache = Apache(ACS_SITE)
+        cls.sp_key, cls.sp_cert = cls.f._pair("acs-sp")
+        for name, path in (("idp.crt", cls.f.cert), ("sp.key", cls.sp_key), ("sp.crt", cls.sp_cert)):
+            with open(path) as src:
+                cls.apache.write(name, src.read())
+        cls.f.SP = cls.apache.url("/sso/metadata")
+        cls.f.ACS = cls.apache.url("/sso/acs")
+        cls.apache.start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.apache.cleanup()
+        cls.f.cleanup()
+
+    _n = iter(range(1, 10 ** 6))
+
+    def response(self, encrypt_to=None):
+        """An IdP-initiated response, signed, fresh (its own assertion ID)."""
+        f = self.f
+        f.NOW = int(time.time())
+        aid = "_acs%d" % next(self._n)
+        xml = f.response(assertions=f.assertion(aid=aid, scd_in_response_to=""), in_response_to="")
+        xml = f.sign(xml, assertion_id=aid)
+        return f.encrypt(xml, encrypt_to) if encrypt_to else xml
+
+    def post(self, raw):
+        return requests.post(self.f.ACS, data={"SAMLResponse": base64.b64encode(raw).decode()},
+                             allow_redirects=False, timeout=30)
+
+    def assert_refused(self, r, status, name, detail):
+        self.assertEqual(status, r.status_code, r.text[:500])
+        self.assertIn(name, r.text)
+        self.assertNotRegex(r.headers.get("Set-Cookie", ""), r"(^|[ ,])hdsso_session=[^;]")  # no session
+        self.assertRegex(self.apache.error_log(), r"HDSSO020: %s: .*%s" % (re.escape(name), detail))
+
+    def test_genuine_response_signs_in(self):
+        r = self.post(self.response().encode())
+        self.assertEqual(302, r.status_code, r.text + self.apache.error_log())
+        self.assertIn("hdsso_session=", r.headers.get("Set-Cookie", ""))
+        r = self.post(self.response(encrypt_to=self.sp_cert).encode())
+        self.assertEqual(302, r.status_code, r.text + self.apache.error_log())
+
+    def test_utf16_doctype_refused_by_what_the_parser_sees(self):
+        xml = self.response()
+        doctype = '<!DOCTYPE samlp:Response [<!ENTITY e "boss@example.com">]>'
+        forged = xml.replace("jane@example.com", "&e;", 1)
+        for label, raw in (
+                ("UTF-16LE with BOM", utf16(doctype + forged)),
+                ("UTF-16LE with BOM and declaration", utf16('<?xml version="1.0" encoding="UTF-16"?>' + doctype + forged)),
+                ("UTF-16LE, declaration, no BOM",
+                 utf16('<?xml version="1.0" encoding="UTF-16"?>' + doctype + forged, bom=False)),
+                ("UTF-16BE with BOM", utf16(doctype + forged, big_endian=True)),
+                ("UTF-16BE, declaration, no BOM",
+                 utf16('<?xml version="1.0" encoding="UTF-16"?>' + doctype + forged, big_endian=True, bom=False)),
+                ("UTF-8 with BOM", b"\xef\xbb\xbf" + (doctype + forged).encode())):
+            with self.subTest(label):
+                if label.startswith("UTF-16"):
+                    self.assertNotIn(b"<!DOCTYPE", raw)  # no byte search finds it
+                self.assert_refused(self.post(raw), 400, "saml.malformed", "DOCTYPE")
+
+    def test_utf16_doctype_logout_request_refused(self):
+        xml = ('<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE r [<!ENTITY e "jane@example.com">]>'
+               '<samlp:LogoutRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" '
+               'xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_l1" Version="2.0" '
+               'IssueInstant="2026-01-01T00:00:00Z"><saml:Issuer>https://idp.forge.test/metadata</saml:Issuer>'
+               '<saml:NameID>&e;</saml:NameID></samlp:LogoutRequest>')
+        z = zlib.compressobj(9, zlib.DEFLATED, -15)
+        deflated = z.compress(utf16(xml)) + z.flush()
+        r = requests.get(self.apache.url("/sso/slo?" + urllib.parse.urlencode(
+            {"SAMLRequest": base64.b64encode(deflated).decode()})), allow_redirects=False, timeout=30)
+        self.assert_refused(r, 400, "saml.malformed", "SAMLRequest: a DOCTYPE")
+
+    def test_response_that_does_not_decrypt_is_a_client_error(self):
+        # Encrypted for another SP's certificate: what the client posted, not
+        # a fault of this server (needs mod/http.cc to map
+        # saml.decryption_failed to 400).
+        _, other_cert = self.f._pair("acs-other-sp")
+        r = self.post(self.response(encrypt_to=other_cert).encode())
+        self.assert_refused(r, 400, "saml.decryption_failed", "")
+        self.assertNotIn("Sign-in is unavailable", r.text)
 
 
 if __name__ == "__main__":

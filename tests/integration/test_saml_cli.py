@@ -11,7 +11,7 @@ import xml.etree.ElementTree as ET
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from hdsso_test import HDSSO, TOP_SRCDIR  # noqa: E402
 
-VECTORS = os.environ.get("HDSSO_VECTORS", os.path.join(TOP_SRCDIR, "..", "shared", "vectors"))
+VECTORS = os.environ.get("HDSSO_VECTORS", os.path.join(TOP_SRCDIR, "tests", "vectors"))
 SAML = os.path.join(VECTORS, "python3-saml")
 RESPONSES = os.path.join(SAML, "tests", "data", "responses")
 

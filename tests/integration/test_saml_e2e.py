@@ -10,6 +10,7 @@ import sys
 import zlib
 import unittest
 import urllib.parse
+import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 import requests  # noqa: E402
@@ -42,6 +43,18 @@ SP_CONF_CERT = SP_CONF.replace(
     "HelpdeskSSOSAMLIdPMetadataFile {dir}/idp-metadata.xml",
     "HelpdeskSSOSAMLIdPCertFile {dir}/idp.crt\n  HelpdeskSSOSAMLIdPEntityID {idp_entity}\n"
     "  HelpdeskSSOSAMLIdPSSOURL {idp_sso}\n  HelpdeskSSOSAMLIdPSLOURL {idp_slo}")
+
+
+MD = {"md": "urn:oasis:names:tc:SAML:2.0:metadata", "alg": "urn:oasis:names:tc:SAML:metadata:algsupport",
+      "ds": "http://www.w3.org/2000/09/xmldsig#"}
+EMAIL = "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress"
+
+
+def cli_metadata(*args):
+    p = subprocess.run([HDSSO, "saml", "metadata", *args], capture_output=True)
+    if p.returncode != 0:
+        raise AssertionError("hdsso saml metadata %s: %s" % (" ".join(args), p.stderr.decode()))
+    return p.stdout
 
 
 def have_simplesamlphp():
@@ -150,6 +163,42 @@ class SamlEndToEndTest(unittest.TestCase):
         r = s.get(r.headers["Location"], timeout=30)
         self.assertIn('name="password"', r.text)
 
+    SHA256 = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
+
+    def sig_alg(self, url):
+        q = urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)
+        self.assertEqual(1, len(q.get("Signature", [])), url)
+        return q["SigAlg"][0]
+
+    def test_sp_signs_with_rsa_sha256(self):
+        s = requests.Session()
+        r = s.get(self.sp.url("/helpdesk/"), allow_redirects=False, timeout=30)
+        self.assertEqual(self.SHA256, self.sig_alg(r.headers["Location"]))
+        # The IdP checks the AuthnRequest's signature (validate.authnrequest):
+        # a broken one gets no login form.
+        broken = r.headers["Location"].replace("&Signature=", "&Signature=AAAA", 1)
+        self.assertNotIn('name="password"', requests.get(broken, timeout=30).text)
+        # The genuine one signs in; the LogoutRequest is RSA-SHA256 too.
+        self.assertEqual(302, self.sign_in(s, "/helpdesk/").status_code)
+        r = s.get(self.sp.url("/sso/logout"), allow_redirects=False, timeout=30)
+        self.assertEqual(302, r.status_code, r.text + self.sp.error_log())
+        self.assertIn("SAMLRequest=", r.headers["Location"])
+        self.assertEqual(self.SHA256, self.sig_alg(r.headers["Location"]))
+        r = s.get(r.headers["Location"], timeout=30)
+        self.assertIn("signed out of the helpdesk and of your identity provider", r.text, self.idp.log())
+
+    def test_logout_response_signed_with_rsa_sha256(self):
+        s = requests.Session()
+        self.assertEqual(302, self.sign_in(s, "/helpdesk/").status_code)
+        url = self.idp.base + "saml2/idp/SingleLogoutService.php?" + urllib.parse.urlencode(
+            {"ReturnTo": self.idp.base + "module.php/core/welcome"})
+        r = s.get(url, timeout=30)
+        answers = [h.headers["Location"] for h in r.history
+                   if h.url.startswith(self.sp.url("/sso/slo?")) and h.status_code == 302]
+        self.assertEqual(1, len(answers), [h.url for h in r.history])
+        self.assertIn("SAMLResponse=", answers[0])
+        self.assertEqual(self.SHA256, self.sig_alg(answers[0]))
+
     def test_single_logout_started_at_the_idp_ends_this_session(self):
         s = requests.Session()
         self.assertEqual(302, self.sign_in(s, "/helpdesk/").status_code)
@@ -201,6 +250,137 @@ class SamlEndToEndTest(unittest.TestCase):
         self.assertEqual(200, r.status_code)
         self.assertIn('entityID="%s"' % self.sp_entity_id, r.text)
         self.assertIn("application/samlmetadata+xml", r.headers["Content-Type"])
+        sp = ET.fromstring(r.content).find("md:SPSSODescriptor", MD)
+        self.assertEqual("true", sp.get("AuthnRequestsSigned"))
+        self.assertEqual([EMAIL], [e.text for e in sp.findall("md:NameIDFormat", MD)])
+        self.assertEqual(self.SHA256, sp.find("md:Extensions/alg:SigningMethod", MD).get("Algorithm"))
+
+    def test_cli_metadata_equals_the_live_metadata(self):
+        live = requests.get(self.sp.url("/sso/metadata"), timeout=30).content
+        out = cli_metadata("--base-url", "http://127.0.0.1:%d" % self.sp.port,
+                           "--sp-key", os.path.join(self.sp.dir, "sp.key"),
+                           "--sp-cert", os.path.join(self.sp.dir, "sp.crt"))
+        self.assertEqual(live, out)
+        # Without the key, the CLI describes a site that signs nothing: not this one.
+        out = cli_metadata("--base-url", "http://127.0.0.1:%d" % self.sp.port,
+                           "--sp-cert", os.path.join(self.sp.dir, "sp.crt"))
+        self.assertNotEqual(live, out)
+        self.assertIn(b'AuthnRequestsSigned="false"', out)
+
+
+# Two sites whose SP settings differ from the defaults in every way the
+# metadata shows; no IdP needs to run (the IdP is given by certificate).
+METADATA_CONF = """
+<VirtualHost 127.0.0.1:{port}>
+  ServerName 127.0.0.1
+  HelpdeskSSO On
+  HelpdeskSSOEndpoint /auth/sso
+  HelpdeskSSOSAMLBaseURL https://helpdesk.example.com
+  HelpdeskSSOSAMLEntityID urn:example:helpdesk
+  HelpdeskSSOSAMLIdPCertFile {dir}/idp.crt
+  HelpdeskSSOSAMLIdPEntityID https://idp.example.com
+  HelpdeskSSOSAMLIdPSSOURL https://idp.example.com/sso
+  HelpdeskSSOSAMLKeyFile {dir}/sp.key
+  HelpdeskSSOSAMLCertFile {dir}/sp.crt
+  HelpdeskSSOSAMLNameIDFormat persistent
+  HelpdeskSSOSAMLSignatureAlgorithm rsa-sha512
+  HelpdeskSSOSAMLSignaturePolicy both
+</VirtualHost>
+<VirtualHost 127.0.0.1:{port2}>
+  ServerName 127.0.0.1
+  HelpdeskSSO On
+  HelpdeskSSOSAMLBaseURL http://127.0.0.1:{port2}
+  HelpdeskSSOSAMLIdPCertFile {dir}/idp.crt
+  HelpdeskSSOSAMLIdPEntityID https://idp.example.com
+  HelpdeskSSOSAMLIdPSSOURL https://idp.example.com/sso
+  HelpdeskSSOSAMLCertFile {dir}/sp.crt
+  HelpdeskSSOSAMLNameIDFormat urn:example:nameid:employee-number
+</VirtualHost>
+"""
+
+
+class SpMetadataTest(unittest.TestCase):
+    """/sso/metadata says what the site does, and hdsso saml metadata with
+    the same settings prints the same bytes."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.sp = Apache(METADATA_CONF)
+        for name in ("sp", "idp"):
+            subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
+                            "/CN=" + name, "-keyout", os.path.join(cls.sp.dir, name + ".key"),
+                            "-out", os.path.join(cls.sp.dir, name + ".crt")], check=True, capture_output=True)
+        cls.sp.start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.sp.cleanup()
+
+    def live(self, path, second=False):
+        r = requests.get(self.sp.url(path, second), timeout=30)
+        self.assertEqual(200, r.status_code, r.text + self.sp.error_log())
+        return r.content
+
+    def test_configured_settings(self):
+        live = self.live("/auth/sso/metadata")
+        ed = ET.fromstring(live)
+        self.assertEqual("urn:example:helpdesk", ed.get("entityID"))
+        sp = ed.find("md:SPSSODescriptor", MD)
+        self.assertEqual(("true", "true"), (sp.get("AuthnRequestsSigned"), sp.get("WantAssertionsSigned")))
+        self.assertEqual(["urn:oasis:names:tc:SAML:2.0:nameid-format:persistent"],
+                         [e.text for e in sp.findall("md:NameIDFormat", MD)])
+        self.assertEqual("http://www.w3.org/2001/04/xmldsig-more#rsa-sha512",
+                         sp.find("md:Extensions/alg:SigningMethod", MD).get("Algorithm"))
+        self.assertEqual(["signing", "encryption"], [k.get("use") for k in sp.findall("md:KeyDescriptor", MD)])
+        self.assertEqual("https://helpdesk.example.com/auth/sso/acs",
+                         sp.find("md:AssertionConsumerService", MD).get("Location"))
+        self.assertEqual("https://helpdesk.example.com/auth/sso/slo",
+                         sp.find("md:SingleLogoutService", MD).get("Location"))
+        out = cli_metadata("--base-url", "https://helpdesk.example.com", "--endpoint", "/auth/sso",
+                           "--sp-entity-id", "urn:example:helpdesk", "--sp-key", os.path.join(self.sp.dir, "sp.key"),
+                           "--sp-cert", os.path.join(self.sp.dir, "sp.crt"), "--name-id-format", "persistent",
+                           "--signature-algorithm", "rsa-sha512", "--policy", "both")
+        self.assertEqual(live, out)
+
+    def test_site_without_a_key(self):
+        live = self.live("/sso/metadata", second=True)
+        sp = ET.fromstring(live).find("md:SPSSODescriptor", MD)
+        self.assertEqual(("false", "false"), (sp.get("AuthnRequestsSigned"), sp.get("WantAssertionsSigned")))
+        self.assertEqual(["urn:example:nameid:employee-number"], [e.text for e in sp.findall("md:NameIDFormat", MD)])
+        # It can neither sign nor decrypt: no certificate, no signing method.
+        self.assertIsNone(sp.find("md:KeyDescriptor", MD))
+        self.assertIsNone(sp.find("md:Extensions", MD))
+        out = cli_metadata("--base-url", "http://127.0.0.1:%d" % self.sp.port2,
+                           "--sp-cert", os.path.join(self.sp.dir, "sp.crt"),
+                           "--name-id-format", "urn:example:nameid:employee-number")
+        self.assertEqual(live, out)
+
+    def test_cli_refusals(self):
+        def run(*args):
+            p = subprocess.run([HDSSO, "saml", "metadata", *args], capture_output=True, text=True)
+            return p.returncode, p.stderr
+        key, crt = os.path.join(self.sp.dir, "sp.key"), os.path.join(self.sp.dir, "sp.crt")
+        other = os.path.join(self.sp.dir, "idp.crt")
+        base = ("--base-url", "https://helpdesk.example.com")
+        for args, code, text in [
+            (base + ("--sp-key", key, "--sp-cert", other), 3, "config.invalid: "),
+            (base + ("--sp-key", crt), 3, "the SP key is not an unencrypted PEM private key"),
+            (base + ("--sp-key", key, "--signature-algorithm", "rsa-sha1"), 3, "sha1 legacy allowance"),
+            (base + ("--signature-algorithm", "rsa-md5"), 2, "--signature-algorithm takes"),
+            (base + ("--name-id-format", "mail"), 2, "--name-id-format takes"),
+            (base + ("--acs-url", "https://x.example/acs"), 2, "give one or the other"),
+            (("--base-url", "https://helpdesk.example.com/"), 2, "without a trailing '/'"),
+            (base + ("--endpoint", "sso"), 2, "--endpoint takes a path"),
+            (("--endpoint", "/sso"), 2, "--endpoint goes with --base-url"),
+            ((), 2, "give --base-url"),
+            (base + ("--sp-key", os.path.join(self.sp.dir, "no-such.key")), 3, "config.io"),
+        ]:
+            with self.subTest(args=args):
+                rc, err = run(*args)
+                self.assertEqual(code, rc, err)
+                self.assertIn(text, err)
+        rc, err = run(*base, "--sp-key", key, "--signature-algorithm", "rsa-sha1", "--allow-legacy", "sha1")
+        self.assertEqual(0, rc, err)
 
 
 class EntraStyleClaimsTest(SamlEndToEndTest):

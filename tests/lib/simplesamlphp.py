@@ -91,7 +91,8 @@ class SimpleSamlIdp:
         if cert_pem:
             name = "sp%d.crt" % len(self.sps)
             self.apache.write("cert/" + name, cert_pem)
-            self.sps[entity_id].update({"certificate": name, "sign.logout": True, "validate.logout": True})
+            self.sps[entity_id].update({"certificate": name, "sign.logout": True, "validate.logout": True,
+                                        "validate.authnrequest": True})
 
     def write_config(self):
         d = self.dir

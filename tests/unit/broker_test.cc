@@ -38,6 +38,7 @@ class BrokerTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testZendeskRelativeReturnTo);
     CPPUNIT_TEST(testEmailRequired);
     CPPUNIT_TEST(testFreshdeskVector);
+    CPPUNIT_TEST(testFreshdeskRedirectTo);
     CPPUNIT_TEST(testReservedClaims);
     CPPUNIT_TEST_SUITE_END();
 
@@ -109,6 +110,45 @@ public:
                              a.value().redirect);
         CPPUNIT_ASSERT(refusal(broker_sign_in(s, {}, jane(), {{"host_url", "evil.example"}}, 1)) ==
                        Status::url_redirect_not_allowed);
+    }
+
+    // redirect_to goes into the signed link Freshdesk follows: a path on the
+    // helpdesk or an https URL on it, through the one redirect validator.
+    void testFreshdeskRedirectTo() {
+        BrokerSettings s;
+        s.kind = BrokerKind::freshdesk;
+        s.host = "acme.freshdesk.com";
+        s.secret = SecretString(std::string("s3cr3t"));
+        for (const char* good : {"/support/tickets", "/support/tickets?id=1&x=%20y",
+                                 "https://acme.freshdesk.com/support/home", "HTTPS://ACME.freshdesk.com/a"}) {
+            auto a = broker_sign_in(s, {}, jane(), {{"host_url", "acme.freshdesk.com"}, {"redirect_to", good}}, 1);
+            CPPUNIT_ASSERT_MESSAGE(good, a.ok());
+            auto q = parse_query(a.value().redirect.substr(a.value().redirect.find('?') + 1));
+            CPPUNIT_ASSERT(q.ok());
+            CPPUNIT_ASSERT_EQUAL(std::string("redirect_to"), q.value().back().first);
+            CPPUNIT_ASSERT_EQUAL(std::string(good), q.value().back().second);
+        }
+        const char* payloads[] = {
+            "//evil.test", "//evil.test/", "///evil.test", "////evil.test", "/\\evil.test", "\\\\evil.test",
+            "\\/evil.test", "/\\/evil.test", "https://evil.test", "https://evil.test/support",
+            "http://acme.freshdesk.com/support", "https://acme.freshdesk.com.evil.test/",
+            "https://acme.freshdesk.com@evil.test/", "https://evil.test@acme.freshdesk.com/",
+            "https://evil.test\\@acme.freshdesk.com/", "https://evil.test#@acme.freshdesk.com",
+            "https:evil.test", "https:/evil.test", "https:///evil.test", "javascript:alert(1)",
+            "JaVaScRiPt:alert(1)", "data:text/html,<script>alert(1)</script>", "evil.test", "evil.test/path",
+            "ftp://acme.freshdesk.com/", "%2f%2fevil.test", "%2F%2Fevil.test", "/%2f%2fevil.test", "/%2F%2Fevil.test",
+            "/%5cevil.test", "/%09/evil.test", "/\tevil.test", "/\r\nSet-Cookie: x=y", "/%0d%0aSet-Cookie:x=y",
+            "/\nLocation: https://evil.test", "/%0aLocation:https://evil.test", " //evil.test", "\t//evil.test",
+            "/%00", "/%", "/%zz", "/%E2%80%A8", "/\xc3\xa9",
+        };
+        for (const char* p : payloads) {
+            auto a = broker_sign_in(s, {}, jane(), {{"host_url", "acme.freshdesk.com"}, {"redirect_to", p}}, 1);
+            CPPUNIT_ASSERT_MESSAGE(std::string("accepted: ") + p, refusal(a) == Status::url_redirect_not_allowed);
+            CPPUNIT_ASSERT_MESSAGE(a.error().detail, a.error().detail.rfind("redirect_to", 0) == 0);
+        }
+        // Repeated: refused, not the first or last one taken.
+        auto twice = broker_sign_in(s, {}, jane(), {{"redirect_to", "/a"}, {"redirect_to", "//evil.test"}}, 1);
+        CPPUNIT_ASSERT(refusal(twice) == Status::broker_bad_request);
     }
 
     void testReservedClaims() {

@@ -12,6 +12,7 @@ class ErrorTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testNamesAreUniqueAndDotted);
     CPPUNIT_TEST(testStableNames);
     CPPUNIT_TEST(testResult);
+    CPPUNIT_TEST(testHttpClasses);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -32,6 +33,24 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("url.redirect_not_allowed"),
                              std::string(status_name(Status::url_redirect_not_allowed)));
     }
+    // What the client sent is the client's fault (4xx); the configuration
+    // and the store are this server's (5xx).
+    void testHttpClasses() {
+        for (int i = 0; i <= static_cast<int>(Status::internal); ++i) {
+            auto st = static_cast<Status>(i);
+            std::string n = status_name(st);
+            int h = status_http(st);
+            CPPUNIT_ASSERT_MESSAGE(n, h == 400 || h == 401 || h == 403 || h == 500 || h == 503);
+            bool server = n.rfind("config.", 0) == 0 || n.rfind("store.", 0) == 0 || n == "internal" ||
+                          n == "jwt.key_invalid" || n == "saml.no_certificate" || n == "session.malformed";
+            CPPUNIT_ASSERT_MESSAGE(n, server ? h >= 500 : h < 500);
+        }
+        CPPUNIT_ASSERT_EQUAL(503, status_http(Status::store_full));
+        CPPUNIT_ASSERT_EQUAL(503, status_http(Status::store_unavailable));
+        CPPUNIT_ASSERT_EQUAL(400, status_http(Status::saml_decryption_failed));
+        CPPUNIT_ASSERT_EQUAL(401, status_http(Status::remote_replayed));
+    }
+
     void testResult() {
         Result<int> ok(5);
         CPPUNIT_ASSERT(ok.ok());

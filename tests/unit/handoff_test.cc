@@ -44,6 +44,7 @@ class HandoffTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testProfilesExportOnlyWhatTheProductReads);
     CPPUNIT_TEST(testUserFields);
     CPPUNIT_TEST(testUserHeaderOverride);
+    CPPUNIT_TEST(testGroupsWithTheSeparatorAreEncoded);
     CPPUNIT_TEST(testUnsafeValuesRefused);
     CPPUNIT_TEST(testIdentityHeaders);
     CPPUNIT_TEST_SUITE_END();
@@ -119,6 +120,31 @@ public:
         o = HandoffOptions{};
         o.header_prefix = "X-Sso-";
         CPPUNIT_ASSERT_EQUAL(std::string("jdoe"), value_of(make_handoff(jane(), o).value().headers, "X-Sso-User"));
+    }
+
+    // One group with a comma and two groups must not reach the helpdesk alike.
+    void testGroupsWithTheSeparatorAreEncoded() {
+        auto groups_of = [](std::vector<std::string> groups) {
+            Identity id = jane();
+            id.groups = std::move(groups);
+            auto h = make_handoff(id, profile(HelpdeskProfile::generic));
+            CPPUNIT_ASSERT(h.ok());
+            std::string header = value_of(h.value().headers, "X-Remote-Groups");
+            CPPUNIT_ASSERT_EQUAL(header, value_of(h.value().variables, "HDSSO_GROUPS"));
+            return header;
+        };
+        CPPUNIT_ASSERT_EQUAL(std::string("customers%2Cagents"), groups_of({"customers,agents"}));
+        CPPUNIT_ASSERT_EQUAL(std::string("customers,agents"), groups_of({"customers", "agents"}));
+        // DNs keep their commas, encoded; '%' itself is encoded, so "%2C" sent
+        // as a name is not read back as a comma.
+        CPPUNIT_ASSERT_EQUAL(std::string("CN=Support%2COU=Groups%2CDC=example%2CDC=com,agents"),
+                             groups_of({"CN=Support,OU=Groups,DC=example,DC=com", "agents"}));
+        CPPUNIT_ASSERT_EQUAL(std::string("a%252Cb,100%25"), groups_of({"a%2Cb", "100%"}));
+        CPPUNIT_ASSERT(groups_of({"a,b"}) != groups_of({"a%2Cb"}));
+        // Everything else is passed as it is (UTF-8, spaces, '=', ';').
+        CPPUNIT_ASSERT_EQUAL(std::string("Équipe support;x=1"), groups_of({"Équipe support;x=1"}));
+        CPPUNIT_ASSERT_EQUAL(std::string(",%2C"), export_groups({"", ","}));
+        CPPUNIT_ASSERT_EQUAL(std::string(""), export_groups({}));
     }
 
     void testUnsafeValuesRefused() {

@@ -1,5 +1,5 @@
 // JWS verification and signing: Wycheproof JOSE vectors (see
-// ../shared/vectors/wycheproof/NOTES.txt for the label corrections applied
+// tests/vectors/wycheproof/NOTES.txt for the label corrections applied
 // below), RFC 7520 / RFC 8037 examples, and sign-then-verify for every
 // algorithm with every bit of the signature flipped and every truncation.
 #include <cppunit/extensions/HelperMacros.h>

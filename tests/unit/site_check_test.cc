@@ -55,6 +55,9 @@ public:
         auto all = check_site(f);
         CPPUNIT_ASSERT(codes(all, true) == std::vector<std::string>{"saml.idp"});
         CPPUNIT_ASSERT(codes(all, false) == std::vector<std::string>({"saml.sp_cert", "saml.no_slo"}));
+        f = saml_site();
+        f.saml_sp_key = false;
+        CPPUNIT_ASSERT(codes(check_site(f), false) == std::vector<std::string>{"saml.sp_key"});
     }
 
     void testIdpChoices() {

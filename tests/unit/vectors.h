@@ -1,5 +1,5 @@
-// Where the public test vectors are: $HDSSO_VECTORS, else ../shared/vectors
-// beside the source tree (as CI lays it out).
+// Where the public test vectors are: $HDSSO_VECTORS, else tests/vectors in
+// the source tree (copied from their public sources, licences beside each set).
 #pragma once
 
 #include <cstdlib>
@@ -11,7 +11,7 @@
 
 inline std::string vectors_dir() {
     if (const char* env = std::getenv("HDSSO_VECTORS")) return env;
-    return std::string(HDSSO_TOP_SRCDIR) + "/../shared/vectors";
+    return std::string(HDSSO_TOP_SRCDIR) + "/tests/vectors";
 }
 
 inline std::string read_vector(const std::string& rel) {
