@@ -25,23 +25,11 @@
 #include "core/crypto.h"
 #include "core/secret_file.h"
 #include "session/session_codec.h"
+#include "store/memcached_store.h"
+#include "store/redis_store.h"
 #include "store/remote_options.h"
 #include "store/replay_table.h"
 #include "store/spread_key.h"
-
-// The Redis and memcached engines (src/store/redis_store.cc and
-// memcached_store.cc) are written on another branch. Until it is merged
-// their .cc files are placeholders: with 0 this file does not reference
-// them, the module links and loads, and `HelpdeskSSOCache redis:`/`memcache:`
-// are refused at configuration time. Set to 1 (or drop the switch) once
-// the engines are in.
-#ifndef HDSSO_REMOTE_ENGINES
-#define HDSSO_REMOTE_ENGINES 0
-#endif
-#if HDSSO_REMOTE_ENGINES
-#include "store/memcached_store.h"
-#include "store/redis_store.h"
-#endif
 
 APLOG_USE_MODULE(helpdesk_sso);
 
@@ -282,10 +270,6 @@ const char* set_cache(cmd_parms* cmd, void*, const char* arg) {
         sc.remote.servers.clear();
     } else if (name == "redis" || name == "memcache") {
         bool redis = name == "redis";
-#if !HDSSO_REMOTE_ENGINES
-        return apr_psprintf(cmd->pool, "%s: the %s engine is not in this build", cmd->cmd->name,
-                            redis ? "Redis" : "memcached");
-#endif
         std::vector<std::pair<std::string, int>> servers;
         std::string_view list(rest ? rest : "");
         while (true) {
@@ -525,13 +509,8 @@ int attach_replay(Persistent* ps, server_rec* s) {
 }
 
 std::unique_ptr<KvStore> make_engine(const StoreConfig& sc) {
-#if HDSSO_REMOTE_ENGINES
-    if (sc.engine == Engine::redis) return std::make_unique<RedisKvStore>(sc.remote);
-    return std::make_unique<MemcachedKvStore>(sc.remote);
-#else
-    (void)sc;
-    return nullptr;
-#endif
+    if (sc.engine == Engine::redis) return std::make_unique<RedisKvStore>(sc.remote, &RequestStores::clock());
+    return std::make_unique<MemcachedKvStore>(sc.remote, &RequestStores::clock());
 }
 
 // The sign-in state sealing key in the remote store: read, or created by
@@ -633,11 +612,6 @@ int cache_post_config(apr_pool_t*, apr_pool_t* ptemp, server_rec* s) {
         } catch (const std::exception& e) {
             ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "HDSSO015: cannot set up the %s store: %s",
                          engine_name(sc.engine), e.what());
-            return HTTP_INTERNAL_SERVER_ERROR;
-        }
-        if (!lv.remote) {
-            ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "HDSSO015: the %s engine is not in this build",
-                         engine_name(sc.engine));
             return HTTP_INTERNAL_SERVER_ERROR;
         }
         ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, "HDSSO008: sessions and one-time records in %s", sc.spec);

@@ -249,7 +249,8 @@ public:
     // Keys as SessionStore writes them: a prefix and a SHA-256 handle.
     static std::vector<std::string> session_keys(int n) {
         std::vector<std::string> keys;
-        for (int i = 0; i < n; ++i) keys.push_back("hdsso:s:" + base64url_encode(sha256("session " + std::to_string(i))));
+        for (int i = 0; i < n; ++i)
+            keys.push_back("hdsso:s:" + base64url_encode(sha256("session " + std::to_string(i))));
         return keys;
     }
 
