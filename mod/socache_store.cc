@@ -51,8 +51,8 @@ constexpr unsigned kHintIdLen = 60;
 constexpr unsigned kHintObjSize = 300;
 
 // 524288 one-time records (12 MiB). The table refuses its first insert at
-// 57-67% of that, so about 300,000 live records: the sign-ins of more than
-// 150 a minute for a whole 30-minute remote-authentication window.
+// 57-67% of that, so about 300,000 live records: 10,000 sign-ins a minute
+// through a whole 30-minute remote-authentication window.
 constexpr std::size_t kDefaultReplayCapacity = 524288;
 constexpr std::size_t kMaxReplayCapacity = 64 * 1024 * 1024;
 
