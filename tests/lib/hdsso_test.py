@@ -239,3 +239,198 @@ def run_suites(label, modules):
     passed = result.testsRun - failed - skipped
     print("%s: %d passed, %d failed, %d skipped" % (label, passed, failed, skipped))
     return 0 if failed == 0 else 1
+
+
+# ---------------------------------------------------------------------------
+# Additions for the route and store suites (test_routes.py, test_store.py).
+
+class RecordingHandler(http.server.BaseHTTPRequestHandler):
+    """Records every request that reaches it, whatever its method, and
+    answers 200 with a body and a header that name the recorder, so a test
+    can tell a backend answer from one Apache gave itself."""
+
+    protocol_version = "HTTP/1.1"
+    # Keep-alive with the proxy: no Nagle delay between headers and body.
+    disable_nagle_algorithm = True
+    recorder = None  # set on the subclass each RecordingBackend makes
+
+    def __getattr__(self, name):
+        # BaseHTTPRequestHandler looks up do_<METHOD>: every method is recorded.
+        if name.startswith("do_"):
+            return self._record
+        raise AttributeError(name)
+
+    def _read_body(self):
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            data = b""
+            while True:
+                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                if size == 0:
+                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                        pass
+                    return data
+                data += self.rfile.read(size)
+                self.rfile.readline()
+        n = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(n) if n else b""
+
+    def _record(self):
+        body = self._read_body()
+        entry = {"method": self.command, "path": self.path,
+                 "headers": {k.lower(): v for k, v in self.headers.items()}, "body": body}
+        self.recorder._add(entry)
+        out = json.dumps({"recorder": RecordingBackend.MARKER, "method": self.command, "path": self.path,
+                          "headers": [[k, v] for k, v in self.headers.items()]}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("X-Recording-Backend", RecordingBackend.MARKER)
+        self.send_header("Content-Length", str(len(out)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(out)
+
+    def log_message(self, *args):
+        pass
+
+
+class RecordingBackend:
+    """A backend that keeps every request it received (method, path as sent
+    by the proxy, headers lower-cased). mark()/since(mark) scope a test."""
+
+    MARKER = "hdsso-recording-backend"
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._requests = []
+        handler = type("BoundRecordingHandler", (RecordingHandler,), {"recorder": self})
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def _add(self, entry):
+        with self._lock:
+            self._requests.append(entry)
+
+    def mark(self):
+        with self._lock:
+            return len(self._requests)
+
+    def since(self, mark=0):
+        with self._lock:
+            return list(self._requests[mark:])
+
+    def without_identity(self, mark=0, header="x-remote-user"):
+        """The requests since mark that came without a non-empty identity header."""
+        return [e for e in self.since(mark) if not e["headers"].get(header, "").strip()]
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def is_backend_answer(headers, body=b""):
+    """True when a response came from a RecordingBackend (through the proxy)."""
+    if headers.get("X-Recording-Backend") == RecordingBackend.MARKER:
+        return True
+    if isinstance(body, str):
+        body = body.encode("utf-8", "replace")
+    return RecordingBackend.MARKER.encode() in (body or b"")
+
+
+class RawResponse:
+    def __init__(self, status, headers, body):
+        self.status = status
+        self.headers = headers  # http.client.HTTPMessage: get(), get_all()
+        self.body = body
+
+    @property
+    def text(self):
+        return self.body.decode("utf-8", "replace")
+
+    def cookies(self):
+        return self.headers.get_all("Set-Cookie") or []
+
+    def __repr__(self):
+        return "<%d %s %r>" % (self.status, dict(self.headers.items()), self.body[:300])
+
+
+def raw_request(port, method, target, headers=None, body=None, host=None, timeout=30):
+    """One request with the target sent exactly as given (no client-side
+    normalisation of '..', '//' or escapes, unlike requests/urllib3), on a
+    fresh connection to 127.0.0.1:port."""
+    import http.client
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        conn.putrequest(method, target, skip_host=True, skip_accept_encoding=True)
+        conn.putheader("Host", host if host is not None else "127.0.0.1:%d" % port)
+        for k, v in (headers or {}).items():
+            conn.putheader(k, v)
+        data = body.encode() if isinstance(body, str) else body
+        if data is not None:
+            conn.putheader("Content-Length", str(len(data)))
+        elif method in ("POST", "PUT", "PATCH"):
+            conn.putheader("Content-Length", "0")
+        conn.endheaders(data)
+        resp = conn.getresponse()
+        out = resp.read()
+        return RawResponse(resp.status, resp.headers, out)
+    finally:
+        conn.close()
+
+
+def allow_set(value):
+    """The methods an Allow header names, upper-cased, TRACE left out."""
+    return {m.strip().upper() for m in (value or "").split(",") if m.strip() and m.strip().upper() != "TRACE"}
+
+
+def error_level_lines(log_text, marker="HDSSO"):
+    """Error-log lines at error level or above (emerg, alert, crit, error)
+    that contain marker."""
+    import re
+    pattern = re.compile(r"\[[^\]\s]*:(emerg|alert|crit|error)\]")
+    return [line for line in log_text.splitlines() if marker in line and pattern.search(line)]
+
+
+def self_signed_cert(directory, name="idp"):
+    """A fresh RSA-2048 key and self-signed certificate made with openssl:
+    (key path, cert path)."""
+    if not shutil.which("openssl"):
+        raise AssertionError("openssl is missing: apt-get install openssl")
+    key = os.path.join(directory, name + ".key")
+    crt = os.path.join(directory, name + ".crt")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                    "-subj", "/CN=%s.example.test" % name, "-keyout", key, "-out", crt],
+                   check=True, capture_output=True)
+    os.chmod(key, 0o644)
+    os.chmod(crt, 0o644)
+    return key, crt
+
+
+def graceful_restart(apache, deadline_s=60.0):
+    """A graceful restart of the Apache apache.proc runs (SIGUSR1 to its
+    parent, which is what `apachectl graceful` sends), then waits, bounded,
+    until the new generation has logged that it is up and the port answers.
+    Needs `LogLevel ... mpm_event:notice` in the config."""
+    marker = "resuming normal operations"
+    before = apache.error_log().count(marker)
+    os.kill(apache.proc.pid, signal.SIGUSR1)
+    end = time.monotonic() + deadline_s
+    while time.monotonic() < end:
+        if apache.proc.poll() is not None:
+            raise AssertionError("Apache exited during a graceful restart:\n" + apache.error_log())
+        if apache.error_log().count(marker) > before:
+            wait_for_port(apache.port, deadline_s=max(1.0, end - time.monotonic()), proc=apache.proc)
+            return
+        time.sleep(0.05)
+    raise AssertionError("Apache did not come back from a graceful restart:\n" + apache.error_log())
+
+
+def require_binary(name, package):
+    """The path of a program the test needs; fails (never skips) naming the
+    Debian package that provides it."""
+    path = shutil.which(name)
+    if not path:
+        raise AssertionError("%s is missing: apt-get install %s" % (name, package))
+    return path
