@@ -243,6 +243,10 @@ int lifetime(const DirConfig* c) { return pick(c->lifetime, 8 * 3600); }
 int idle_timeout(const DirConfig* c) { return pick(c->idle_timeout, 3600); }
 bool cookie_secure(const DirConfig* c) { return pick(c->cookie_secure, 1) != 0; }
 bool cookie_httponly(const DirConfig* c) { return pick(c->cookie_httponly, 1) != 0; }
+bool cookie_persistent(const DirConfig* c) { return pick(c->cookie_persistent, 0) != 0; }
+Unauthenticated unauthenticated(const DirConfig* c) {
+    return static_cast<Unauthenticated>(pick(c->unauthenticated, static_cast<int>(Unauthenticated::auth)));
+}
 SameSite cookie_samesite(const DirConfig* c) { return pick(c->cookie_samesite, SameSite::lax); }
 int window_back(const DirConfig* c) { return pick(c->window_back, 1800); }
 int window_ahead(const DirConfig* c) { return pick(c->window_ahead, 60); }
@@ -289,6 +293,8 @@ void* merge_dir_config(apr_pool_t* p, void* base_v, void* add_v) {
     merge(out->user_header, base->user_header, add->user_header);
     merge(out->break_glass, base->break_glass, add->break_glass);
     merge(out->break_glass_query, base->break_glass_query, add->break_glass_query);
+    merge(out->unauthenticated, base->unauthenticated, add->unauthenticated);
+    merge(out->cookie_persistent, base->cookie_persistent, add->cookie_persistent);
     merge(out->denied_text, base->denied_text, add->denied_text);
     merge(out->brokers, base->brokers, add->brokers);
     merge(out->broker_claims, base->broker_claims, add->broker_claims);

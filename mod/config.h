@@ -78,6 +78,8 @@ struct DirConfig {
     Setting<UserField> user_field;             // HelpdeskSSOUserField
     Setting<const char*> user_header;          // HelpdeskSSOUserHeader NAME|None ("" = none)
     Setting<int> break_glass;                  // HelpdeskSSOBreakGlass On|Off
+    Setting<int> unauthenticated;              // HelpdeskSSOUnauthenticated auth|401|pass (Unauthenticated)
+    Setting<int> cookie_persistent;            // HelpdeskSSOCookiePersistent On|Off
     Setting<apr_array_header_t*> break_glass_query;  // HelpdeskSSOBreakGlassQuery NAME=VALUE...
     Setting<const char*> denied_text;          // HelpdeskSSODeniedText
     // Signing users into helpdesks (mod/broker.cc)
@@ -90,6 +92,9 @@ struct DirConfig {
     Setting<int> diagnostics;                  // HelpdeskSSODiagnostics On|Off
 };
 
+// What a request without a session gets here (HelpdeskSSOUnauthenticated).
+enum class Unauthenticated { auth, deny, pass };
+
 // Effective values, defaults applied.
 bool enabled(const DirConfig* c);
 const char* endpoint(const DirConfig* c);
@@ -98,6 +103,8 @@ int lifetime(const DirConfig* c);
 int idle_timeout(const DirConfig* c);
 bool cookie_secure(const DirConfig* c);
 bool cookie_httponly(const DirConfig* c);
+bool cookie_persistent(const DirConfig* c);
+Unauthenticated unauthenticated(const DirConfig* c);
 SameSite cookie_samesite(const DirConfig* c);
 int window_back(const DirConfig* c);
 int window_ahead(const DirConfig* c);

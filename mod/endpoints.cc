@@ -1,5 +1,6 @@
 #include "mod/endpoints.h"
 
+#include <algorithm>
 #include <cstring>
 #include <functional>
 #include <string>
@@ -188,23 +189,27 @@ int jwt_login(request_rec* r, const DirConfig* c) {
 
 int logout(request_rec* r, const DirConfig* c) {
     RequestStores stores(r, session_policy(c));
-    // A SAML sign-in ends at its IdP too (single logout), when the IdP has an
-    // SLO endpoint: the identity is read before the session goes.
-    std::string idp_logout;
-    if (auto sp = saml_sp(r)) {
-        for (const auto& id : cookie_values(r, cookie_name(c))) {
-            auto session = stores.sessions().get(id, session_binding(r));
-            if (!session) return fail(r, c, session.error());
-            if (!session.value() || session.value()->identity.idp_name != "saml") continue;
-            auto request = sp->logout_request(session.value()->identity, "");
-            if (request) idp_logout = request.value().url;
-            else ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "HDSSO032: no single logout at the IdP: %s",
-                               request.error().detail.c_str());
-            break;
-        }
+    // Who signs out (for the log), and for a SAML sign-in the single logout
+    // at its IdP when the IdP has an SLO endpoint: read before the session goes.
+    std::string idp_logout, who;
+    auto sp = saml_sp(r);
+    for (const auto& id : cookie_values(r, cookie_name(c))) {
+        auto session = stores.sessions().get(id, session_binding(r));
+        if (!session) return fail(r, c, session.error());
+        if (!session.value()) continue;
+        const Identity& identity = session.value()->identity;
+        who = identity.subject;
+        if (!sp || identity.idp_name != "saml" || !idp_logout.empty()) continue;
+        auto request = sp->logout_request(identity, "");
+        if (request) idp_logout = request.value().url;
+        else ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "HDSSO032: no single logout at the IdP: %s",
+                           request.error().detail.c_str());
     }
     if (auto rm = destroy_sessions(r, c, stores.sessions()); !rm) return fail(r, c, rm.error());
     clear_session_cookie(r, c);
+    if (!who.empty())
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "HDSSO034: signed out %s%s", who.c_str(),
+                      idp_logout.empty() ? "" : " (single logout at the IdP follows)");
     if (!idp_logout.empty()) return redirect(r, idp_logout);
     if (c->logout_url.set) return redirect(r, append_query(c->logout_url.value, {{"host_url", host_url(r)}}));
     return info_page(r, "Signed out", "You are signed out of the helpdesk.", "/", "Back to the start page");
@@ -233,12 +238,48 @@ constexpr int kSamlStateSeconds = 600;
 
 std::string saml_cookie_name(const DirConfig* c) { return std::string(cookie_name(c)) + "_saml"; }
 
+// Each sign-in attempt has a cookie of its own, named after its token (the
+// RelayState the IdP echoes), so two tabs signing in at once do not
+// overwrite each other's state; at most kMaxAttempts are kept per browser.
+constexpr std::size_t kMaxAttempts = 4;
+constexpr std::size_t kAttemptNameChars = 16;
+
+std::string attempt_cookie_name(const DirConfig* c, std::string_view token) {
+    return saml_cookie_name(c) + "_" + std::string(token.substr(0, kAttemptNameChars));
+}
+
 // The pre-login cookie: SameSite=None needs Secure (browsers drop it
 // otherwise); over plain http (HelpdeskSSOCookieSecure Off, tests and
 // demos) it is Lax, which an IdP on the same site still sends it to.
-void set_saml_cookie(request_rec* r, const DirConfig* c, const std::string& value, int max_age) {
+void set_saml_cookie(request_rec* r, const DirConfig* c, const std::string& name, const std::string& value,
+                     int max_age) {
     bool secure = cookie_secure(c);
-    add_cookie(r, saml_cookie_name(c), value, {max_age, secure, true, secure ? SameSite::none : SameSite::lax});
+    add_cookie(r, name, value, {max_age, secure, true, secure ? SameSite::none : SameSite::lax});
+}
+
+struct Attempt {
+    std::string cookie;
+    LoginState state;
+};
+
+// This browser's sign-in attempts that still open; the others' cookies are
+// deleted on the way.
+std::vector<Attempt> open_attempts(request_rec* r, const DirConfig* c, const LoginStateSealer& sealer,
+                                   std::int64_t now) {
+    std::vector<Attempt> out;
+    const char* header = apr_table_get(r->headers_in, "Cookie");
+    std::string prefix = saml_cookie_name(c) + "_";
+    for (const auto& [name, value] : cookies_with_prefix(header ? header : "", prefix)) {
+        auto state = sealer.open(value, now);
+        if (state) {
+            out.push_back({std::string(name), std::move(state.value())});
+            continue;
+        }
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "HDSSO024: %s: %s", status_name(state.error().code),
+                      state.error().detail.c_str());
+        set_saml_cookie(r, c, std::string(name), "", 0);
+    }
+    return out;
 }
 
 // The sealer of this site's pre-login cookies: the servers' shared key,
@@ -271,29 +312,31 @@ int saml_acs(request_rec* r, const DirConfig* c, const SamlSp& sp) {
     auto sealer = login_state_sealer(r, c, stores);
     if (!sealer) return fail(r, c, sealer.error());
     std::int64_t now = RequestStores::clock().now();
-    for (const auto& value : cookie_values(r, saml_cookie_name(c).c_str())) {
-        auto state = sealer.value().open(value, now);
-        if (!state) {
-            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "HDSSO024: %s: %s", status_name(state.error().code),
-                          state.error().detail.c_str());
-            continue;
-        }
-        if (!relay.empty() && state.value().token != relay) continue;
+    // The attempt the IdP's RelayState names; without one (an IdP that does
+    // not echo it), the browser's only attempt.
+    std::vector<Attempt> attempts = open_attempts(r, c, sealer.value(), now);
+    const Attempt* attempt = nullptr;
+    for (const auto& a : attempts)
+        if (relay.empty() ? attempts.size() == 1 : a.state.token == relay) attempt = &a;
+    if (attempt) {
+        set_saml_cookie(r, c, attempt->cookie, "", 0);
         ReplayCache used(stores.one_time());
-        auto first = used.first_use("saml-state", state.value().token, state.value().expires);
+        auto first = used.first_use("saml-state", attempt->state.token, attempt->state.expires);
         if (!first) return fail(r, c, first.error());
-        if (!first.value()) {
+        if (first.value()) {
+            request_id = attempt->state.request_id;
+            back = attempt->state.return_to;
+        } else {
             ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "HDSSO024: the sign-in state was used already");
-            continue;
         }
-        request_id = state.value().request_id;
-        back = state.value().return_to;
-        break;
     }
-    set_saml_cookie(r, c, "", 0);
     ReplayCache replay(stores.one_time());
     auto login = sp.process_response(response, now, request_id, replay);
-    if (!login) return fail(r, c, login.error());
+    if (!login) {
+        // A fresh sign-in to the page the user wanted.
+        std::string again = append_query(std::string(endpoint(c)) + "/login", {{"return", back.empty() ? "/" : back}});
+        return fail(r, c, login.error(), again.c_str());
+    }
     Identity identity = login.value().identity;
     identity.idp_name = "saml";
     // Indexes for IdP-initiated single logout: the IdP names a sign-in by its
@@ -318,6 +361,7 @@ int saml_slo(request_rec* r, const DirConfig* c, const SamlSp& sp) {
     }
     if (is_response && !is_request) {
         if (auto done = sp.process_logout_response(query); !done) return fail(r, c, done.error());
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "HDSSO035: single logout completed at the IdP");
         return info_page(r, "Signed out", "You are signed out of the helpdesk and of your identity provider.", "/",
                          "Back to the start page");
     }
@@ -330,8 +374,9 @@ int saml_slo(request_rec* r, const DirConfig* c, const SamlSp& sp) {
     if (!handles) return fail(r, c, handles.error());
     for (const auto& handle : handles.value())
         if (auto rm = stores.sessions().destroy_by_handle(handle); !rm) return fail(r, c, rm.error());
-    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "HDSSO031: single logout of %s requested by %s",
-                  request.value().name_id.c_str(), request.value().issuer.c_str());
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "HDSSO031: single logout of %s requested by %s: signed out (%d "
+                  "session(s) ended)", named.name_id.c_str(), named.issuer.c_str(),
+                  static_cast<int>(handles.value().size()));
     return redirect(r, request.value().response_url);
 }
 
@@ -440,7 +485,12 @@ int saml_login(request_rec* r, const DirConfig* c, const SamlSp& sp, const std::
     attempt.expires = RequestStores::clock().now() + kSamlStateSeconds;
     auto sealed = sealer.value().seal(attempt);
     if (!sealed) return fail(r, c, sealed.error());
-    set_saml_cookie(r, c, sealed.value(), kSamlStateSeconds);
+    // Room for this attempt: the oldest others go first.
+    std::vector<Attempt> others = open_attempts(r, c, sealer.value(), RequestStores::clock().now());
+    std::sort(others.begin(), others.end(),
+              [](const Attempt& a, const Attempt& b) { return a.state.expires < b.state.expires; });
+    for (std::size_t i = 0; i + kMaxAttempts <= others.size(); ++i) set_saml_cookie(r, c, others[i].cookie, "", 0);
+    set_saml_cookie(r, c, attempt_cookie_name(c, state), sealed.value(), kSamlStateSeconds);
     return redirect(r, request.value().url);
 }
 
@@ -454,9 +504,29 @@ int start_login_to(request_rec* r, const DirConfig* c, const std::string& back) 
                                  "no sign-in page is set here (HelpdeskSSORemoteLoginURL or HelpdeskSSOJWTLoginURL)"));
 }
 
-int start_login(request_rec* r, const DirConfig* c) {
+// The path to come back to after signing in: this request's, if the
+// redirect validator accepts it.
+static std::string return_path(request_rec* r, const DirConfig* c) {
     std::string back = r->unparsed_uri ? r->unparsed_uri : "/";
     if (!redirect_validator(c).validate(back)) back = "/";
+    return back;
+}
+
+std::string login_url(request_rec* r, const DirConfig* c) {
+    return append_query(std::string(endpoint(c)) + "/login", {{"return", return_path(r, c)}});
+}
+
+RequestHints request_hints(request_rec* r) {
+    auto header = [r](const char* name) {
+        const char* v = apr_table_get(r->headers_in, name);
+        return std::string_view(v ? v : "");
+    };
+    return RequestHints{header("Sec-Fetch-Mode"), header("Sec-Fetch-Dest"), header("X-Requested-With"),
+                        header("Accept")};
+}
+
+int start_login(request_rec* r, const DirConfig* c) {
+    std::string back = return_path(r, c);
     // Several IdPs: the login endpoint picks one (or asks).
     if (has_idp_choices(c)) return redirect(r, append_query(std::string(endpoint(c)) + "/login", {{"return", back}}));
     return start_login_to(r, c, back);

@@ -10,6 +10,7 @@
 #include "saml/saml.h"
 #include "session/session_store.h"
 #include "url/endpoints.h"
+#include "url/request_kind.h"
 
 namespace hdsso::mod {
 
@@ -29,6 +30,10 @@ Result<SessionPtr> current_session(request_rec* r, const DirConfig* c);
 // A request without a session on a protected location: off to sign in
 // (through the chooser when the site has several IdPs).
 int start_login(request_rec* r, const DirConfig* c);
+// Where a request without a session signs in: <prefix>/login?return=<this path>.
+std::string login_url(request_rec* r, const DirConfig* c);
+// The headers that tell a background request from a navigation.
+RequestHints request_hints(request_rec* r);
 // Off to the site's one sign-in (SAML IdP, remote login or JWT login URL),
 // coming back to `back` (validated).
 int start_login_to(request_rec* r, const DirConfig* c, const std::string& back);

@@ -49,6 +49,21 @@ const char* set_break_glass(cmd_parms*, void* m, int on) {
     return nullptr;
 }
 
+const char* set_unauthenticated(cmd_parms* cmd, void* m, const char* arg) {
+    Unauthenticated v;
+    if (!strcasecmp(arg, "auth")) v = Unauthenticated::auth;
+    else if (!strcmp(arg, "401")) v = Unauthenticated::deny;
+    else if (!strcasecmp(arg, "pass")) v = Unauthenticated::pass;
+    else return bad_value(cmd, "auth, 401 or pass", arg);
+    cfg(m)->unauthenticated = {static_cast<int>(v), 1};
+    return nullptr;
+}
+
+const char* set_cookie_persistent(cmd_parms*, void* m, int on) {
+    cfg(m)->cookie_persistent = {on, 1};
+    return nullptr;
+}
+
 const char* add_break_glass_query(cmd_parms* cmd, void* m, const char* arg) {
     const char* eq = std::strchr(arg, '=');
     if (!eq || eq == arg || std::strpbrk(arg, "&# \t"))
@@ -81,6 +96,13 @@ const command_rec* helpdesk_commands() {
         AP_INIT_ITERATE("HelpdeskSSOBreakGlassQuery", as_cmd(add_break_glass_query), nullptr,
                         RSRC_CONF | ACCESS_CONF,
                         "NAME=VALUE query parameters that make a request break-glass (GLPI: noAUTO=1)"),
+        AP_INIT_TAKE1("HelpdeskSSOUnauthenticated", as_cmd(set_unauthenticated), nullptr, RSRC_CONF | ACCESS_CONF,
+                      "what a request without a session gets here: auth (sign in; background requests get 401), "
+                      "401 (always 401, for APIs) or pass (served anonymously, the identity passed on when signed "
+                      "in) (default auth)"),
+        AP_INIT_FLAG("HelpdeskSSOCookiePersistent", as_cmd(set_cookie_persistent), nullptr, RSRC_CONF | ACCESS_CONF,
+                     "On: the session cookie carries Max-Age (the session lifetime) and outlives the browser "
+                     "session (default Off: a browser-session cookie; the server enforces lifetime and idle time)"),
         AP_INIT_TAKE1("HelpdeskSSODeniedText", as_cmd(set_denied_text), nullptr, RSRC_CONF | ACCESS_CONF,
                       "what a signed-in user whom a Require line denies should do, e.g. who to ask for access"),
         {nullptr, nullptr, nullptr, 0, RAW_ARGS, nullptr},

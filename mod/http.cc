@@ -11,6 +11,8 @@
 #include "http_protocol.h"
 #include "http_request.h"
 
+#include "apr_date.h"
+#include "core/crypto.h"
 #include "core/text.h"
 
 APLOG_USE_MODULE(helpdesk_sso);
@@ -26,6 +28,39 @@ apr_status_t release_state(void* p) {
 
 RequestState* existing_state(request_rec* r) {
     return static_cast<RequestState*>(ap_get_module_config(r->request_config, &helpdesk_sso_module));
+}
+
+// A JSON string's content: quotes, backslashes and control characters escaped.
+std::string json_escape(const std::string& s) {
+    std::string out;
+    for (unsigned char ch : s) {
+        if (ch == '"' || ch == '\\') out += '\\', out += static_cast<char>(ch);
+        else if (ch < 0x20) {
+            static const char hex[] = "0123456789abcdef";
+            out += "\\u00";
+            out += hex[ch >> 4];
+            out += hex[ch & 15];
+        }
+        else out += static_cast<char>(ch);
+    }
+    return out;
+}
+
+// Five random bytes as eight characters of an unambiguous alphabet.
+std::string base32_ref(const std::string& bytes) {
+    static const char alphabet[] = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    std::string out;
+    unsigned buffer = 0;
+    int bits = 0;
+    for (unsigned char b : bytes) {
+        buffer = buffer << 8 | b;
+        bits += 8;
+        while (bits >= 5) {
+            out += alphabet[(buffer >> (bits - 5)) & 31];
+            bits -= 5;
+        }
+    }
+    return out;
 }
 
 std::string html_escape(request_rec* r, const std::string& s) {
@@ -94,7 +129,7 @@ static CookieAttributes session_cookie(const DirConfig* c, int max_age) {
 }
 
 void set_session_cookie(request_rec* r, const DirConfig* c, const std::string& id) {
-    add_cookie(r, cookie_name(c), id, session_cookie(c, lifetime(c)));
+    add_cookie(r, cookie_name(c), id, session_cookie(c, cookie_persistent(c) ? lifetime(c) : kBrowserSession));
 }
 
 void clear_session_cookie(request_rec* r, const DirConfig* c) {
@@ -123,16 +158,25 @@ int redirect(request_rec* r, const std::string& location) {
     return HTTP_MOVED_TEMPORARILY;
 }
 
-int fail(request_rec* r, const DirConfig* c, const Error& e) {
+int fail(request_rec* r, const DirConfig* c, const Error& e, const char* try_again) {
     int status = status_http(e.code);
+    // A short reference the user can quote to support, in the page and in
+    // the one log line.
+    auto rnd = random_bytes(5);
+    std::string ref = rnd ? base32_ref(rnd.value()) : "-";
     // A bad message from a client is the client's problem (info); a 5xx is
     // this server's (error).
     int level = status >= 500 ? APLOG_ERR : APLOG_INFO;
-    ap_log_rerror(APLOG_MARK, level, 0, r, "HDSSO020: %s: %s", status_name(e.code),
-                  e.detail.empty() ? status_message(e.code) : e.detail.c_str());
+    ap_log_rerror(APLOG_MARK, level, 0, r, "HDSSO020: %s: %s (ref %s)", status_name(e.code),
+                  e.detail.empty() ? status_message(e.code) : e.detail.c_str(), ref.c_str());
     apr_table_setn(r->notes, "hdsso-error", status_name(e.code));
-    std::string body = "<p>" + html_escape(r, status_message(e.code)) + "</p>\n<p>Error code: <code>" +
-                       html_escape(r, status_name(e.code)) + "</code></p>\n";
+    char when[APR_RFC822_DATE_LEN];
+    apr_rfc822_date(when, r->request_time);
+    std::string body = "<p>" + html_escape(r, status_message(e.code)) + "</p>\n";
+    if (try_again)
+        body += "<p><a href=\"" + html_escape(r, try_again) + "\">Try again</a></p>\n";
+    body += "<p>Error code: <code>" + html_escape(r, status_name(e.code)) + "</code>, reference <code>" + ref +
+            "</code>, " + html_escape(r, when) + "</p>\n";
     const char* fallback = c && c->fallback_url.set ? c->fallback_url.value : nullptr;
     std::string html = page(r, status >= 500 ? "Sign-in is unavailable" : "Sign-in failed", body, fallback,
                             "Sign in with your helpdesk account instead");
@@ -165,6 +209,22 @@ int send_page(request_rec* r, const std::string& html) {
     return OK;
 }
 
+int send_response(request_rec* r, int status, const char* content_type, const std::string& body) {
+    r->status = status;
+    ap_set_content_type(r, content_type);
+    apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
+    if (!r->header_only) ap_rwrite(body.data(), static_cast<int>(body.size()), r);
+    return DONE;
+}
+
+int session_required(request_rec* r, const std::string& login) {
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "HDSSO025: session.required: a background request without a "
+                  "session gets 401 (no redirect, no cookie)");
+    apr_table_setn(r->notes, "hdsso-error", "session.required");
+    std::string body = "{\"error\":\"session.required\",\"login\":\"" + json_escape(login) + "\"}\n";
+    return send_response(r, HTTP_UNAUTHORIZED, "application/json", body);
+}
+
 int method_not_allowed(request_rec* r, const std::string& methods) {
     // Sent here, not by Apache: Apache lists HEAD wherever GET is allowed,
     // and a sign-in endpoint refuses HEAD. TRACE is answered by Apache's
@@ -172,16 +232,12 @@ int method_not_allowed(request_rec* r, const std::string& methods) {
     std::string allow = methods;
     auto* core = static_cast<const core_server_config*>(ap_get_core_module_config(r->server->module_config));
     if (core && core->trace_enable != AP_TRACE_DISABLE) allow += ", TRACE";
-    r->status = HTTP_METHOD_NOT_ALLOWED;
     apr_table_set(r->headers_out, "Allow", allow.c_str());
     std::string html = page(r, "Method not allowed",
                             "<p>This address takes " + html_escape(r, methods) +
                                 " requests only.</p>\n<p>Error code: <code>http.method_not_allowed</code></p>\n",
                             nullptr, nullptr);
-    ap_set_content_type(r, "text/html; charset=utf-8");
-    apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
-    if (!r->header_only) ap_rwrite(html.data(), static_cast<int>(html.size()), r);
-    return DONE;
+    return send_response(r, HTTP_METHOD_NOT_ALLOWED, "text/html; charset=utf-8", html);
 }
 
 int html_response(request_rec* r, const char* title, const std::string& body_html) {

@@ -58,12 +58,22 @@ int redirect(request_rec* r, const std::string& location);
 
 // Logs one line with the stable error name, prepares a page a person can
 // read, and returns the HTTP status for it.
-int fail(request_rec* r, const DirConfig* c, const Error& e);
+// `try_again`: a link that starts a fresh sign-in (failures that end one).
+// The page shows the time and a short reference that the log line carries.
+int fail(request_rec* r, const DirConfig* c, const Error& e, const char* try_again = nullptr);
 
 // The page for a signed-in user whom a Require line denies, sent with the
 // status mod_authz_core chooses (401, or 403 with AuthzSendForbiddenOnFailure
 // On): signed in, not allowed, and who to ask (HelpdeskSSODeniedText).
 void denied_page(request_rec* r, const DirConfig* c, const Identity& id);
+
+// Sends a whole response (status, type, body; Cache-Control: no-store) and
+// returns DONE, from any hook.
+int send_response(request_rec* r, int status, const char* content_type, const std::string& body);
+
+// A background request without a session: 401 with
+// {"error":"session.required","login":"..."}, no redirect, no cookie.
+int session_required(request_rec* r, const std::string& login);
 
 // A 405 with an Allow header listing exactly `methods` ("GET, POST"), and a
 // page; returns DONE (the response is sent), from any hook.

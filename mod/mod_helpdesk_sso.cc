@@ -20,6 +20,7 @@
 #include "mod/saml.h"
 #include "mod/socache_store.h"
 #include "session/session_store.h"
+#include "url/request_kind.h"
 
 APLOG_USE_MODULE(helpdesk_sso);
 
@@ -99,11 +100,14 @@ int check_authn(request_rec* r) {
             remember_session(r, std::move(session.value()));
             return sign_in(id);
         }
-        if (break_glass(r, c)) {
-            // The helpdesk's own login page: reachable without signing in here.
+        Unauthenticated action = unauthenticated(c);
+        if (break_glass(r, c) || action == Unauthenticated::pass) {
+            // The helpdesk's own login page, or a page served to anyone
+            // (the identity is passed on only when there is a session).
             r->user = const_cast<char*>("");
             return OK;
         }
+        if (action == Unauthenticated::deny || is_background(request_hints(r))) return session_required(r, login_url(r, c));
         return start_login(r, c);
     });
 }

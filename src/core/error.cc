@@ -123,6 +123,8 @@ constexpr Row kRows[] = {
      "The sign-in service's storage is full right now, so it cannot sign you in safely. Please try again shortly."},
     {Status::session_malformed, "session.malformed", 500,
      "The stored session could not be read."},
+    {Status::session_required, "session.required", 401,
+     "You need to sign in first: open the page in your browser to sign in."},
     {Status::internal, "internal", 500,
      "An internal error occurred."},
 };

@@ -72,6 +72,7 @@ enum class Status {
     store_unavailable,
     store_full,
     session_malformed,
+    session_required,
     // Anything that should not happen.
     internal,
 };

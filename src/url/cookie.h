@@ -5,14 +5,18 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace hdsso {
 
 enum class SameSite { lax, strict, none };
 
+constexpr int kBrowserSession = -1;
+
 struct CookieAttributes {
-    // Seconds; 0 deletes the cookie (Max-Age=0 and an Expires in the past).
+    // Seconds; 0 deletes the cookie (Max-Age=0 and an Expires in the past);
+    // kBrowserSession: no Max-Age, the cookie ends with the browser session.
     int max_age = 0;
     bool secure = true;
     bool http_only = true;
@@ -22,6 +26,12 @@ struct CookieAttributes {
 // The values of the cookies called `name`, in header order, at most `max`
 // (a browser sends one per path and domain; more is a client's game).
 std::vector<std::string_view> cookie_values(std::string_view header, std::string_view name, std::size_t max = 4);
+
+// The cookies whose name starts with `prefix`, as (name, value), in header
+// order, at most `max`.
+std::vector<std::pair<std::string_view, std::string_view>> cookies_with_prefix(std::string_view header,
+                                                                               std::string_view prefix,
+                                                                               std::size_t max = 16);
 
 // "name=value; Max-Age=N; Path=/; Secure; HttpOnly; SameSite=Lax". The
 // caller gives a name of token characters and a value without ';', ',',

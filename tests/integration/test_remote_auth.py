@@ -56,6 +56,7 @@ Alias /portal {dir}/portal
   HelpdeskSSOCookieSecure On
   HelpdeskSSOCookieSameSite Strict
   HelpdeskSSOSessionLifetime 600
+  HelpdeskSSOCookiePersistent On
   <Location /helpdesk>
     AuthType HelpdeskSSO
     Require valid-user
@@ -291,7 +292,8 @@ class CookieAndSessionTest(unittest.TestCase):
         self.assertIn("HttpOnly", attrs)
         self.assertIn("SameSite=Lax", attrs)
         self.assertIn("Path=/", attrs)
-        self.assertIn("Max-Age=28800", attrs)
+        # A browser-session cookie by default: the server enforces lifetime and idle time.
+        self.assertFalse([a for a in attrs if a.lower().startswith(("max-age", "expires"))], attrs)
         self.assertNotIn("Secure", attrs)
         self.assertRegex(attrs[0], r"^hdsso_session=[A-Za-z0-9_-]{43}$")
 
@@ -302,7 +304,7 @@ class CookieAndSessionTest(unittest.TestCase):
         attrs = [a.strip() for a in header.split(";")]
         self.assertIn("Secure", attrs)
         self.assertIn("SameSite=Strict", attrs)
-        self.assertIn("Max-Age=600", attrs)
+        self.assertIn("Max-Age=600", attrs)  # HelpdeskSSOCookiePersistent On
 
     def test_cookie_of_other_vhost_not_accepted(self):
         cookie, _ = session_cookie(sign_in("Jane Doe", "c3@example.com"))
@@ -342,6 +344,7 @@ class CookieAndSessionTest(unittest.TestCase):
         self.assertIn("Max-Age=0", cleared)
         for _ in range(20):
             self.assertEqual(302, get("/helpdesk/", cookie=cookie).status_code)
+        self.assertIn("HDSSO034: signed out out@example.com", apache.error_log())
 
     def test_logout_without_remote_logout_url_shows_page(self):
         cookie, _ = session_cookie(sign_in("Jane Doe", "out2@example.com", second=True), "other_session")

@@ -5,6 +5,7 @@ identity. Unsolicited responses are refused by default."""
 
 import base64
 import os
+import re
 import subprocess
 import sys
 import zlib
@@ -117,12 +118,38 @@ class SamlEndToEndTest(unittest.TestCase):
         s = requests.Session()
         r = s.get(self.sp.url("/helpdesk/"), allow_redirects=False, timeout=30)
         action, fields = login_at_idp(s, r.headers["Location"], "bob", "bob-password")
-        saml_cookie = {c.name: c.value for c in s.cookies if c.name.endswith("_saml")}
+        saml_cookie = {c.name: c.value for c in s.cookies if "_saml_" in c.name}
+        self.assertEqual(1, len(saml_cookie))
         self.assertEqual(302, s.post(action, data=fields, allow_redirects=False, timeout=30).status_code)
         # The same POST again, with the same pre-login cookie.
         r = requests.post(action, data=fields, cookies=saml_cookie, allow_redirects=False, timeout=30)
         self.assertEqual(401, r.status_code)
         self.assertRegex(r.text, r"saml\.(replayed|unsolicited|in_response_to)")
+
+    def test_two_sign_ins_in_flight_each_lands_on_its_page(self):
+        # Two tabs open two protected pages; each sign-in ends on its own page,
+        # whichever finishes first (each attempt has its own state cookie).
+        s = requests.Session()
+        a = s.get(self.sp.url("/helpdesk/a?x=1"), allow_redirects=False, timeout=30)
+        b = s.get(self.sp.url("/helpdesk/b?y=2"), allow_redirects=False, timeout=30)
+        self.assertEqual(2, len([c for c in s.cookies if "_saml_" in c.name]))
+        for start, page in ((b, "/helpdesk/b?y=2"), (a, "/helpdesk/a?x=1")):
+            action, fields = login_at_idp(s, start.headers["Location"], "jane", "jane-password")
+            r = s.post(action, data=fields, allow_redirects=False, timeout=30)
+            self.assertEqual(302, r.status_code, r.text + self.sp.error_log())
+            self.assertEqual(page, r.headers["Location"])
+        self.assertEqual([], [c.name for c in s.cookies if "_saml_" in c.name])
+
+    def test_sign_in_attempts_per_browser_are_bounded(self):
+        s = requests.Session()
+        for i in range(7):
+            r = s.get(self.sp.url("/helpdesk/page%d" % i), allow_redirects=False, timeout=30)
+            self.assertEqual(302, r.status_code)
+            self.assertLessEqual(len([c for c in s.cookies if "_saml_" in c.name]), 4)
+        # The newest attempt still works.
+        action, fields = login_at_idp(s, r.headers["Location"], "jane", "jane-password")
+        r = s.post(action, data=fields, allow_redirects=False, timeout=30)
+        self.assertEqual("/helpdesk/page6", r.headers.get("Location"), r.text)
 
     def test_unsolicited_response_refused_by_default(self):
         s = requests.Session()
@@ -137,7 +164,7 @@ class SamlEndToEndTest(unittest.TestCase):
     def test_tampered_response_refused(self):
         import base64
         s = requests.Session()
-        r = s.get(self.sp.url("/helpdesk/"), allow_redirects=False, timeout=30)
+        r = s.get(self.sp.url("/helpdesk/queue?id=3"), allow_redirects=False, timeout=30)
         action, fields = login_at_idp(s, r.headers["Location"], "jane", "jane-password")
         xml = base64.b64decode(fields["SAMLResponse"]).decode()
         self.assertIn("jane@example.com", xml)
@@ -145,6 +172,11 @@ class SamlEndToEndTest(unittest.TestCase):
         r = s.post(action, data=fields, allow_redirects=False, timeout=30)
         self.assertEqual(401, r.status_code)
         self.assertIn("saml.bad_signature", r.text)
+        # The page offers a fresh sign-in to the page wanted, and a reference
+        # that the log line carries too.
+        self.assertIn('<a href="/sso/login?return=%2Fhelpdesk%2Fqueue%3Fid%3D3">Try again</a>', r.text)
+        ref = re.search(r"reference <code>([A-Z2-9]{8})</code>", r.text).group(1)
+        self.assertRegex(self.sp.error_log(), r"HDSSO020: saml\.bad_signature: .*\(ref %s\)" % ref)
 
     def test_single_logout_started_here_ends_the_idp_session(self):
         s = requests.Session()

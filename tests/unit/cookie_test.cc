@@ -12,8 +12,10 @@ class CookieTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testValuesOfOneName);
     CPPUNIT_TEST(testNamePrefixIsNotTheName);
     CPPUNIT_TEST(testAtMostMax);
+    CPPUNIT_TEST(testWithPrefix);
     CPPUNIT_TEST(testSetCookie);
     CPPUNIT_TEST(testDeleteCookie);
+    CPPUNIT_TEST(testBrowserSessionCookie);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -38,11 +40,25 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::size_t(2), cookie_values("a=1;a=2;a=3", "a", 2).size());
     }
 
+    void testWithPrefix() {
+        auto v = cookies_with_prefix("a=1; s_saml_ab=x; s=y; s_saml_cd=z; s_saml_=e", "s_saml_");
+        CPPUNIT_ASSERT_EQUAL(std::size_t(3), v.size());
+        CPPUNIT_ASSERT(v[0].first == "s_saml_ab" && v[0].second == "x");
+        CPPUNIT_ASSERT(v[1].first == "s_saml_cd" && v[1].second == "z");
+        CPPUNIT_ASSERT(v[2].first == "s_saml_" && v[2].second == "e");
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), cookies_with_prefix("p1=a;p2=b", "p", 1).size());
+    }
+
     void testSetCookie() {
         CPPUNIT_ASSERT_EQUAL(std::string("s=v; Max-Age=600; Path=/; Secure; HttpOnly; SameSite=None"),
                              set_cookie("s", "v", {600, true, true, SameSite::none}));
         CPPUNIT_ASSERT_EQUAL(std::string("s=v; Max-Age=60; Path=/; SameSite=Strict"),
                              set_cookie("s", "v", {60, false, false, SameSite::strict}));
+    }
+
+    void testBrowserSessionCookie() {
+        CPPUNIT_ASSERT_EQUAL(std::string("s=v; Path=/; Secure; HttpOnly; SameSite=Lax"),
+                             set_cookie("s", "v", {kBrowserSession, true, true, SameSite::lax}));
     }
 
     void testDeleteCookie() {
