@@ -4,6 +4,7 @@
 #include "mod/diagnostics.h"
 #include "mod/helpdesk.h"
 #include "mod/saml.h"
+#include "mod/socache_store.h"
 
 #include <cstring>
 #include <string>
@@ -219,36 +220,6 @@ const char* set_jwt_login_url(cmd_parms* cmd, void* m, const char* a) {
     return set_url(cmd, m, a, &DirConfig::jwt_login_url);
 }
 
-const char* set_cache(cmd_parms* cmd, void*, const char* arg) {
-    if (const char* err = ap_check_cmd_context(cmd, GLOBAL_ONLY)) return err;
-    CacheConfig& cc = cache_config();
-    const char* sep = std::strchr(arg, ':');
-    const char* name = sep ? apr_pstrmemdup(cmd->pool, arg, sep - arg) : arg;
-    const char* cache_arg = sep ? sep + 1 : nullptr;
-    auto* provider = static_cast<const ap_socache_provider_t*>(
-        ap_lookup_provider(AP_SOCACHE_PROVIDER_GROUP, name, AP_SOCACHE_PROVIDER_VERSION));
-    if (!provider)
-        return apr_psprintf(cmd->pool,
-                            "%s: unknown socache provider '%s' (load mod_socache_%s first; "
-                            "expected shmcb, memcache:HOST:PORT or redis:HOST:PORT)",
-                            cmd->cmd->name, name, name);
-    ap_socache_instance_t* instance = nullptr;
-    if (const char* err = provider->create(&instance, cache_arg, cmd->temp_pool, cmd->pool))
-        return apr_psprintf(cmd->pool, "%s: %s", cmd->cmd->name, err);
-    cc.spec = arg;
-    cc.provider = provider;
-    cc.instance = instance;
-    return nullptr;
-}
-
-const char* set_cache_ttl(cmd_parms* cmd, void*, const char* arg) {
-    if (const char* err = ap_check_cmd_context(cmd, GLOBAL_ONLY)) return err;
-    int v;
-    if (const char* e = parse_seconds(cmd, arg, 0, 300, v)) return e;
-    cache_config().process_cache_ttl = v;
-    return nullptr;
-}
-
 }  // namespace
 
 const char* bad_value(cmd_parms* cmd, const char* expected, const char* got) {
@@ -282,11 +253,6 @@ int window_ahead(const DirConfig* c) { return pick(c->window_ahead, 60); }
 const char* header_prefix(const DirConfig* c) { return pick(c->header_prefix, kDefaultHeaderPrefix); }
 int jwt_leeway(const DirConfig* c) { return pick(c->jwt_leeway, 60); }
 bool jwt_replay(const DirConfig* c) { return pick(c->jwt_replay, 1) != 0; }
-
-CacheConfig& cache_config() {
-    static CacheConfig cc{};
-    return cc;
-}
 
 void* create_dir_config(apr_pool_t* p, char*) { return apr_pcalloc(p, sizeof(DirConfig)); }
 
@@ -360,12 +326,6 @@ const command_rec base_commands[] = {
                  "hide the session cookie from scripts (default On)"),
     AP_INIT_TAKE1("HelpdeskSSOCookieSameSite", as_cmd(set_samesite), nullptr, HDSSO_SCOPE,
                   "SameSite attribute of the session cookie: Lax, Strict or None (default Lax)"),
-    AP_INIT_TAKE1("HelpdeskSSOCache", as_cmd(set_cache), nullptr, RSRC_CONF,
-                  "socache provider for sessions and replay detection: shmcb[:ARGS], memcache:HOST:PORT, "
-                  "redis:HOST:PORT (default shmcb; main server only)"),
-    AP_INIT_TAKE1("HelpdeskSSOSessionCacheTTL", as_cmd(set_cache_ttl), nullptr, RSRC_CONF,
-                  "seconds each Apache process may reuse a session it read from the cache, 0 to always ask "
-                  "the cache (default 10; a logout on this server takes effect at once regardless)"),
     AP_INIT_TAKE1("HelpdeskSSORemoteSecretFile", as_cmd(set_secret_file), nullptr, HDSSO_SCOPE,
                   "file holding the remote-authentication shared secret"),
     AP_INIT_TAKE12("HelpdeskSSORemoteWindow", as_cmd(set_window), nullptr, HDSSO_SCOPE,
@@ -418,7 +378,7 @@ command_rec commands[kMaxCommands];
 namespace {
 const bool commands_filled = [] {
     std::size_t n = 0;
-    for (const command_rec* table : {base_commands, helpdesk_commands(), broker_commands(), chooser_commands(), diagnostics_commands(), saml_commands()})
+    for (const command_rec* table : {base_commands, helpdesk_commands(), broker_commands(), chooser_commands(), diagnostics_commands(), saml_commands(), store_commands()})
         for (const command_rec* c = table; c->name && n + 1 < kMaxCommands; ++c) commands[n++] = *c;
     commands[n] = command_rec{nullptr, nullptr, nullptr, 0, RAW_ARGS, nullptr};
     return true;

@@ -1,12 +1,10 @@
 // Configuration of mod_helpdesk_sso: per-directory settings (which also hold
-// what is written at vhost level) with value-plus-set merge, and the one
-// process-wide socache instance.
+// what is written at vhost level) with value-plus-set merge. The store's
+// directives are in mod/socache_store.cc.
 #pragma once
 
 #include "httpd.h"
 #include "http_config.h"
-#include "apr_global_mutex.h"
-#include "ap_socache.h"
 
 #include <cstddef>
 #include <memory>
@@ -142,16 +140,5 @@ void* create_dir_config(apr_pool_t* p, char* dir);
 void* merge_dir_config(apr_pool_t* p, void* base, void* add);
 constexpr std::size_t kMaxCommands = 96;
 extern command_rec commands[kMaxCommands];
-
-// HelpdeskSSOCache, main server only.
-struct CacheConfig {
-    const char* spec;  // as written, for messages
-    const ap_socache_provider_t* provider;
-    ap_socache_instance_t* instance;
-    apr_global_mutex_t* mutex;
-    int process_cache_ttl;     // HelpdeskSSOSessionCacheTTL, -1 until set
-    void* generation;          // std::atomic<uint64_t> in shared memory
-};
-CacheConfig& cache_config();
 
 }  // namespace hdsso::mod

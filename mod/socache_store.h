@@ -1,9 +1,22 @@
-// KvStore over Apache's mod_socache (shmcb by default; memcache or redis
-// shared by several servers). One instance for the whole server, created at
-// post_config; the per-request adapter holds only pointers.
+// The module's store, one per Apache server (HelpdeskSSOCache):
+//
+// - shmcb (default): sessions and the SAML single-logout index in a
+//   mod_socache_shmcb instance, one-time records (used links, JWT jti, SAML
+//   assertion IDs) in a ReplayTable of their own, apart from sessions, so
+//   neither can push the other out. Both live in shared memory created once
+//   in the Apache parent's process pool, with the global mutex, the session
+//   generation and the sign-in state sealing key: every configuration
+//   generation (apachectl graceful, restart) and every child, old or new,
+//   uses the same memory, and state survives reloads. A full stop loses it.
+// - redis:HOST:PORT and memcache:HOST:PORT[,...]: RedisKvStore and
+//   MemcachedKvStore (src/store/) for sessions, the single-logout index and
+//   one-time checks (SET NX / add: atomic across servers).
 #pragma once
 
+#include <string>
+
 #include "httpd.h"
+#include "http_config.h"
 
 #include "core/clock.h"
 #include "core/kv_store.h"
@@ -12,14 +25,21 @@
 
 namespace hdsso::mod {
 
-// Lifecycle, following mod_ssl and mod_authn_socache.
+// Lifecycle (mod_helpdesk_sso.cc calls them from its hooks).
 int cache_pre_config(apr_pool_t* pconf);
 int cache_post_config(apr_pool_t* pconf, apr_pool_t* ptemp, server_rec* s);
 void cache_child_init(apr_pool_t* p, server_rec* s);
 
+// HelpdeskSSOCache, HelpdeskSSOSessionCacheTTL, HelpdeskSSOReplayCapacity,
+// HelpdeskSSOCacheAuth, HelpdeskSSOCacheDatabase, HelpdeskSSOCacheTimeout
+// (main server only).
+const command_rec* store_commands();
+
+// KvStore over the shmcb instance. Keys are spread (spread_key) so shmcb's
+// subcache choice, the key's first byte, sees a hash.
 class SocacheKvStore final : public KvStore {
 public:
-    explicit SocacheKvStore(request_rec* r) : r_(r), cc_(cache_config()) {}
+    explicit SocacheKvStore(request_rec* r) : r_(r) {}
     Result<std::optional<std::string>> get(std::string_view key) override;
     Result<void> put(std::string_view key, std::string_view value, std::int64_t expires_at) override;
     Result<void> remove(std::string_view key) override;
@@ -27,30 +47,39 @@ public:
                                   std::int64_t expires_at) override;
 
 private:
-    class Lock;
-    bool ready() const { return cc_.provider && cc_.instance; }
-    Result<std::optional<std::string>> get_locked(std::string_view key);
-    Result<void> put_locked(std::string_view key, std::string_view value, std::int64_t expires_at);
+    Result<std::optional<std::string>> get_locked(const std::string& physical);
+    Result<void> put_locked(const std::string& physical, std::string_view value, std::int64_t expires_at);
     request_rec* r_;
-    CacheConfig& cc_;
 };
 
-// What a request uses: the shared socache, and sessions over it with this
-// process's session cache in front.
+// One-time checks in the shared-memory replay table, under the global mutex.
+class ReplayTableStore final : public OneTimeStore {
+public:
+    Result<bool> insert_if_absent(std::string_view key, std::string_view value,
+                                  std::int64_t expires_at) override;
+};
+
+// What a request uses.
 class RequestStores {
 public:
     RequestStores(request_rec* r, const SessionPolicy& policy);
+    // Sessions, with this process's session cache in front.
     SessionStore& sessions() { return sessions_; }
-    KvStore& shared() { return socache_; }
-    // One-time checks (replay of links, JWTs, assertions, sign-in states).
-    OneTimeStore& one_time() { return socache_; }
-    // The key that seals sign-in state into the browser's cookie: the same
-    // in every process of this server.
+    // The store under sessions; also holds the single-logout index.
+    KvStore& shared() { return *kv_; }
+    // One-time records: the replay table (shmcb), or the remote engine.
+    OneTimeStore& one_time() { return *one_time_; }
+    // 32 random bytes that seal sign-in state into the browser's cookie:
+    // the same in every process of this server and across graceful
+    // restarts (shmcb), or on every server sharing the remote store.
     Result<std::string> sealing_key();
     static const Clock& clock();
 
 private:
     SocacheKvStore socache_;
+    ReplayTableStore replay_;
+    KvStore* kv_;
+    OneTimeStore* one_time_;
     SharedGeneration generation_;
     SessionStore sessions_;
 };
