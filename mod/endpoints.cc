@@ -320,22 +320,21 @@ int saml_acs(request_rec* r, const DirConfig* c, const SamlSp& sp) {
         if (relay.empty() ? attempts.size() == 1 : a.state.token == relay) attempt = &a;
     if (attempt) {
         set_saml_cookie(r, c, attempt->cookie, "", 0);
-        ReplayCache used(stores.one_time());
-        auto first = used.first_use("saml-state", attempt->state.token, attempt->state.expires);
-        if (!first) return fail(r, c, first.error());
-        if (first.value()) {
-            request_id = attempt->state.request_id;
-            back = attempt->state.return_to;
-        } else {
-            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "HDSSO024: the sign-in state was used already");
-        }
+        request_id = attempt->state.request_id;
+        back = attempt->state.return_to;
     }
+    // A fresh sign-in to the page the user wanted, offered by failure pages.
+    std::string again = append_query(std::string(endpoint(c)) + "/login", {{"return", back.empty() ? "/" : back}});
     ReplayCache replay(stores.one_time());
     auto login = sp.process_response(response, now, request_id, replay);
-    if (!login) {
-        // A fresh sign-in to the page the user wanted.
-        std::string again = append_query(std::string(endpoint(c)) + "/login", {{"return", back.empty() ? "/" : back}});
-        return fail(r, c, login.error(), again.c_str());
+    if (!login) return fail(r, c, login.error(), again.c_str());
+    // The state is used once, recorded only now that the response is
+    // verified: junk posted with a state cookie writes nothing.
+    if (attempt) {
+        auto first = replay.first_use("saml-state", attempt->state.token, attempt->state.expires);
+        if (!first) return fail(r, c, first.error(), again.c_str());
+        if (!first.value())
+            return fail(r, c, make_error(Status::saml_replayed, "the sign-in state was used already"), again.c_str());
     }
     Identity identity = login.value().identity;
     identity.idp_name = "saml";
