@@ -10,13 +10,17 @@ RT process about 3 s to start). Two virtual hosts serve the same RT: the
 main one, and one whose sessions expire after 3 idle seconds (the kept-reply
 scenario).
 
-RequestTrackerTest is what works today."""
+RequestTrackerTest is what works today. RequestTrackerPendingTest holds the
+RT scenarios of items 1 (background requests get 401) and 3 (a reply is
+never lost) of issue 12, which fail until the module does them."""
 
+import json
 import os
 import re
 import sys
 import time
 import unittest
+import urllib.parse
 import uuid
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
@@ -27,7 +31,7 @@ from hdsso_test import (BASE_MODULES, BUILDDIR, Apache, access_log_lines, headle
 import request_tracker  # noqa: E402
 from request_tracker import TICKET_1_REQUESTOR, TICKET_1_SUBJECT, RequestTracker, wait_until  # noqa: E402
 from simplesamlphp import (PHP_MODULE, SSP_ROOT, SimpleSamlIdp, fetch_idp_metadata, login_at_idp,  # noqa: E402
-                           sp_for_idp)
+                           parse_form, sp_for_idp)
 
 SCREENSHOTS = os.path.join(BUILDDIR, "tests", "screenshots")
 IDLE_TIMEOUT = 3  # seconds, on the second virtual host
@@ -359,6 +363,106 @@ class RequestTrackerTest(RtCase):
                 self.assertEqual(302, r.status, r)
                 self.assertTrue(r.headers["Location"].startswith(idp.sso_url), r.headers["Location"])
         self.assertEqual([], rt.seen()[before:])
+
+
+class RequestTrackerPendingTest(RtCase):
+    """Issue 12 items 1 and 3 as RT scenarios: they fail until the module
+    answers background requests with 401 and keeps a reply posted without a
+    valid session."""
+
+    def assert_session_required(self, r):
+        self.assertEqual(401, r.status_code, "%s %s" % (r.headers, r.text[:500]))
+        self.assertIn("application/json", r.headers.get("Content-Type", ""))
+        body = r.json()
+        self.assertEqual("session.required", body.get("error"), body)
+        self.assertTrue(body.get("login"), body)
+        self.assertNotIn("Location", r.headers)
+        self.assertIsNone(r.headers.get("Set-Cookie"), "a background request must not touch the sign-in")
+
+    def background_request_during_sign_in(self, headers):
+        s = requests.Session()
+        self.addCleanup(s.close)
+        # The user opens a ticket and is at the IdP's login form...
+        page = s.get(self.start_sign_in(s, "/Ticket/Display.html?id=1"), timeout=60)
+        form = parse_form(page.text)
+        self.assertTrue(form and "AuthState" in form[1], page.text[:1000])
+        # ...while an RT tab polls in the background.
+        jar = dict(s.cookies.items())
+        r = s.get(sp.url("/Helpers/TicketHistory?id=1"), headers=headers, allow_redirects=False, timeout=60)
+        self.assert_session_required(r)
+        self.assertEqual(jar, dict(s.cookies.items()))
+        # The sign-in ends on the ticket.
+        fields = dict(form[1], username="jane", password="jane-password")
+        r = s.post(urllib.parse.urljoin(page.url, form[0] or page.url), data=fields, timeout=60)
+        saml = parse_form(r.text)
+        self.assertTrue(saml and "SAMLResponse" in saml[1], r.text[:1000])
+        r = s.post(saml[0], data=saml[1], allow_redirects=False, timeout=60)
+        self.assertEqual(302, r.status_code, r.text[:1000] + self.diagnostics())
+        self.assertEqual("/Ticket/Display.html?id=1", r.headers["Location"])
+        r = s.get(sp.url(r.headers["Location"]), timeout=120)
+        self.assertEqual("jane@example.com", logged_in_as(r.text))
+
+    def test_background_fetch_during_sign_in_gets_401_and_the_sign_in_completes(self):
+        self.background_request_during_sign_in({"Sec-Fetch-Mode": "cors", "Sec-Fetch-Dest": "empty",
+                                                "Sec-Fetch-Site": "same-origin", "Accept": "*/*"})
+
+    def test_xhr_without_fetch_metadata_during_sign_in_gets_401_and_the_sign_in_completes(self):
+        self.background_request_during_sign_in({"X-Requested-With": "XMLHttpRequest",
+                                                "Accept": "application/json, text/javascript, */*; q=0.01"})
+
+    def test_background_fetch_from_a_second_tab_does_not_break_the_sign_in(self):
+        """The issue's reproduction in a browser: a ticket link opens the
+        IdP's login form; meanwhile another RT tab fetch()es in the
+        background; then the user signs in."""
+        d = headless_chromium(self)
+        d.get(sp.url("/Ticket/Display.html?id=1"))
+        from selenium.webdriver.common.by import By
+        self.wait_for(d, lambda: d.find_elements(By.NAME, "username"), "the IdP's login form")
+        first = d.current_window_handle
+        d.switch_to.new_window("tab")
+        d.get(sp.url("/NoAuth/Login.html"))  # an RT page that needs no session
+        d.set_script_timeout(60)
+        status = d.execute_async_script("""
+            const done = arguments[arguments.length - 1];
+            fetch('/Helpers/TicketHistory?id=1', {credentials: 'same-origin'})
+              .then(r => r.text().then(t => done([r.status, r.headers.get('content-type'), t])))
+              .catch(e => done(['failed', String(e), '']));""")
+        self.assertEqual(401, status[0], status)
+        self.assertEqual("session.required", json.loads(status[2])["error"], status)
+        d.close()
+        d.switch_to.window(first)
+        self.browser_sign_in_at_idp(d)
+        self.wait_for(d, lambda: "/Ticket/Display.html?id=1" in d.current_url and self.rt_user_in_browser(d),
+                      "RT's ticket page after signing in")
+        self.assertEqual("jane@example.com", self.rt_user_in_browser(d))
+
+    def test_reply_posted_after_the_session_expired_reaches_rt(self):
+        """An agent writes a reply, the session expires meanwhile (3 idle
+        seconds on this virtual host), the agent presses "Update Ticket":
+        after signing in again (the IdP still knows the agent) RT has the
+        reply, as typed."""
+        from selenium.webdriver.common.by import By
+        d = headless_chromium(self)
+        d.get(sp.url("/Ticket/Update.html?id=1&Action=Respond", second=True))
+        self.browser_sign_in_at_idp(d)
+        self.wait_for(d, lambda: d.find_elements(By.NAME, "UpdateContent") and self.rt_user_in_browser(d),
+                      "RT's reply form")
+        reply = "Grüße from the helpdesk: the toner is replaced ✓ %s" % uuid.uuid4().hex
+        d.find_element(By.NAME, "UpdateContent").send_keys(reply)
+        time.sleep(IDLE_TIMEOUT + 1.5)
+        mark = len(access_log_lines(sp))
+        d.find_element(By.NAME, "SubmitTicket").click()
+        # The post met an expired session (the module answered it, with no
+        # user), and the user signed in again without typing anything.
+        posts = wait_until(lambda: [l for l in access_log_lines(sp)[mark:] if '"POST /Ticket/Update.html ' in l])
+        self.assertTrue(posts and posts[0].split()[1] == "-", posts)
+        found = wait_until(lambda: [t for t in rt.transactions(1) if t[0] == "Correspond" and reply in (t[2] or "")],
+                           deadline_s=30)
+        self.assertTrue(found, "the reply did not reach RT; the browser is at %s:\n%s%s" % (
+            d.current_url, d.page_source[:2000], self.diagnostics()))
+        self.assertEqual("jane@example.com", found[0][1])
+        self.wait_for(d, lambda: "/Ticket/Display.html" in d.current_url and reply in d.page_source,
+                      "the ticket with the reply")
 
 
 if __name__ == "__main__":
