@@ -26,6 +26,7 @@ packages=(
     debhelper dpkg-dev fakeroot git
     memcached redis-server wrk
     chromium chromium-driver python3-selenium
+    request-tracker5 rt5-db-sqlite libapache2-mod-fcgid libfcgi-perl
 )
 
 missing=()

@@ -434,3 +434,51 @@ def require_binary(name, package):
     if not path:
         raise AssertionError("%s is missing: apt-get install %s" % (name, package))
     return path
+
+
+# ---------------------------------------------------------------------------
+# Additions for the Request Tracker suite (test_request_tracker.py).
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+
+
+def headless_chromium(testcase, window_size="1200,900"):
+    """A fresh headless Chromium (Debian's chromium and chromium-driver,
+    through python3-selenium) with a profile of its own, loopback only,
+    quit and removed when testcase ends. Fails (never skips) naming what is
+    missing."""
+    try:
+        from selenium import webdriver
+        from selenium.webdriver.chrome.options import Options
+        from selenium.webdriver.chrome.service import Service
+    except ImportError:
+        raise AssertionError("python3-selenium is missing: apt-get install python3-selenium")
+    for path, package in ((CHROMIUM, "chromium"), (CHROMEDRIVER, "chromium-driver")):
+        if not os.path.exists(path):
+            raise AssertionError("%s is missing: apt-get install %s" % (path, package))
+    profile = tempfile.mkdtemp(prefix="hdsso-chromium-")
+    opts = Options()
+    opts.binary_location = CHROMIUM
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--user-data-dir=" + profile, "--window-size=" + window_size, "--no-proxy-server",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--no-first-run", "--disable-features=Translate,MediaRouter"):
+        opts.add_argument(arg)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
+    driver.set_page_load_timeout(90)
+
+    def close():
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+    testcase.addCleanup(close)
+    return driver
+
+
+def access_log_lines(apache):
+    """The lines of an Apache's access log (LogFormat common: '%h %u "%r" %>s')."""
+    try:
+        with open(os.path.join(apache.dir, "access.log")) as f:
+            return f.read().splitlines()
+    except OSError:
+        return []
