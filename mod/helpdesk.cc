@@ -1,6 +1,11 @@
 #include "mod/helpdesk.h"
 
+#include <algorithm>
 #include <cstring>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+#include <vector>
 #include <string>
 
 #include "apr_lib.h"
@@ -138,17 +143,67 @@ void scrub_identity_headers(request_rec* r, const DirConfig* c, bool log) {
     }
 }
 
+// A session's identity cannot change, so what a location hands over for it
+// is built once per session and options in each process, and reused by
+// every request of that session (bounded; emptied when full).
+class HandoffMemo {
+public:
+    std::shared_ptr<const Result<Handoff>> find(const SessionPtr& s, const HandoffOptions& o) {
+        std::lock_guard<std::mutex> lock(mu_);
+        auto it = map_.find(s.get());
+        if (it == map_.end()) return nullptr;
+        for (const auto& e : it->second)
+            if (e.session.lock() == s && e.options == o) return e.handoff;
+        return nullptr;
+    }
+    void store(const SessionPtr& s, const HandoffOptions& o, std::shared_ptr<const Result<Handoff>> h) {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (map_.size() >= kMax) map_.clear();
+        auto& entries = map_[s.get()];
+        // A freed session's address may be reused: drop what belonged to it.
+        entries.erase(std::remove_if(entries.begin(), entries.end(),
+                                     [&](const Entry& e) { return e.session.lock() != s; }),
+                      entries.end());
+        entries.push_back({s, o, std::move(h)});
+    }
+
+private:
+    // Small: an entry keeps its (make_shared) session allocation alive until
+    // the memo empties.
+    static constexpr std::size_t kMax = 2048;
+    struct Entry {
+        std::weak_ptr<const Session> session;
+        HandoffOptions options;
+        std::shared_ptr<const Result<Handoff>> handoff;
+    };
+    std::mutex mu_;
+    std::unordered_map<const Session*, std::vector<Entry>> map_;
+};
+
+HandoffMemo& handoff_memo() {
+    static HandoffMemo memo;
+    return memo;
+}
+
 // Built once per request: sub-requests (mod_dir's index) and internal
-// redirects of the same identity and options reuse the first one.
+// redirects of the same identity and options reuse the first one; and once
+// per session and options in each process.
 const Result<Handoff>& request_handoff(request_rec* r, const DirConfig* c, const Identity& id) {
     HandoffOptions o = handoff_options(c);
     auto same = [&](const RequestState& st) {
         return st.handoff && st.handoff->identity == &id && st.handoff->options == o;
     };
-    if (const RequestState* st = find_state(r, same)) return st->handoff->handoff;
+    if (const RequestState* st = find_state(r, same)) return *st->handoff->handoff;
+    const RequestState* owner =
+        find_state(r, [&](const RequestState& st) { return st.session && &st.session->identity == &id; });
+    std::shared_ptr<const Result<Handoff>> h = owner ? handoff_memo().find(owner->session, o) : nullptr;
+    if (!h) {
+        h = std::make_shared<const Result<Handoff>>(make_handoff(id, o));
+        if (owner) handoff_memo().store(owner->session, o, h);
+    }
     RequestState& mine = request_state(r);
-    mine.handoff.emplace(CachedHandoff{o, &id, make_handoff(id, o)});
-    return mine.handoff->handoff;
+    mine.handoff.emplace(CachedHandoff{std::move(o), &id, std::move(h)});
+    return *mine.handoff->handoff;
 }
 
 Result<std::string> helpdesk_user(request_rec* r, const DirConfig* c, const Identity& id) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -24,7 +25,7 @@ namespace hdsso::mod {
 struct CachedHandoff {
     HandoffOptions options;
     const Identity* identity;
-    Result<Handoff> handoff;
+    std::shared_ptr<const Result<Handoff>> handoff;
 };
 struct RequestState {
     SessionPtr session;
