@@ -1,5 +1,6 @@
 #include "mod/http.h"
 
+#include <algorithm>
 #include <cstring>
 #include <new>
 
@@ -140,7 +141,12 @@ SessionPolicy session_policy(const DirConfig* c) {
     SessionPolicy p;
     p.lifetime = lifetime(c);
     p.idle_timeout = idle_timeout(c);
-    p.touch_interval = p.idle_timeout > 0 && p.idle_timeout < 600 ? p.idle_timeout / 10 : 60;
+    // Activity is written back at most every tenth of the idle timeout (a
+    // session may end up to that much early): each write is a new copy in
+    // shmcb's ring, so writing every minute would cycle the ring, and push
+    // out idle-but-valid sessions, ten times sooner. No idle timeout: once a
+    // minute, which nothing reads but the diagnostics page.
+    p.touch_interval = p.idle_timeout > 0 ? std::max<std::int64_t>(1, p.idle_timeout / 10) : 60;
     return p;
 }
 
