@@ -236,7 +236,8 @@ def run_suites(label, modules):
     result = unittest.TextTestRunner(verbosity=2, stream=sys.stdout).run(suite)
     failed = len(result.failures) + len(result.errors) + len(result.unexpectedSuccesses)
     skipped = len(result.skipped)
-    passed = result.testsRun - failed - skipped
+    # A module whose set-up fails counts one error and no test run.
+    passed = max(0, result.testsRun - failed - skipped)
     print("%s: %d passed, %d failed, %d skipped" % (label, passed, failed, skipped))
     return 0 if failed == 0 else 1
 
