@@ -12,6 +12,7 @@
 
 #include "core/identity.h"
 #include "mod/config.h"
+#include "mod/guard.h"
 #include "mod/http.h"
 
 APLOG_USE_MODULE(helpdesk_sso);
@@ -53,12 +54,24 @@ authz_status deny(request_rec* r, const Identity& id, const std::string& why) {
 }
 
 const char* parse_group_line(cmd_parms* cmd, const char* line, const void**) {
-    if (words(cmd->temp_pool, line).empty())
-        return "Require helpdesk-sso-group: expected one or more group names";
-    return nullptr;
+    return guard_cmd(cmd, [&]() -> const char* {
+        if (words(cmd->temp_pool, line).empty()) return "Require helpdesk-sso-group: expected one or more group names";
+        return nullptr;
+    });
 }
 
+authz_status group_rule(request_rec* r, const char* line);
+authz_status attribute_rule(request_rec* r, const char* line, const void* parsed);
+
 authz_status check_group(request_rec* r, const char* line, const void*) {
+    return guard_authz(r, [&] { return group_rule(r, line); });
+}
+
+authz_status check_attribute(request_rec* r, const char* line, const void* parsed) {
+    return guard_authz(r, [&] { return attribute_rule(r, line, parsed); });
+}
+
+authz_status group_rule(request_rec* r, const char* line) {
     const Identity* id = signed_in(r);
     if (!id) return AUTHZ_DENIED_NO_USER;
     auto wanted = words(r->pool, line);
@@ -68,7 +81,13 @@ authz_status check_group(request_rec* r, const char* line, const void*) {
     return deny(r, *id, std::string("not in group(s) ") + line);
 }
 
+const char* attribute_line(cmd_parms* cmd, const char* line, const void** parsed);
+
 const char* parse_attribute_line(cmd_parms* cmd, const char* line, const void** parsed) {
+    return guard_cmd(cmd, [&] { return attribute_line(cmd, line, parsed); });
+}
+
+const char* attribute_line(cmd_parms* cmd, const char* line, const void** parsed) {
     auto w = words(cmd->pool, line);
     if (w.size() != 2)
         return apr_psprintf(cmd->pool,
@@ -87,7 +106,7 @@ const char* parse_attribute_line(cmd_parms* cmd, const char* line, const void** 
     return nullptr;
 }
 
-authz_status check_attribute(request_rec* r, const char* line, const void* parsed) {
+authz_status attribute_rule(request_rec* r, const char* line, const void* parsed) {
     const Identity* id = signed_in(r);
     if (!id) return AUTHZ_DENIED_NO_USER;
     const auto* rule = static_cast<const AttributeRule*>(parsed);

@@ -15,6 +15,7 @@
 #include "mod/authz.h"
 #include "mod/diagnostics.h"
 #include "mod/endpoints.h"
+#include "mod/guard.h"
 #include "mod/helpdesk.h"
 #include "mod/http.h"
 #include "mod/saml.h"
@@ -35,32 +36,36 @@ bool our_auth_type(request_rec* r) {
     return type && !strcasecmp(type, kAuthType);
 }
 
-// Every hook goes through here: no exception crosses into Apache.
-template <class Fn>
-int guarded(request_rec* r, Fn fn) {
+int pre_config(apr_pool_t* pconf, apr_pool_t*, apr_pool_t*) {
     try {
-        return fn();
+        return cache_pre_config(pconf);
     } catch (const std::exception& e) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "HDSSO090: internal: %s", e.what());
+        ap_log_perror(APLOG_MARK, APLOG_CRIT, 0, pconf, "HDSSO091: internal error while starting: %s", e.what());
     } catch (...) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "HDSSO090: internal: unknown exception");
+        ap_log_perror(APLOG_MARK, APLOG_CRIT, 0, pconf, "HDSSO091: internal error while starting");
     }
     return HTTP_INTERNAL_SERVER_ERROR;
 }
 
-int pre_config(apr_pool_t* pconf, apr_pool_t*, apr_pool_t*) { return cache_pre_config(pconf); }
-
 int post_config(apr_pool_t* pconf, apr_pool_t*, apr_pool_t* ptemp, server_rec* s) {
-    int rc = cache_post_config(pconf, ptemp, s);
-    return rc == OK ? saml_post_config(pconf, s) : rc;
+    return guard_server(s, [&] {
+        int rc = cache_post_config(pconf, ptemp, s);
+        return rc == OK ? saml_post_config(pconf, s) : rc;
+    });
 }
 
-void child_init(apr_pool_t* p, server_rec* s) { cache_child_init(p, s); }
+int check_config(apr_pool_t* pconf, apr_pool_t* plog, apr_pool_t* ptemp, server_rec* s) {
+    return guard_server(s, [&] { return check_sites(pconf, plog, ptemp, s); });
+}
+
+void child_init(apr_pool_t* p, server_rec* s) {
+    guard_child(s, [&] { cache_child_init(p, s); });
+}
 
 // Before anything else sees the request: drop forged identity headers for
 // vhosts where the module is on.
 int post_read_request(request_rec* r) {
-    return guarded(r, [&] {
+    return guard_request(r, [&] {
         const DirConfig* c = dir_config(r);
         if (enabled(c)) scrub_identity_headers(r, c, true);
         return DECLINED;
@@ -69,7 +74,7 @@ int post_read_request(request_rec* r) {
 
 int check_authn(request_rec* r) {
     if (!our_auth_type(r)) return DECLINED;
-    return guarded(r, [&] {
+    return guard_request(r, [&] {
         const DirConfig* c = dir_config(r);
         scrub_identity_headers(r, c, !r->prev && !r->main);
         // Only an exact row of the endpoint table that this site serves, with
@@ -113,7 +118,7 @@ int check_authn(request_rec* r) {
 }
 
 int fixups(request_rec* r) {
-    return guarded(r, [&] {
+    return guard_request(r, [&] {
         const DirConfig* c = dir_config(r);
         bool ours = our_auth_type(r);
         if (!ours && !enabled(c)) return DECLINED;
@@ -127,7 +132,7 @@ int fixups(request_rec* r) {
 }
 
 int handler(request_rec* r) {
-    return guarded(r, [&] {
+    return guard_request(r, [&] {
         const DirConfig* c = dir_config(r);
         const EndpointSpec* e = find_route(r, c);
         if (!e) return DECLINED;
@@ -139,7 +144,7 @@ int handler(request_rec* r) {
 void register_hooks(apr_pool_t* p) {
     register_authz_providers(p);
     ap_hook_pre_config(pre_config, nullptr, nullptr, APR_HOOK_MIDDLE);
-    ap_hook_check_config(check_sites, nullptr, nullptr, APR_HOOK_MIDDLE);
+    ap_hook_check_config(check_config, nullptr, nullptr, APR_HOOK_MIDDLE);
     ap_hook_post_config(post_config, nullptr, nullptr, APR_HOOK_MIDDLE);
     ap_hook_child_init(child_init, nullptr, nullptr, APR_HOOK_MIDDLE);
     ap_hook_post_read_request(post_read_request, nullptr, nullptr, APR_HOOK_FIRST);
