@@ -145,14 +145,14 @@ int send_form(request_rec* r, const BrokerAction& a) {
 
 const command_rec* broker_commands() {
     static const command_rec table[] = {
-        AP_INIT_TAKE_ARGV("HelpdeskSSOBroker", as_cmd(add_broker), nullptr, RSRC_CONF | ACCESS_CONF,
+        AP_INIT_TAKE_ARGV("HelpdeskSSOBroker", HDSSO_CMD(add_broker), nullptr, RSRC_CONF | ACCESS_CONF,
                           "KIND HOST KEYFILE [ALG]: sign users into this helpdesk at <prefix>/KIND: deskpro, zendesk, "
                           "kayako (shared-secret file), freshworks (PEM private key, RS256) or freshdesk (remote "
                           "authentication shared secret)"),
-        AP_INIT_TAKE2("HelpdeskSSOBrokerClaim", as_cmd(add_broker_claim), nullptr, RSRC_CONF | ACCESS_CONF,
+        AP_INIT_TAKE2("HelpdeskSSOBrokerClaim", HDSSO_CMD(add_broker_claim), nullptr, RSRC_CONF | ACCESS_CONF,
                       "CLAIM SOURCE: an optional claim the helpdesk reads (organization, role, tags, ...) and the "
                       "attribute or field it comes from"),
-        AP_INIT_TAKE1("HelpdeskSSOBrokerTokenLifetime", as_cmd(set_broker_ttl), nullptr, RSRC_CONF | ACCESS_CONF,
+        AP_INIT_TAKE1("HelpdeskSSOBrokerTokenLifetime", HDSSO_CMD(set_broker_ttl), nullptr, RSRC_CONF | ACCESS_CONF,
                       "seconds a minted token is valid (exp - iat; default 300)"),
         {nullptr, nullptr, nullptr, 0, RAW_ARGS, nullptr},
     };

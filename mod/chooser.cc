@@ -127,10 +127,10 @@ int chooser_page(request_rec* r, const DirConfig* c, const std::string& back, co
 
 const command_rec* chooser_commands() {
     static const command_rec table[] = {
-        AP_INIT_TAKE_ARGV("HelpdeskSSOIdP", as_cmd(add_idp), nullptr, RSRC_CONF | ACCESS_CONF,
+        AP_INIT_TAKE_ARGV("HelpdeskSSOIdP", HDSSO_CMD(add_idp), nullptr, RSRC_CONF | ACCESS_CONF,
                           "NAME saml|jwt|remote \"Display name\" [LOGIN-URL|ENTITY-ID]: an identity provider the "
                           "chooser page offers, in this order (saml: the IdP's entity ID when the site trusts several)"),
-        AP_INIT_TAKE1("HelpdeskSSODefaultIdP", as_cmd(set_default_idp), nullptr, RSRC_CONF | ACCESS_CONF,
+        AP_INIT_TAKE1("HelpdeskSSODefaultIdP", HDSSO_CMD(set_default_idp), nullptr, RSRC_CONF | ACCESS_CONF,
                       "the HelpdeskSSOIdP used when the browser names none and remembers none (the chooser stays "
                       "at <prefix>/login?choose=1)"),
         {nullptr, nullptr, nullptr, 0, RAW_ARGS, nullptr},

@@ -11,6 +11,7 @@
 
 #include "helpdesk/handoff.h"
 #include "jose/jws.h"
+#include "mod/guard.h"
 #include "url/cookie.h"
 
 extern "C" module AP_MODULE_DECLARE_DATA helpdesk_sso_module;
@@ -117,9 +118,24 @@ inline DirConfig* dir_config(request_rec* r) {
 }
 
 // In C++ httpd's command_rec takes an untyped function pointer; the args_how
-// field of each entry says how Apache calls it.
-template <class F>
-cmd_func as_cmd(F f) { return reinterpret_cast<cmd_func>(reinterpret_cast<void (*)()>(f)); }
+// field of each entry says how Apache calls it. HDSSO_CMD(handler) gives
+// Apache a trampoline that runs the handler under guard_cmd: an exception
+// becomes the directive's error, never a crash of apachectl or Apache.
+template <class Sig>
+struct CmdTrampoline;
+template <class... A>
+struct CmdTrampoline<const char* (*)(cmd_parms*, A...)> {
+    template <const char* (*F)(cmd_parms*, A...)>
+    static const char* call(cmd_parms* cmd, A... a) {
+        return guard_cmd(cmd, [&] { return F(cmd, a...); });
+    }
+};
+template <auto F>
+cmd_func guarded_cmd() {
+    auto* t = &CmdTrampoline<decltype(F)>::template call<F>;
+    return reinterpret_cast<cmd_func>(reinterpret_cast<void (*)()>(t));
+}
+#define HDSSO_CMD(...) ::hdsso::mod::guarded_cmd<__VA_ARGS__>()
 
 // Appends a value to a list directive's setting; a list given in one scope
 // replaces the inherited one.

@@ -95,7 +95,7 @@ std::string rows(request_rec* r, const std::vector<std::pair<std::string, std::s
 
 const command_rec* diagnostics_commands() {
     static const command_rec table[] = {
-        AP_INIT_FLAG("HelpdeskSSODiagnostics", as_cmd(set_diagnostics), nullptr, RSRC_CONF | ACCESS_CONF,
+        AP_INIT_FLAG("HelpdeskSSODiagnostics", HDSSO_CMD(set_diagnostics), nullptr, RSRC_CONF | ACCESS_CONF,
                      "serve <prefix>/diagnostics, the test-settings page (default Off); protect it with AuthType "
                      "HelpdeskSSO and its own Require line"),
         {nullptr, nullptr, nullptr, 0, RAW_ARGS, nullptr},

@@ -87,28 +87,28 @@ const char* set_denied_text(cmd_parms* cmd, void* m, const char* arg) {
 
 const command_rec* helpdesk_commands() {
     static const command_rec table[] = {
-        AP_INIT_TAKE1("HelpdeskSSOHelpdesk", as_cmd(set_helpdesk), nullptr, RSRC_CONF | ACCESS_CONF,
+        AP_INIT_TAKE1("HelpdeskSSOHelpdesk", HDSSO_CMD(set_helpdesk), nullptr, RSRC_CONF | ACCESS_CONF,
                       "what the helpdesk behind this location reads: generic, request-tracker, znuny, osticket, "
                       "glpi or zammad (default generic)"),
-        AP_INIT_TAKE1("HelpdeskSSOUserField", as_cmd(set_user_field), nullptr, RSRC_CONF | ACCESS_CONF,
+        AP_INIT_TAKE1("HelpdeskSSOUserField", HDSSO_CMD(set_user_field), nullptr, RSRC_CONF | ACCESS_CONF,
                       "the user name handed over: subject, email or email-local-part (default subject)"),
-        AP_INIT_TAKE1("HelpdeskSSOUserHeader", as_cmd(set_user_header), nullptr, RSRC_CONF | ACCESS_CONF,
+        AP_INIT_TAKE1("HelpdeskSSOUserHeader", HDSSO_CMD(set_user_header), nullptr, RSRC_CONF | ACCESS_CONF,
                       "request header that carries the user name to a proxied backend, or None (default: the "
                       "profile's)"),
-        AP_INIT_FLAG("HelpdeskSSOBreakGlass", as_cmd(set_break_glass), nullptr, RSRC_CONF | ACCESS_CONF,
+        AP_INIT_FLAG("HelpdeskSSOBreakGlass", HDSSO_CMD(set_break_glass), nullptr, RSRC_CONF | ACCESS_CONF,
                      "On: no sign-in needed here (the helpdesk's own login page); an existing session is still "
                      "passed on (default Off)"),
-        AP_INIT_ITERATE("HelpdeskSSOBreakGlassQuery", as_cmd(add_break_glass_query), nullptr,
+        AP_INIT_ITERATE("HelpdeskSSOBreakGlassQuery", HDSSO_CMD(add_break_glass_query), nullptr,
                         RSRC_CONF | ACCESS_CONF,
                         "NAME=VALUE query parameters that make a request break-glass (GLPI: noAUTO=1)"),
-        AP_INIT_TAKE1("HelpdeskSSOUnauthenticated", as_cmd(set_unauthenticated), nullptr, RSRC_CONF | ACCESS_CONF,
+        AP_INIT_TAKE1("HelpdeskSSOUnauthenticated", HDSSO_CMD(set_unauthenticated), nullptr, RSRC_CONF | ACCESS_CONF,
                       "what a request without a session gets here: auth (sign in; background requests get 401), "
                       "401 (always 401, for APIs) or pass (served anonymously, the identity passed on when signed "
                       "in) (default auth)"),
-        AP_INIT_FLAG("HelpdeskSSOCookiePersistent", as_cmd(set_cookie_persistent), nullptr, RSRC_CONF | ACCESS_CONF,
+        AP_INIT_FLAG("HelpdeskSSOCookiePersistent", HDSSO_CMD(set_cookie_persistent), nullptr, RSRC_CONF | ACCESS_CONF,
                      "On: the session cookie carries Max-Age (the session lifetime) and outlives the browser "
                      "session (default Off: a browser-session cookie; the server enforces lifetime and idle time)"),
-        AP_INIT_TAKE1("HelpdeskSSODeniedText", as_cmd(set_denied_text), nullptr, RSRC_CONF | ACCESS_CONF,
+        AP_INIT_TAKE1("HelpdeskSSODeniedText", HDSSO_CMD(set_denied_text), nullptr, RSRC_CONF | ACCESS_CONF,
                       "what a signed-in user whom a Require line denies should do, e.g. who to ask for access"),
         {nullptr, nullptr, nullptr, 0, RAW_ARGS, nullptr},
     };

@@ -550,21 +550,21 @@ Result<std::string> read_sealing_key(KvStore& kv) {
 
 const command_rec* store_commands() {
     static const command_rec table[] = {
-        AP_INIT_TAKE1("HelpdeskSSOCache", as_cmd(set_cache), nullptr, RSRC_CONF,
+        AP_INIT_TAKE1("HelpdeskSSOCache", HDSSO_CMD(set_cache), nullptr, RSRC_CONF,
                       "where sessions and one-time records live: shmcb[:PATH(SIZE)] (default; 32 MiB of sessions "
                       "plus the replay table), redis:HOST:PORT or memcache:HOST:PORT[,HOST:PORT...] (main server "
                       "only)"),
-        AP_INIT_TAKE1("HelpdeskSSOSessionCacheTTL", as_cmd(set_cache_ttl), nullptr, RSRC_CONF,
+        AP_INIT_TAKE1("HelpdeskSSOSessionCacheTTL", HDSSO_CMD(set_cache_ttl), nullptr, RSRC_CONF,
                       "seconds each Apache process may reuse a session it read from the cache, 0 to always ask "
                       "the cache (default 10; a logout on this server takes effect at once regardless)"),
-        AP_INIT_TAKE1("HelpdeskSSOReplayCapacity", as_cmd(set_replay_capacity), nullptr, RSRC_CONF,
+        AP_INIT_TAKE1("HelpdeskSSOReplayCapacity", HDSSO_CMD(set_replay_capacity), nullptr, RSRC_CONF,
                       "one-time records (used links, JWT IDs, SAML assertion IDs) the shared-memory table holds, "
                       "24 bytes each (default 524288; main server only)"),
-        AP_INIT_TAKE12("HelpdeskSSOCacheAuth", as_cmd(set_cache_auth), nullptr, RSRC_CONF,
+        AP_INIT_TAKE12("HelpdeskSSOCacheAuth", HDSSO_CMD(set_cache_auth), nullptr, RSRC_CONF,
                        "Redis AUTH: a file holding the password, then the ACL user name if any (main server only)"),
-        AP_INIT_TAKE1("HelpdeskSSOCacheDatabase", as_cmd(set_cache_database), nullptr, RSRC_CONF,
+        AP_INIT_TAKE1("HelpdeskSSOCacheDatabase", HDSSO_CMD(set_cache_database), nullptr, RSRC_CONF,
                       "Redis database number (SELECT; default 0; main server only)"),
-        AP_INIT_TAKE12("HelpdeskSSOCacheTimeout", as_cmd(set_cache_timeout), nullptr, RSRC_CONF,
+        AP_INIT_TAKE12("HelpdeskSSOCacheTimeout", HDSSO_CMD(set_cache_timeout), nullptr, RSRC_CONF,
                        "milliseconds to connect to Redis or memcached, then to wait for each answer (default "
                        "1000 1000; one value sets both; main server only)"),
         {nullptr, nullptr, nullptr, 0, RAW_ARGS, nullptr},
