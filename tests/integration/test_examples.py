@@ -39,6 +39,250 @@ def b64url(data):
     return base64.urlsafe_b64decode(data + "=" * (-len(data) % 4))
 
 
+# What the wrapper config loads for the examples: Debian's a2enmod defaults
+# and the modules the examples name in their a2enmod lines.
+EXAMPLE_MODULES = [
+    "mpm_event", "authn_core", "authz_core", "authz_user", "authz_host", "alias", "dir", "mime", "env",
+    "setenvif", "rewrite", "headers", "ssl", "socache_shmcb", "proxy", "proxy_http", "proxy_wstunnel",
+    "proxy_fcgi", "fcgid", "cgid",
+]
+# Directories under which an example names files; the test makes them up
+# under a temp dir of its own.
+ROOTS = ("/etc/", "/var/", "/opt/", "/srv/", "/run/", "/usr/share/request-tracker5/")
+
+METADATA = """<?xml version="1.0"?>
+<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="{eid}">
+ <md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">
+  <md:KeyDescriptor use="signing"><ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:X509Data>
+   <ds:X509Certificate>{cert}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>
+  <md:SingleLogoutService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="https://idp.example.test/slo"/>
+  <md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="https://idp.example.test/sso"/>
+ </md:IDPSSODescriptor>
+</md:EntityDescriptor>
+"""
+
+
+def directives(text):
+    """(name, [args]) of each directive line of an Apache config (comments and
+    section tags left out), with quoted arguments kept whole."""
+    import shlex
+    out = []
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or line.startswith("<"):
+            continue
+        words = shlex.split(line, posix=True)
+        out.append((words[0], words[1:]))
+    return out
+
+
+def openssl(*args):
+    subprocess.run(["openssl", *args], check=True, capture_output=True)
+
+
+class ExampleFiles:
+    """Makes up every file an example names, under root, with what the
+    directive naming it expects."""
+
+    def __init__(self, root, text):
+        self.root = root
+        self.text = text
+        self.made = {}
+        self.sp_pair = None
+
+    def local(self, path):
+        return os.path.join(self.root, path.lstrip("/"))
+
+    def write(self, path, data, mode=0o600):
+        local = self.local(path)
+        os.makedirs(os.path.dirname(local), exist_ok=True)
+        with open(local, "wb" if isinstance(data, bytes) else "w") as f:
+            f.write(data)
+        os.chmod(local, mode)
+        self.made[path] = local
+
+    def cert_pair(self, key_path, cert_path):
+        for p in (key_path, cert_path):
+            os.makedirs(os.path.dirname(self.local(p)), exist_ok=True)
+        openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=example.test",
+                "-keyout", self.local(key_path), "-out", self.local(cert_path))
+        self.made[key_path] = self.local(key_path)
+        self.made[cert_path] = self.local(cert_path)
+
+    def secret(self, path, size=64):
+        self.write(path, base64.b64encode(os.urandom(size))[:size].decode() + "\n")
+
+    def private_key(self, path, kind="RSA"):
+        os.makedirs(os.path.dirname(self.local(path)), exist_ok=True)
+        if kind == "RSA":
+            openssl("genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", self.local(path))
+        elif kind == "EC":
+            openssl("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", self.local(path))
+        else:
+            openssl("genpkey", "-algorithm", "ED25519", "-out", self.local(path))
+        self.made[path] = self.local(path)
+
+    def public_key(self, path, kind):
+        priv = path + ".private"
+        self.private_key(priv, kind)
+        openssl("pkey", "-in", self.local(priv), "-pubout", "-out", self.local(path))
+        self.made[path] = self.local(path)
+
+    def make(self):
+        d = directives(self.text)
+        entity_ids = [a[3] for n, a in d if n == "HelpdeskSSOIdP" and len(a) > 3 and a[1] == "saml"]
+        entity_ids += [x for n, a in d if n == "HelpdeskSSOSAMLIdPEntityID" for x in a]
+        metadata_files = [a[0] for n, a in d if n == "HelpdeskSSOSAMLIdPMetadataFile"]
+        tls = {n: a[0] for n, a in d if n in ("SSLCertificateFile", "SSLCertificateKeyFile")}
+        if tls:
+            self.cert_pair(tls["SSLCertificateKeyFile"], tls["SSLCertificateFile"])
+        for name, args in d:
+            if name == "HelpdeskSSORemoteSecretFile":
+                self.secret(args[0], 44)
+            elif name == "HelpdeskSSOJWTKeyFile":
+                algs = args[1:]
+                kind = {"R": "RSA", "P": "RSA", "E": "EC"}.get(algs[0][0], "ED") if algs else "RSA"
+                if algs and algs[0].startswith("HS"):
+                    self.secret(args[0])
+                elif algs and algs[0] == "EdDSA":
+                    self.public_key(args[0], "ED")
+                else:
+                    self.public_key(args[0], kind)
+            elif name == "HelpdeskSSOBroker":
+                kind, alg = args[0], (args[3] if len(args) > 3 else "")
+                if kind == "freshworks" or alg.startswith("RS"):
+                    self.private_key(args[2])
+                else:
+                    self.secret(args[2])
+            elif name in ("HelpdeskSSOSAMLKeyFile", "HelpdeskSSOSAMLCertFile"):
+                if self.sp_pair is None:
+                    key = [a[0] for n, a in d if n == "HelpdeskSSOSAMLKeyFile"][0]
+                    cert = [a[0] for n, a in d if n == "HelpdeskSSOSAMLCertFile"][0]
+                    for p in (key, cert):
+                        os.makedirs(os.path.dirname(self.local(p)), exist_ok=True)
+                    base = [a[0] for n, a in d if n == "HelpdeskSSOSAMLBaseURL"][0]
+                    rc, _, err = hdsso("saml", "keygen", "--key", self.local(key), "--cert", self.local(cert),
+                                       "--base-url", base)
+                    assert rc == 0, err
+                    self.made[key], self.made[cert] = self.local(key), self.local(cert)
+                    self.sp_pair = (key, cert)
+            elif name == "HelpdeskSSOSAMLIdPCertFile":
+                self.cert_pair(args[0] + ".key", args[0])
+            elif name in ("DocumentRoot", "ScriptAlias", "Alias") or name == "Directory":
+                target = args[-1]
+                if target.startswith(ROOTS):
+                    os.makedirs(self.local(target.rstrip("/")) if target.endswith("/") or name == "DocumentRoot"
+                                else os.path.dirname(self.local(target)), exist_ok=True)
+        for i, path in enumerate(metadata_files):
+            eid = entity_ids[i] if i < len(entity_ids) else "https://idp%d.example.test/idp" % i
+            key, cert = path + ".idp.key", path + ".idp.crt"
+            self.cert_pair(key, cert)
+            with open(self.local(cert)) as f:
+                pem = "".join(l for l in f.read().splitlines() if "CERTIFICATE" not in l)
+            self.write(path, METADATA.format(eid=eid, cert=pem), 0o644)
+
+    def localized(self):
+        """The example's text with every path under ROOTS moved under root."""
+        return re.sub(r"(?<![\w.:/])(%s)" % "|".join(re.escape(r) for r in ROOTS),
+                      lambda m: self.root.rstrip("/") + m.group(1), self.text)
+
+
+def example_config_test(example_path, tmp):
+    """apache2 -t -f on a config that loads what a2enmod would and Includes
+    the example with its files made up under tmp: (exit code, output)."""
+    with open(example_path) as f:
+        text = f.read()
+    files = ExampleFiles(tmp, text)
+    files.make()
+    site = os.path.join(tmp, "site.conf")
+    with open(site, "w") as f:
+        f.write(files.localized())
+    loads = "\n".join("LoadModule %s_module %s/mod_%s.so" % (m, APACHE_MODULES, m) for m in EXAMPLE_MODULES)
+    os.makedirs(os.path.join(tmp, "log"), exist_ok=True)
+    conf = os.path.join(tmp, "httpd.conf")
+    with open(conf, "w") as f:
+        f.write("""ServerRoot {tmp}
+Define APACHE_LOG_DIR {tmp}/log
+Define APACHE_RUN_DIR {tmp}
+Listen 127.0.0.1:1
+PidFile {tmp}/httpd.pid
+DefaultRuntimeDir {tmp}
+ErrorLog {tmp}/error.log
+ScriptSock {tmp}/cgid.sock
+TypesConfig /dev/null
+ServerName localhost
+{loads}
+LoadModule helpdesk_sso_module {module}
+Include {site}
+""".format(tmp=tmp, loads=loads, module=MODULE, site=site))
+    p = subprocess.run([APACHE_BIN, "-t", "-f", conf], capture_output=True, text=True)
+    return p.returncode, p.stdout + p.stderr
+
+
+def example_files():
+    return sorted(os.path.join(EXAMPLES, n) for n in os.listdir(EXAMPLES) if n.endswith(".conf"))
+
+
+class ExamplesTest(unittest.TestCase):
+    def test_the_examples_asked_for_exist(self):
+        names = {os.path.basename(p) for p in example_files()}
+        for want in ("saml-one-idp.conf", "saml-several-idps.conf", "saml-entra-id.conf", "saml-okta.conf",
+                     "jwt-sign-in.conf", "remote-auth.conf",
+                     "broker-deskpro.conf", "broker-zendesk.conf", "broker-kayako.conf",
+                     "broker-freshworks.conf", "broker-freshdesk.conf",
+                     "helpdesk-request-tracker.conf", "helpdesk-znuny.conf", "helpdesk-osticket.conf",
+                     "helpdesk-glpi.conf", "helpdesk-zammad.conf"):
+            self.assertIn(want, names)
+
+    def test_every_example_passes_apache_config_test(self):
+        for path in example_files():
+            with self.subTest(example=os.path.basename(path)):
+                tmp = tempfile.mkdtemp(prefix="hdsso-example-")
+                try:
+                    rc, out = example_config_test(path, tmp)
+                    self.assertEqual(0, rc, out)
+                    self.assertIn("Syntax OK", out)
+                    self.assertNotIn("HDSSO060", out)
+                finally:
+                    if not os.environ.get("HDSSO_KEEP_TMP"):
+                        shutil.rmtree(tmp, ignore_errors=True)
+
+    def test_every_example_is_https_only(self):
+        for path in example_files():
+            with open(path) as f:
+                text = f.read()
+            with self.subTest(example=os.path.basename(path)):
+                vhosts = re.findall(r"<VirtualHost ([^>]+)>(.*?)</VirtualHost>", text, re.S)
+                self.assertTrue(vhosts)
+                for addr, body in vhosts:
+                    if addr.endswith(":443"):
+                        self.assertRegex(body, r"(?m)^\s*SSLEngine on$")
+                    else:
+                        # Plain http only redirects to https.
+                        lines = [l.strip() for l in body.strip().splitlines() if l.strip()]
+                        self.assertEqual(2, len(lines), body)
+                        self.assertTrue(lines[1].startswith("Redirect permanent / https://"), body)
+                self.assertNotIn("HelpdeskSSOCookieSecure Off", text)
+
+    def test_integration_exemptions_have_no_authtype(self):
+        exemptions = {
+            "helpdesk-request-tracker.conf": ["/REST/1.0/NoAuth/mail-gateway"],
+            "helpdesk-znuny.conf": ["/otrs/nph-genericinterface.pl"],
+            "helpdesk-osticket.conf": ["/api/"],
+            "helpdesk-glpi.conf": ["/apirest.php", "/front/cron.php"],
+            "helpdesk-zammad.conf": ["/api/v1", "/ws"],
+        }
+        for name, paths in exemptions.items():
+            with open(os.path.join(EXAMPLES, name)) as f:
+                text = f.read()
+            for path in paths:
+                with self.subTest(example=name, path=path):
+                    m = re.search(r"<Location %s>(.*?)</Location>" % re.escape(path), text, re.S)
+                    self.assertIsNotNone(m)
+                    self.assertNotIn("AuthType", m.group(1))
+                    self.assertRegex(m.group(1), r"Require (all granted|local)")
+
+
 class CliHelpTest(unittest.TestCase):
     def test_every_command_is_listed(self):
         self.assertEqual(

@@ -59,10 +59,16 @@ enable_module() {
         [ -L /etc/apache2/mods-enabled/socache_shmcb.load ]
 }
 example_site_passes() {
+    # The installed remote-authentication example, as README says to use it,
+    # with a throw-away TLS certificate in place of the site's own.
     install -d -m 0750 -g www-data "$secret_dir" &&
-        { [ -f "$secret_dir/remote-secret" ] || head -c 32 /dev/urandom | base64 >"$secret_dir/remote-secret"; } &&
-        zcat -f /usr/share/doc/libapache2-mod-helpdesk-sso/examples/helpdesk-sso-example.conf* >"$site" &&
-        a2ensite -q helpdesk-sso-example && apachectl -t
+        { [ -f "$secret_dir/remote-secret" ] || (umask 077; head -c 32 /dev/urandom | base64 >"$secret_dir/remote-secret"); } &&
+        openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=helpdesk.example.com \
+            -keyout "$work/tls.key" -out "$work/tls.pem" >/dev/null 2>&1 &&
+        zcat -f /usr/share/doc/libapache2-mod-helpdesk-sso/examples/remote-auth.conf* |
+        sed -e "s|/etc/ssl/certs/helpdesk.example.com.pem|$work/tls.pem|" \
+            -e "s|/etc/ssl/private/helpdesk.example.com.key|$work/tls.key|" >"$site" &&
+        a2enmod -q ssl && a2ensite -q helpdesk-sso-example && apachectl -t
 }
 cli_vector() {
     printf 's3cr3t\n' >"$work/secret"
