@@ -154,6 +154,14 @@ class ExampleFiles:
                     self.private_key(args[2])
                 else:
                     self.secret(args[2])
+            elif name in ("HelpdeskSSOSAMLKeyFile", "HelpdeskSSOSAMLCertFile") and not (
+                    any(n == "HelpdeskSSOSAMLKeyFile" for n, _ in d) and any(n == "HelpdeskSSOSAMLCertFile" for n, _ in d)
+                    and any(n == "HelpdeskSSOSAMLBaseURL" for n, _ in d)):
+                # One of the pair alone: an RSA key, or a certificate.
+                if name == "HelpdeskSSOSAMLKeyFile":
+                    self.private_key(args[0])
+                else:
+                    self.cert_pair(args[0] + ".key", args[0])
             elif name in ("HelpdeskSSOSAMLKeyFile", "HelpdeskSSOSAMLCertFile"):
                 if self.sp_pair is None:
                     key = [a[0] for n, a in d if n == "HelpdeskSSOSAMLKeyFile"][0]
@@ -190,6 +198,7 @@ class ExampleFiles:
 def example_config_test(example_path, tmp):
     """apache2 -t -f on a config that loads what a2enmod would and Includes
     the example with its files made up under tmp: (exit code, output)."""
+    os.makedirs(tmp, exist_ok=True)
     with open(example_path) as f:
         text = f.read()
     files = ExampleFiles(tmp, text)
@@ -281,6 +290,129 @@ class ExamplesTest(unittest.TestCase):
                     self.assertIsNotNone(m)
                     self.assertNotIn("AuthType", m.group(1))
                     self.assertRegex(m.group(1), r"Require (all granted|local)")
+
+
+def reference_entries():
+    """The directives doc/directives.md documents: name -> {syntax, context,
+    default, example}."""
+    with open(os.path.join(DOC, "directives.md"), encoding="utf-8") as f:
+        text = f.read()
+    entries = {}
+    for m in re.finditer(r"^### (HelpdeskSSO\w*)\n(.*?)(?=^#{2,3} |\Z)", text, re.M | re.S):
+        body = m.group(2)
+        entry = {}
+        for key in ("Syntax", "Context", "Default"):
+            f = re.search(r"^- \*\*%s:\*\* (.*)$" % key, body, re.M)
+            entry[key.lower()] = f.group(1).strip() if f else None
+        e = re.search(r"^\*\*Example:\*\* `([^`]+)`$", body, re.M)
+        entry["example"] = e.group(1) if e else None
+        entries[m.group(1)] = entry
+    return entries
+
+
+def command_table():
+    """The module's own command table, as Apache lists it (apache2 -L with
+    the module loaded): name -> (description, allowed in <Location>)."""
+    tmp = tempfile.mkdtemp(prefix="hdsso-L-")
+    try:
+        conf = os.path.join(tmp, "httpd.conf")
+        loads = "\n".join("LoadModule %s_module %s/mod_%s.so" % (m, APACHE_MODULES, m)
+                          for m in ("mpm_event", "authn_core", "authz_core", "socache_shmcb"))
+        with open(conf, "w") as f:
+            f.write("ServerRoot %s\nPidFile %s/pid\nErrorLog %s/error.log\n%s\nLoadModule helpdesk_sso_module %s\n"
+                    % (tmp, tmp, tmp, loads, MODULE))
+        out = subprocess.run([APACHE_BIN, "-L", "-f", conf], capture_output=True, text=True, check=True).stdout
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    table = {}
+    for m in re.finditer(r"^(HelpdeskSSO\w*) \(mod_helpdesk_sso\.cc\)\n\t(.*)\n\t(.*)$", out, re.M):
+        table[m.group(1)] = (m.group(2), "anywhere" in m.group(3))
+    return table
+
+
+class ReferenceTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.doc = reference_entries()
+        cls.table = command_table()
+
+    def test_every_directive_documented_and_no_other(self):
+        self.assertGreater(len(self.table), 50)
+        self.assertEqual(set(), set(self.table) - set(self.doc), "directives missing from doc/directives.md")
+        self.assertEqual(set(), set(self.doc) - set(self.table), "documented directives the module does not have")
+
+    def test_each_entry_has_syntax_context_default_example(self):
+        for name, e in self.doc.items():
+            with self.subTest(directive=name):
+                self.assertTrue(e["syntax"] and e["syntax"].startswith("`%s" % name), e)
+                self.assertTrue(e["context"], e)
+                self.assertTrue(e["default"], e)
+                self.assertTrue(e["example"] and e["example"].split()[0] == name, e)
+
+    def test_context_matches_the_command_table(self):
+        for name, (_, anywhere) in self.table.items():
+            context = [c.strip() for c in self.doc[name]["context"].split(",")]
+            with self.subTest(directive=name):
+                self.assertEqual("server config", context[0])
+                self.assertEqual(anywhere, "directory" in context, context)
+
+    def test_server_config_only_directives_refused_in_a_virtual_host(self):
+        """What -L cannot show: a directive documented for the main server
+        only is refused in <VirtualHost>, and one documented for virtual
+        hosts is accepted there (its example line, files made up)."""
+        for name, e in self.doc.items():
+            context = [c.strip() for c in e["context"].split(",")]
+            if "directory" in context:
+                continue
+            with self.subTest(directive=name):
+                tmp = tempfile.mkdtemp(prefix="hdsso-ctx-")
+                try:
+                    text = "<VirtualHost *:443>\n    ServerName helpdesk.example.com\n    %s\n</VirtualHost>\n" % \
+                        e["example"]
+                    example = os.path.join(tmp, "example.conf")
+                    with open(example, "w") as f:
+                        f.write(text)
+                    rc, out = example_config_test(example, os.path.join(tmp, "root"))
+                    if context == ["server config"]:
+                        self.assertNotEqual(0, rc, out)
+                        self.assertIn("cannot occur within", out)
+                    else:
+                        self.assertNotIn("cannot occur within", out)
+                        self.assertNotIn("not allowed", out)
+                finally:
+                    shutil.rmtree(tmp, ignore_errors=True)
+
+    def test_defaults_match_the_command_table(self):
+        for name, (description, _) in self.table.items():
+            m = re.search(r"\(default:? ([^);]+)", description)
+            if not m:
+                continue
+            with self.subTest(directive=name):
+                self.assertIn(m.group(1).strip(), self.doc[name]["default"])
+
+    def test_man_page_has_every_directive(self):
+        man = os.path.join(os.environ.get("HDSSO_BUILDDIR", TOP_SRCDIR), "doc", "mod_helpdesk_sso.7")
+        with open(man, encoding="utf-8") as f:
+            text = f.read()
+        sections = set(re.findall(r'^\.SS "(HelpdeskSSO\w*)"$', text, re.M))
+        self.assertEqual(set(self.table), sections)
+        man1 = os.path.join(os.path.dirname(man), "hdsso.1")
+        with open(man1, encoding="utf-8") as f:
+            text1 = f.read().replace("\\-", "-")
+        for group, sub in commands():
+            self.assertIn("hdsso %s %s" % (group, sub), text1)
+
+    def test_man_pages_render_without_warnings(self):
+        builddir = os.environ.get("HDSSO_BUILDDIR", TOP_SRCDIR)
+        for page in ("hdsso.1", "mod_helpdesk_sso.7"):
+            with self.subTest(page=page):
+                # What lintian runs on every man page.
+                p = subprocess.run(["man", "--warnings", "-E", "UTF-8", "-l", "-Tutf8", "-Z",
+                                    os.path.join(builddir, "doc", page)],
+                                   capture_output=True, text=True,
+                                   env=dict(os.environ, LC_ALL="C.UTF-8", MANROFFSEQ="", MANWIDTH="80"))
+                self.assertEqual(0, p.returncode)
+                self.assertEqual("", p.stderr)
 
 
 class CliHelpTest(unittest.TestCase):
