@@ -610,5 +610,43 @@ class SamlVerifyHintTest(unittest.TestCase):
                       err)
 
 
+class PackagingTest(unittest.TestCase):
+    def test_version_is_debian_changelogs(self):
+        with open(os.path.join(TOP_SRCDIR, "debian", "changelog")) as f:
+            top = f.readline()
+        version = re.match(r"^mod-helpdesk-sso \(([^)]+)\)", top).group(1)
+        rc, out, _ = hdsso("--version")
+        self.assertEqual(0, rc)
+        self.assertEqual("hdsso %s\n" % version, out)
+        with open(os.path.join(TOP_SRCDIR, "configure.ac")) as f:
+            self.assertIn("AC_INIT([mod_helpdesk_sso], [%s]" % version, f.read())
+
+    def test_package_ships_every_example_and_doc_page(self):
+        with open(os.path.join(TOP_SRCDIR, "debian", "libapache2-mod-helpdesk-sso.examples")) as f:
+            self.assertEqual(["apache-conf/examples/*.conf"], f.read().split())
+        with open(os.path.join(TOP_SRCDIR, "debian", "libapache2-mod-helpdesk-sso.docs")) as f:
+            docs = f.read().split()
+        for want in ("README.md", "doc/directives.md", "doc/hdsso.md", "doc/helpdesks"):
+            self.assertIn(want, docs)
+        for name in ("request-tracker", "znuny", "osticket", "glpi", "zammad", "deskpro", "zendesk", "kayako",
+                     "freshworks", "freshdesk"):
+            self.assertTrue(os.path.exists(os.path.join(DOC, "helpdesks", name + ".md")), name)
+
+    def test_readme_links_resolve(self):
+        """Every relative link in README and doc/ names a file of the tree."""
+        pages = [os.path.join(TOP_SRCDIR, "README.md")] + [
+            os.path.join(root, n) for root, _, names in os.walk(DOC) for n in names if n.endswith(".md")]
+        for page in pages:
+            with open(page, encoding="utf-8") as f:
+                text = f.read()
+            for target in re.findall(r"\]\(([^)#]+)\)", text):
+                if re.match(r"[a-z]+:", target):
+                    continue
+                with self.subTest(page=os.path.relpath(page, TOP_SRCDIR), link=target):
+                    self.assertTrue(os.path.exists(os.path.join(os.path.dirname(page), target)))
+            for gone in ("PROTOCOLS.md", "ATTACKS.md", "issue 5"):
+                self.assertNotIn(gone, text, page)
+
+
 if __name__ == "__main__":
     unittest.main()
