@@ -195,14 +195,17 @@ class ExampleFiles:
                       lambda m: self.root.rstrip("/") + m.group(1), self.text)
 
 
-def example_config_test(example_path, tmp):
+def example_config_test(example_path, tmp, prepare=None):
     """apache2 -t -f on a config that loads what a2enmod would and Includes
-    the example with its files made up under tmp: (exit code, output)."""
+    the example with its files made up under tmp (then handed to prepare, if
+    given): (exit code, output)."""
     os.makedirs(tmp, exist_ok=True)
     with open(example_path) as f:
         text = f.read()
     files = ExampleFiles(tmp, text)
     files.make()
+    if prepare:
+        prepare(files)
     site = os.path.join(tmp, "site.conf")
     with open(site, "w") as f:
         f.write(files.localized())
@@ -646,6 +649,146 @@ class PackagingTest(unittest.TestCase):
                     self.assertTrue(os.path.exists(os.path.join(os.path.dirname(page), target)))
             for gone in ("PROTOCOLS.md", "ATTACKS.md", "issue 5"):
                 self.assertNotIn(gone, text, page)
+
+
+class ConfigMistakesTest(unittest.TestCase):
+    """apachectl -t (and hdsso config check) on four common mistakes: each
+    finding names the directive, the file and the fix, and the site as
+    configured (its ServerName and port, its <VirtualHost> file and line)."""
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="hdsso-mistakes-")
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def check(self, body):
+        """apache2 -t on a vhost with this body, its files made up as for the
+        examples, then the file modes the test sets: (exit code, output)."""
+        conf = os.path.join(self.tmp, "site.example")
+        with open(conf, "w") as f:
+            f.write("<VirtualHost *:443>\n    ServerName helpdesk.example.com\n    HelpdeskSSO On\n%s\n</VirtualHost>\n"
+                    % body)
+        return example_config_test(conf, os.path.join(self.tmp, "root"))
+
+    def test_sp_key_and_certificate_that_do_not_match(self):
+        keys = os.path.join(self.tmp, "other")
+        os.makedirs(keys)
+        rc, _, err = hdsso("saml", "keygen", "--key", os.path.join(keys, "k.pem"), "--cert", os.path.join(keys, "c.pem"),
+                           "--base-url", "https://helpdesk.example.com")
+        self.assertEqual(0, rc, err)
+        body = """    HelpdeskSSOSAMLBaseURL https://helpdesk.example.com
+    HelpdeskSSOSAMLIdPMetadataFile /etc/apache2/helpdesk-sso/idp-metadata.xml
+    HelpdeskSSOSAMLKeyFile /etc/apache2/helpdesk-sso/sp-key.pem
+    HelpdeskSSOSAMLCertFile %s/c.pem
+    <Location />
+        AuthType HelpdeskSSO
+        Require valid-user
+    </Location>""" % keys
+        rc, out = self.check(body)
+        self.assertNotEqual(0, rc, out)
+        self.assertNotIn("Syntax OK", out)
+        line = [l for l in out.splitlines() if "HDSSO060" in l]
+        self.assertEqual(1, len(line), out)
+        self.assertIn("helpdesk.example.com:443: error: saml.idp: HelpdeskSSOSAMLCertFile %s/c.pem is not the "
+                      "certificate of HelpdeskSSOSAMLKeyFile " % keys, line[0])
+        self.assertIn("hdsso saml keygen", line[0])
+        self.assertRegex(line[0], r"\(in <VirtualHost \*:443> at .*/site\.conf:1\)$")
+
+    def test_secret_or_key_file_every_user_can_read(self):
+        body = """    HelpdeskSSORemoteSecretFile /etc/apache2/helpdesk-sso/remote-secret
+    HelpdeskSSORemoteLoginURL https://www.example.com/login
+    HelpdeskSSOJWTKeyFile /etc/apache2/helpdesk-sso/jwt-secret HS256
+    HelpdeskSSOJWTKeyFile /etc/apache2/helpdesk-sso/broker-public.pem RS256
+    HelpdeskSSOJWTAudience https://helpdesk.example.com
+    HelpdeskSSOBroker zendesk acme.zendesk.com /etc/apache2/helpdesk-sso/zendesk-secret
+    <Location />
+        AuthType HelpdeskSSO
+        Require valid-user
+    </Location>"""
+        root = os.path.join(self.tmp, "root")
+        # Make the files as the examples' helper would, then open them up.
+        conf = os.path.join(self.tmp, "site.example")
+        with open(conf, "w") as f:
+            f.write("<VirtualHost *:443>\n    ServerName helpdesk.example.com\n    HelpdeskSSO On\n%s\n</VirtualHost>\n"
+                    % body)
+        files = ExampleFiles(root, "")
+
+        def open_up(made):
+            for name in ("remote-secret", "jwt-secret", "broker-public.pem", "zendesk-secret"):
+                os.chmod(made.local("/etc/apache2/helpdesk-sso/" + name), 0o644)
+        rc, out = example_config_test(conf, root, open_up)
+        self.assertEqual(0, rc, out)
+        warnings = [l for l in out.splitlines() if "file.world_readable" in l]
+        for directive, name in (("HelpdeskSSORemoteSecretFile", "remote-secret"),
+                                ("HelpdeskSSOJWTKeyFile", "jwt-secret"),
+                                ("HelpdeskSSOBroker zendesk", "zendesk-secret")):
+            path = files.local("/etc/apache2/helpdesk-sso/" + name)
+            found = [l for l in warnings if "%s %s (" % (directive, path) in l]
+            self.assertEqual(1, len(found), out)
+            self.assertIn("mode 0644", found[0])
+            self.assertIn("chmod o-rwx %s" % path, found[0])
+            self.assertRegex(found[0], r"helpdesk\.example\.com:443: warning: file\.world_readable: .*\(.*/site\.conf:\d+\)")
+        # A public key may be read by anyone.
+        self.assertNotIn("broker-public.pem (", "\n".join(warnings))
+        self.assertEqual(3, len(warnings), out)
+        # hdsso config check lists them too.
+        p = subprocess.run([HDSSO, "config", "check", "--config", os.path.join(root, "httpd.conf"),
+                            "--apache-bin", APACHE_BIN], capture_output=True, text=True)
+        self.assertEqual(0, p.returncode, p.stdout + p.stderr)
+        self.assertEqual(3, p.stdout.count("warning: file.world_readable:"), p.stdout)
+
+    def test_require_where_no_authtype_helpdesksso_applies(self):
+        body = """    HelpdeskSSORemoteSecretFile /etc/apache2/helpdesk-sso/remote-secret
+    HelpdeskSSORemoteLoginURL https://www.example.com/login
+    <Location />
+        AuthType HelpdeskSSO
+        Require valid-user
+    </Location>
+    <Location /agents>
+        Require helpdesk-sso-group agents
+    </Location>
+    <Location /reports>
+        AuthType Basic
+        AuthName reports
+        Require helpdesk-sso-group managers
+    </Location>
+    <Location /rt/NoAuth/mail-gateway>
+        Require local
+    </Location>"""
+        conf = os.path.join(self.tmp, "site.example")
+        with open(conf, "w") as f:
+            f.write("<Location /status>\n    <RequireAll>\n        Require helpdesk-sso-attribute department IT\n"
+                    "    </RequireAll>\n</Location>\n"
+                    "<VirtualHost *:443>\n    ServerName helpdesk.example.com\n    HelpdeskSSO On\n%s\n</VirtualHost>\n"
+                    % body)
+        rc, out = example_config_test(conf, os.path.join(self.tmp, "root"))
+        self.assertEqual(0, rc, out)
+        found = [l for l in out.splitlines() if "authz.no_auth_type" in l]
+        self.assertEqual(2, len(found), out)
+        # Under <Location /> with AuthType HelpdeskSSO: fine. With AuthType Basic: named.
+        self.assertIn("Require helpdesk-sso-group managers (", found[0] + found[1])
+        self.assertNotIn("Require helpdesk-sso-group agents", out)
+        reports = [l for l in found if "managers" in l][0]
+        self.assertIn("is in <Location /reports>", reports)
+        self.assertIn('add "AuthType HelpdeskSSO"', reports)
+        self.assertIn("fail with 500", reports)
+        self.assertRegex(reports, r"site\.conf:\d+\) is in")
+        self.assertRegex(reports, r"\(in <VirtualHost \*:443> at .*/site\.conf:6\)$")
+        status = [l for l in found if "department IT" in l][0]
+        self.assertIn("(in the main server configuration)", status)
+        self.assertIn("is in <Location /status>", status)
+
+    def test_site_lines_name_the_vhost_as_configured(self):
+        body = """    HelpdeskSSODiagnostics On
+    HelpdeskSSORemoteSecretFile /etc/apache2/helpdesk-sso/remote-secret
+    HelpdeskSSORemoteLoginURL https://www.example.com/login"""
+        rc, out = self.check(body)
+        self.assertEqual(0, rc, out)
+        line = [l for l in out.splitlines() if "diagnostics.on" in l][0]
+        self.assertIn("HDSSO061: helpdesk.example.com:443: warning: diagnostics.on:", line)
+        self.assertNotIn(":0:", line)
+        self.assertRegex(line, r"\(in <VirtualHost \*:443> at .*/site\.conf:1\)$")
 
 
 if __name__ == "__main__":
