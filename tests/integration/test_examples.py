@@ -209,6 +209,10 @@ def example_config_test(example_path, tmp, prepare=None):
     site = os.path.join(tmp, "site.conf")
     with open(site, "w") as f:
         f.write(files.localized())
+    for m in EXAMPLE_MODULES:
+        if not os.path.exists("%s/mod_%s.so" % (APACHE_MODULES, m)):
+            raise AssertionError("mod_%s is missing: apt-get install %s" %
+                                 (m, "libapache2-mod-fcgid" if m == "fcgid" else "apache2"))
     loads = "\n".join("LoadModule %s_module %s/mod_%s.so" % (m, APACHE_MODULES, m) for m in EXAMPLE_MODULES)
     os.makedirs(os.path.join(tmp, "log"), exist_ok=True)
     conf = os.path.join(tmp, "httpd.conf")
