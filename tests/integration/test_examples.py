@@ -263,6 +263,22 @@ class ExamplesTest(unittest.TestCase):
                     if not os.environ.get("HDSSO_KEEP_TMP"):
                         shutil.rmtree(tmp, ignore_errors=True)
 
+    def test_readme_walkthrough_site_passes(self):
+        """The site of README's SAML walkthrough, as printed there."""
+        with open(os.path.join(TOP_SRCDIR, "README.md"), encoding="utf-8") as f:
+            blocks = re.findall(r"```apache\n(.*?)```", f.read(), re.S)
+        self.assertEqual(1, len(blocks))
+        tmp = tempfile.mkdtemp(prefix="hdsso-readme-")
+        try:
+            path = os.path.join(tmp, "readme.conf")
+            with open(path, "w") as f:
+                f.write(blocks[0])
+            rc, out = example_config_test(path, os.path.join(tmp, "root"))
+            self.assertEqual(0, rc, out)
+            self.assertNotIn("HDSSO060", out)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
     def test_every_example_is_https_only(self):
         for path in example_files():
             with open(path) as f:
