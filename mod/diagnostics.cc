@@ -13,6 +13,7 @@
 #include "helpdesk/site_check.h"
 #include "mod/broker.h"
 #include "mod/chooser.h"
+#include "mod/conftree_check.h"
 #include "mod/helpdesk.h"
 #include "mod/http.h"
 #include "mod/saml.h"
@@ -29,13 +30,9 @@ const char* set_diagnostics(cmd_parms*, void* m, int on) {
     return nullptr;
 }
 
-std::string where(const server_rec* s) {
-    return std::string(s->server_hostname ? s->server_hostname : "?") + ":" + std::to_string(s->port);
-}
-
 SiteFacts site_facts(server_rec* s, const DirConfig* c, bool try_build) {
     SiteFacts f;
-    f.where = where(s);
+    f.where = site_name(s);
     if (s->server_hostname) f.names.emplace_back(s->server_hostname);
     for (const apr_array_header_t* a : {s->names, s->wild_names})
         for (int i = 0; a && i < a->nelts; ++i) f.names.emplace_back(APR_ARRAY_IDX(a, i, const char*));
@@ -93,6 +90,25 @@ std::string rows(request_rec* r, const std::vector<std::pair<std::string, std::s
 
 }  // namespace
 
+std::string site_name(const server_rec* s) {
+    std::string name = s->server_hostname ? s->server_hostname : "?";
+    int port = s->port;
+    for (const server_addr_rec* a = s->addrs; !port && s->is_virtual && a; a = a->next) port = a->host_port;
+    return port ? name + ":" + std::to_string(port) : name;
+}
+
+std::string site_defined_at(const server_rec* s) {
+    if (!s->is_virtual || !s->defn_name) return "the main server configuration";
+    std::string addrs;
+    for (const server_addr_rec* a = s->addrs; a; a = a->next) {
+        // "*" may stand for an IPv4 and an IPv6 address: name it once.
+        std::string one = a->virthost ? a->virthost : "*";
+        if (a->host_port) one += ":" + std::to_string(a->host_port);
+        if ((" " + addrs + " ").find(" " + one + " ") == std::string::npos) addrs += (addrs.empty() ? "" : " ") + one;
+    }
+    return "<VirtualHost " + addrs + "> at " + s->defn_name + ":" + std::to_string(s->defn_line_number);
+}
+
 const command_rec* diagnostics_commands() {
     static const command_rec table[] = {
         AP_INIT_FLAG("HelpdeskSSODiagnostics", HDSSO_CMD(set_diagnostics), nullptr, RSRC_CONF | ACCESS_CONF,
@@ -103,17 +119,21 @@ const command_rec* diagnostics_commands() {
     return table;
 }
 
-int check_sites(apr_pool_t*, apr_pool_t*, apr_pool_t*, server_rec* main) {
+int check_sites(apr_pool_t*, apr_pool_t*, apr_pool_t* ptemp, server_rec* main) {
     int errors = 0;
     for (server_rec* s = main; s; s = s->next) {
         const auto* c = static_cast<const DirConfig*>(ap_get_module_config(s->lookup_defaults, &helpdesk_sso_module));
         for (const auto& f : check_site(site_facts(s, c, true))) {
             errors += f.error;
-            ap_log_error(APLOG_MARK, f.error ? APLOG_CRIT : APLOG_WARNING, 0, s, "%s: %s: %s: %s: %s",
-                         f.error ? "HDSSO060" : "HDSSO061", where(s).c_str(), f.error ? "error" : "warning",
-                         f.code.c_str(), f.message.c_str());
+            ap_log_error(APLOG_MARK, f.error ? APLOG_CRIT : APLOG_WARNING, 0, s, "%s: %s: %s: %s: %s (in %s)",
+                         f.error ? "HDSSO060" : "HDSSO061", site_name(s).c_str(), f.error ? "error" : "warning",
+                         f.code.c_str(), f.message.c_str(), site_defined_at(s).c_str());
         }
     }
+    // The configuration as written: file modes, Require lines without our AuthType.
+    for (const auto& f : check_config_tree(ptemp))
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, main, "HDSSO061: %s: warning: %s: %s (in %s)", f.site.c_str(),
+                     f.code.c_str(), f.message.c_str(), f.defined_at.c_str());
     return errors ? HTTP_INTERNAL_SERVER_ERROR : OK;
 }
 

@@ -107,7 +107,8 @@ const command_rec* helpdesk_commands() {
                       "in) (default auth)"),
         AP_INIT_FLAG("HelpdeskSSOCookiePersistent", HDSSO_CMD(set_cookie_persistent), nullptr, RSRC_CONF | ACCESS_CONF,
                      "On: the session cookie carries Max-Age (the session lifetime) and outlives the browser "
-                     "session (default Off: a browser-session cookie; the server enforces lifetime and idle time)"),
+                     "session; Off: a browser-session cookie, the server enforcing lifetime and idle time (default "
+                     "Off)"),
         AP_INIT_TAKE1("HelpdeskSSODeniedText", HDSSO_CMD(set_denied_text), nullptr, RSRC_CONF | ACCESS_CONF,
                       "what a signed-in user whom a Require line denies should do, e.g. who to ask for access"),
         {nullptr, nullptr, nullptr, 0, RAW_ARGS, nullptr},

@@ -9,9 +9,14 @@
 #include "http_log.h"
 
 #include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 
+#include "core/crypto.h"
 #include "core/secret_file.h"
 #include "mod/config.h"
+#include "mod/diagnostics.h"
 
 APLOG_USE_MODULE(helpdesk_sso);
 
@@ -24,6 +29,7 @@ struct ServerConfig {
     Setting<const char*> entity_id;      // HelpdeskSSOSAMLEntityID
     Setting<const Secret*> sp_key;       // HelpdeskSSOSAMLKeyFile
     Setting<const char*> sp_cert;        // HelpdeskSSOSAMLCertFile (content)
+    Setting<const char*> sp_cert_path;   // HelpdeskSSOSAMLCertFile (the file, for messages)
     Setting<apr_array_header_t*> idp_metadata;  // HelpdeskSSOSAMLIdPMetadataFile: file contents, one per line
     Setting<const char*> idp_cert;       // HelpdeskSSOSAMLIdPCertFile (content)
     Setting<const char*> idp_fingerprint;  // HelpdeskSSOSAMLIdPCertFingerprint
@@ -106,6 +112,27 @@ const char* set_key_file(cmd_parms* cmd, void*, const char* arg) {
     apr_pool_cleanup_register(cmd->pool, s, wipe, apr_pool_cleanup_null);
     scfg(cmd)->sp_key = {s, 1};
     return nullptr;
+}
+
+const char* set_sp_cert(cmd_parms* cmd, void* m, const char* arg) {
+    if (const char* e = set_file<&ServerConfig::sp_cert>(cmd, m, arg)) return e;
+    scfg(cmd)->sp_cert_path = {apr_pstrdup(cmd->pool, arg), 1};
+    return nullptr;
+}
+
+// Whether the SP certificate is the key's: false only when both parse and
+// differ (a file that does not parse is reported where it is built).
+bool key_pair_mismatch(const Secret* key, const char* cert_pem) {
+    CPtr<BIO, BIO_free> kb(BIO_new_mem_buf(key->data, static_cast<int>(key->len)));
+    CPtr<BIO, BIO_free> cb(BIO_new_mem_buf(cert_pem, -1));
+    if (!kb || !cb) return false;
+    CPtr<EVP_PKEY, EVP_PKEY_free> pkey(PEM_read_bio_PrivateKey(kb.get(), nullptr, nullptr, nullptr));
+    CPtr<X509, X509_free> cert(PEM_read_bio_X509(cb.get(), nullptr, nullptr, nullptr));
+    ERR_clear_error();
+    if (!pkey || !cert) return false;
+    bool match = X509_check_private_key(cert.get(), pkey.get()) == 1;
+    ERR_clear_error();
+    return !match;
 }
 
 bool is_url(const char* a) { return !strncasecmp(a, "https://", 8) || !strncasecmp(a, "http://", 7); }
@@ -227,6 +254,7 @@ void* merge_server_config(apr_pool_t* p, void* base_v, void* add_v) {
     merge(out->entity_id, base->entity_id, add->entity_id);
     merge(out->sp_key, base->sp_key, add->sp_key);
     merge(out->sp_cert, base->sp_cert, add->sp_cert);
+    merge(out->sp_cert_path, base->sp_cert_path, add->sp_cert_path);
     merge(out->idp_metadata, base->idp_metadata, add->idp_metadata);
     merge(out->idp_cert, base->idp_cert, add->idp_cert);
     merge(out->idp_fingerprint, base->idp_fingerprint, add->idp_fingerprint);
@@ -260,6 +288,14 @@ Result<std::shared_ptr<SamlSp>> build_sp(server_rec* s, std::string* entity_id_o
     saml_sp_site_urls(sp, c->base_url.value, endpoint(d), c->entity_id.set ? c->entity_id.value : "");
     if (c->sp_key.set) sp.key_pem.assign(c->sp_key.value->data, c->sp_key.value->len);
     if (c->sp_cert.set) sp.cert_pem = c->sp_cert.value;
+    // The wrong certificate would be published: say which files and the fix.
+    if (c->sp_key.set && c->sp_cert.set && key_pair_mismatch(c->sp_key.value, c->sp_cert.value))
+        return make_error(Status::config_invalid,
+                          std::string("HelpdeskSSOSAMLCertFile ") + (c->sp_cert_path.set ? c->sp_cert_path.value : "") +
+                              " is not the certificate of HelpdeskSSOSAMLKeyFile " + c->sp_key.value->path +
+                              ": the metadata would give the IdP a certificate that checks none of this site's "
+                              "signatures; name this key's certificate, or make a new pair with hdsso saml keygen "
+                              "(and give the IdP the new metadata)");
     if (c->name_id_format.set) sp.name_id_format = c->name_id_format.value;
     sp.force_authn = c->force_authn.set && c->force_authn.value;
     // The settings every IdP of the site shares.
@@ -330,7 +366,7 @@ int saml_post_config(apr_pool_t* pconf, server_rec* main) {
     for (server_rec* s = main; s; s = s->next) {
         ServerConfig* c = scfg(s);
         c->sp = nullptr;
-        const char* where = apr_psprintf(pconf, "%s:%d", s->server_hostname ? s->server_hostname : "?", s->port);
+        const char* where = apr_pstrdup(pconf, site_name(s).c_str());
         std::string entity_id, acs;
         auto built = build_sp(s, &entity_id, &acs);
         if (!built) {
@@ -383,7 +419,7 @@ const command_rec* saml_commands() {
                   "the SP's entity ID (default: the metadata URL)"),
     AP_INIT_TAKE1("HelpdeskSSOSAMLKeyFile", HDSSO_CMD(set_key_file), nullptr, RSRC_CONF,
                   "the SP's private key (PEM): signs AuthnRequests, decrypts assertions"),
-    AP_INIT_TAKE1("HelpdeskSSOSAMLCertFile", HDSSO_CMD(set_file<&ServerConfig::sp_cert>), nullptr, RSRC_CONF,
+    AP_INIT_TAKE1("HelpdeskSSOSAMLCertFile", HDSSO_CMD(set_sp_cert), nullptr, RSRC_CONF,
                   "the SP's certificate (PEM), published in its metadata"),
     AP_INIT_TAKE1("HelpdeskSSOSAMLIdPMetadataFile", HDSSO_CMD(add_metadata_file), nullptr, RSRC_CONF,
                   "IdP metadata (an EntityDescriptor or an aggregate); may be repeated: every IdP they describe, "

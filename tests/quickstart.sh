@@ -23,7 +23,7 @@ packages=(
     libssl-dev libxml2-dev liblasso3-dev libxmlsec1-dev libglib2.0-dev zlib1g-dev libsimdjson-dev libcppunit-dev libjwt-dev libcurl4-openssl-dev libhiredis-dev libmemcached-dev
     python3 python3-requests python3-jwt
     simplesamlphp php-xml php-mbstring libapache2-mod-php xmlsec1
-    debhelper dpkg-dev fakeroot git
+    debhelper dpkg-dev fakeroot git lintian man-db groff-base openssl libapache2-mod-fcgid
     memcached redis-server wrk
     chromium chromium-driver python3-selenium
     request-tracker5 rt5-db-sqlite libapache2-mod-fcgid libfcgi-perl

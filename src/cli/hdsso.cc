@@ -2,7 +2,8 @@
 //
 // Contract for every command: success prints its result and exits 0; a
 // verification failure prints "error: <name>: <message>" and exits 1; a usage
-// error exits 2; a configuration or I/O error exits 3.
+// error prints one line and a hint and exits 2; a configuration or I/O error
+// exits 3. --help or -h anywhere after a command prints its usage only.
 #include "config.h"
 
 #include <iostream>
@@ -39,7 +40,9 @@ int load_policy(const Args& a, RemoteAuthPolicy& policy) {
     return -1;
 }
 
-int remote_sign(const Args& a) {
+}  // namespace
+
+int hdsso::remote_sign(const Args& a) {
     if (auto bad = a.check({"secret-file", "name", "email", "timestamp", "digest", "base-url", "redirect-to",
                             "phone", "company"},
                            0, 0))
@@ -73,7 +76,7 @@ int remote_sign(const Args& a) {
     return kOk;
 }
 
-int remote_verify(const Args& a) {
+int hdsso::remote_verify(const Args& a) {
     if (auto bad = a.check({"secret-file", "now", "window", "digest", "allow-host"}, 1, 1)) return usage(*bad);
     RemoteAuthPolicy policy;
     if (int rc = load_policy(a, policy); rc >= 0) return rc;
@@ -106,6 +109,9 @@ int remote_verify(const Args& a) {
     return kOk;
 }
 
+
+namespace {
+bool is_help(const std::string& w) { return w == "--help" || w == "-h"; }
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -115,26 +121,35 @@ int main(int argc, char** argv) {
         std::cout << "hdsso " << PACKAGE_VERSION << "\n";
         return kOk;
     }
-    if (words[0] == "--help" || words[0] == "help") {
-        std::cout << kUsageText;
+    if (is_help(words[0]) || words[0] == "help") {
+        std::cout << overview();
         return kOk;
     }
+    if (!is_group(words[0])) {
+        return usage("unknown command '" + words[0] + "'");
+    }
+    set_current_command(words[0]);
     if (words.size() < 2) return usage("'" + words[0] + "' needs a subcommand");
-    auto args = Args::parse(std::vector<std::string>(words.begin() + 2, words.end()), {"raw", "no-aud", "no-exp", "allow-unsolicited", "json"});
+    if (is_help(words[1])) {
+        std::cout << overview(words[0]);
+        return kOk;
+    }
+    const Command* cmd = find_command(words[0], words[1]);
+    if (!cmd) return usage("unknown subcommand '" + words[1] + "'");
+    set_current_command(cmd->words);
+    std::vector<std::string> rest(words.begin() + 2, words.end());
+    for (const auto& w : rest) {
+        if (is_help(w)) {
+            std::cout << command_help(*cmd);
+            return kOk;
+        }
+    }
+    auto args = Args::parse(rest, {"raw", "no-aud", "no-exp", "allow-unsolicited", "json", "force"});
     if (!args) return usage(args.error().detail);
     try {
-        if (words[0] == "remote-auth" && words[1] == "sign") return remote_sign(args.value());
-        if (words[0] == "remote-auth" && words[1] == "verify") return remote_verify(args.value());
-        if (words[0] == "jwt" && words[1] == "verify") return jwt_verify(args.value());
-        if (words[0] == "jwt" && words[1] == "sign") return jwt_sign(args.value());
-        if (words[0] == "saml" && words[1] == "verify") return saml_verify(args.value());
-        if (words[0] == "saml" && words[1] == "metadata") return saml_metadata(args.value());
-        if (words[0] == "saml" && words[1] == "fetch-metadata") return saml_fetch_metadata(args.value());
-        if (words[0] == "config" && words[1] == "check") return config_check(args.value());
-        if (words[0] == "config" && words[1] == "endpoints") return config_endpoints(args.value());
+        return cmd->run(args.value());
     } catch (const std::exception& e) {
         std::cerr << "error: internal: " << e.what() << "\n";
         return kConfig;
     }
-    return usage("unknown command '" + words[0] + " " + words[1] + "'");
 }

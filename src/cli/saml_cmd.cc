@@ -1,14 +1,31 @@
-// hdsso saml verify / hdsso saml metadata.
+// hdsso saml verify, metadata, keygen and fetch-metadata.
 #include <iostream>
 
 #include "cli/cli.h"
 #include "core/secret_file.h"
 #include "core/clock.h"
+#include "core/crypto.h"
 #include "core/kv_store.h"
 #include "saml/saml.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cctype>
+#include <cerrno>
+#include <regex>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
+
+#include <openssl/bn.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include <curl/curl.h>
 
@@ -33,6 +50,30 @@ Result<SamlSignaturePolicy> parse_policy(const std::string& p) {
     if (p == "both") return SamlSignaturePolicy::both;
     if (p == "either") return SamlSignaturePolicy::either;
     return make_error(Status::config_invalid, "--policy takes assertion, response, both or either");
+}
+
+// The InResponseTo of a response (base64 as posted, or XML), read from
+// its text only to suggest a --request-id: the checks themselves decide.
+std::string response_in_response_to(const std::string& message) {
+    std::string xml;
+    std::size_t first = message.find_first_not_of(" \t\r\n");
+    if (first != std::string::npos && message[first] == '<') {
+        xml = message;
+    } else {
+        std::string b64;
+        for (char ch : message)
+            if (!std::isspace(static_cast<unsigned char>(ch))) b64 += ch;
+        if (b64.empty() || b64.size() % 4 != 0 || b64.size() > 64 * 1024 * 1024) return "";
+        xml.resize(b64.size() / 4 * 3);
+        int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(xml.data()),
+                                reinterpret_cast<const unsigned char*>(b64.data()), static_cast<int>(b64.size()));
+        if (n < 0) return "";
+        xml.resize(static_cast<std::size_t>(n));
+    }
+    static const std::regex response(R"(<([A-Za-z0-9_.-]+:)?Response\b[^>]*?\sInResponseTo\s*=\s*["']([^"'<>]{1,256})["'])");
+    std::smatch m;
+    if (!std::regex_search(xml, m, response)) return "";
+    return m[2].str();
 }
 
 }  // namespace
@@ -113,7 +154,22 @@ int saml_verify(const Args& a) {
     MemoryKvStore store(clock);
     ReplayCache replay(store);
     auto login = saml.value()->process_response(message.value(), now, a.one("request-id").value_or(""), replay);
-    if (!login) return fail(login.error());
+    if (!login) {
+        int rc = fail(login.error());
+        if (login.error().code == Status::saml_in_response_to) {
+            // A response captured from the browser answers a request ID nobody
+            // wrote down: say which, when every other check passes with it.
+            std::string irt = response_in_response_to(message.value());
+            if (!irt.empty() && irt != a.one("request-id").value_or("")) {
+                MemoryKvStore store2(clock);
+                ReplayCache replay2(store2);
+                if (saml.value()->process_response(message.value(), now, irt, replay2))
+                    std::cerr << "hint: the response answers --request-id " << irt
+                              << " (its InResponseTo); with it, every other check passes\n";
+            }
+        }
+        return rc;
+    }
     std::cout << identity_to_json(login.value().identity, {{"name_id", login.value().name_id},
                                                            {"name_id_format", login.value().name_id_format},
                                                            {"session_index", login.value().session_index}})
@@ -174,14 +230,12 @@ int saml_fetch_metadata(const Args& a) {
     return kOk;
 }
 
-// hdsso saml metadata: the SP metadata a site serves at PREFIX/metadata,
-// from the same settings (for the same settings, the same bytes).
-int saml_metadata(const Args& a) {
-    if (auto bad = a.check({"base-url", "endpoint", "sp-entity-id", "acs-url", "slo-url", "sp-cert", "sp-key",
-                            "name-id-format", "signature-algorithm", "allow-legacy", "policy"},
-                           0, 0))
-        return usage(*bad);
-    SamlSpSettings sp;
+namespace {
+
+// The SP's settings from the options hdsso saml metadata and keygen share
+// (a site's HelpdeskSSOSAML... directives). -1 when all went well, else the
+// exit code.
+int sp_settings(const Args& a, SamlSpSettings& sp, bool read_key_files) {
     if (auto base = a.one("base-url")) {
         // As HelpdeskSSOSAMLBaseURL and HelpdeskSSOEndpoint.
         if (a.one("acs-url") || a.one("slo-url")) return usage("--base-url derives --acs-url and --slo-url: give one or the other");
@@ -203,7 +257,7 @@ int saml_metadata(const Args& a) {
     }
     for (const auto& [option, field] : {std::pair{"sp-cert", &sp.cert_pem}, std::pair{"sp-key", &sp.key_pem}}) {
         auto path = a.one(option);
-        if (!path) continue;
+        if (!path || !read_key_files) continue;
         auto text = read_config_file(*path);
         if (!text) return fail(text.error());
         *field = text.value();
@@ -230,9 +284,141 @@ int saml_metadata(const Args& a) {
         policy = parsed.value();
     }
     sp.want_assertions_signed = policy == SamlSignaturePolicy::assertion || policy == SamlSignaturePolicy::both;
+    return -1;
+}
+
+// Writes `text` to a new file of mode 0600 (whatever the umask); an existing
+// file only with `replace`.
+Result<void> write_private_file(const std::string& path, const std::string& text, bool replace) {
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | (replace ? O_TRUNC : O_EXCL), 0600);
+    if (fd < 0) {
+        if (errno == EEXIST) return make_error(Status::config_io, path + " exists (--force replaces it)");
+        return make_error(Status::config_io, "cannot create " + path + ": " + std::strerror(errno));
+    }
+    bool ok = ::fchmod(fd, 0600) == 0;
+    std::size_t done = 0;
+    while (ok && done < text.size()) {
+        ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+        if (n < 0 && errno == EINTR) continue;
+        ok = n > 0;
+        if (ok) done += static_cast<std::size_t>(n);
+    }
+    ok = ::close(fd) == 0 && ok;
+    if (!ok) return make_error(Status::config_io, "cannot write " + path);
+    return {};
+}
+
+std::string bio_text(BIO* bio) {
+    char* data = nullptr;
+    long n = BIO_get_mem_data(bio, &data);
+    return std::string(data, n > 0 ? static_cast<std::size_t>(n) : 0);
+}
+
+// An RSA 3072 key and a self-signed certificate for it (SHA-256, serial of
+// 128 random bits, CN = subject): the SP key pair, PEM.
+Result<std::pair<std::string, std::string>> make_sp_key_pair(const std::string& subject, long days) {
+    auto fail_ssl = [](const char* what) {
+        return make_error(Status::internal, std::string("OpenSSL: ") + what);
+    };
+    CPtr<EVP_PKEY, EVP_PKEY_free> key(EVP_RSA_gen(3072));
+    if (!key) return fail_ssl("RSA key generation failed");
+    CPtr<X509, X509_free> cert(X509_new());
+    if (!cert || X509_set_version(cert.get(), 2) != 1) return fail_ssl("X509_new");
+    unsigned char serial[16];
+    if (RAND_bytes(serial, sizeof serial) != 1) return fail_ssl("RAND_bytes");
+    serial[0] &= 0x7f;  // positive
+    serial[0] |= 0x40;  // and of full length
+    CPtr<BIGNUM, BN_free> bn(BN_bin2bn(serial, sizeof serial, nullptr));
+    if (!bn || !BN_to_ASN1_INTEGER(bn.get(), X509_get_serialNumber(cert.get()))) return fail_ssl("serial");
+    if (!X509_gmtime_adj(X509_getm_notBefore(cert.get()), 0) ||
+        !X509_time_adj_ex(X509_getm_notAfter(cert.get()), static_cast<int>(days), 0, nullptr))
+        return fail_ssl("validity");
+    X509_NAME* name = X509_get_subject_name(cert.get());
+    if (X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, reinterpret_cast<const unsigned char*>(subject.c_str()),
+                                   -1, -1, 0) != 1 ||
+        X509_set_issuer_name(cert.get(), name) != 1 || X509_set_pubkey(cert.get(), key.get()) != 1)
+        return fail_ssl("subject");
+    X509V3_CTX ctx;
+    X509V3_set_ctx_nodb(&ctx);
+    X509V3_set_ctx(&ctx, cert.get(), cert.get(), nullptr, nullptr, 0);
+    for (const auto& [nid, value] : {std::pair{NID_basic_constraints, "critical,CA:FALSE"},
+                                     std::pair{NID_key_usage, "critical,digitalSignature,keyEncipherment"},
+                                     std::pair{NID_subject_key_identifier, "hash"}}) {
+        CPtr<X509_EXTENSION, X509_EXTENSION_free> ext(X509V3_EXT_conf_nid(nullptr, &ctx, nid, value));
+        if (!ext || X509_add_ext(cert.get(), ext.get(), -1) != 1) return fail_ssl("extensions");
+    }
+    if (X509_sign(cert.get(), key.get(), EVP_sha256()) <= 0) return fail_ssl("signing the certificate");
+    CPtr<BIO, BIO_free> key_bio(BIO_new(BIO_s_mem())), cert_bio(BIO_new(BIO_s_mem()));
+    if (!key_bio || !cert_bio || PEM_write_bio_PrivateKey(key_bio.get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr) != 1 ||
+        PEM_write_bio_X509(cert_bio.get(), cert.get()) != 1)
+        return fail_ssl("PEM");
+    return std::make_pair(bio_text(key_bio.get()), bio_text(cert_bio.get()));
+}
+
+// The host of an http(s) URL, without the port.
+std::string url_host(const std::string& url) {
+    auto start = url.find("://");
+    if (start == std::string::npos) return "";
+    start += 3;
+    auto end = url.find_first_of(":/?#", start);
+    return url.substr(start, end == std::string::npos ? std::string::npos : end - start);
+}
+
+}  // namespace
+
+// hdsso saml metadata: the SP metadata a site serves at PREFIX/metadata,
+// from the same settings (for the same settings, the same bytes).
+int saml_metadata(const Args& a) {
+    if (auto bad = a.check({"base-url", "endpoint", "sp-entity-id", "acs-url", "slo-url", "sp-cert", "sp-key",
+                            "name-id-format", "signature-algorithm", "allow-legacy", "policy"},
+                           0, 0))
+        return usage(*bad);
+    SamlSpSettings sp;
+    if (int rc = sp_settings(a, sp, true); rc >= 0) return rc;
     auto md = saml_sp_metadata(sp);
     if (!md) return fail(md.error());
     std::cout << md.value();
+    return kOk;
+}
+
+// hdsso saml keygen: the SP key pair, written 0600, and the metadata the
+// site then serves (what mellon_create_metadata does for mod_auth_mellon).
+int saml_keygen(const Args& a) {
+    if (auto bad = a.check({"key", "cert", "days", "subject", "force", "base-url", "endpoint", "sp-entity-id",
+                            "acs-url", "slo-url", "name-id-format", "signature-algorithm", "allow-legacy", "policy"},
+                           0, 0))
+        return usage(*bad);
+    auto key_path = a.one("key"), cert_path = a.one("cert");
+    if (!key_path || !cert_path) return usage("--key and --cert (the files to write) are required");
+    if (*key_path == *cert_path) return usage("--key and --cert must be two files");
+    long days = 3650;
+    if (auto d = a.one("days")) {
+        auto n = parse_int(*d);
+        if (!n || *n < 1 || *n > 36500) return usage("--days takes 1 to 36500");
+        days = static_cast<long>(*n);
+    }
+    SamlSpSettings sp;
+    if (int rc = sp_settings(a, sp, false); rc >= 0) return rc;
+    std::string subject = a.one("subject").value_or(url_host(a.one("base-url").value_or(sp.acs_url)));
+    if (subject.empty() || subject.size() > 64) return usage("--subject takes a common name of 1 to 64 characters");
+    bool replace = a.one("force") == std::optional<std::string>("yes");
+    if (!replace)
+        for (const auto* path : {&*key_path, &*cert_path})
+            if (::access(path->c_str(), F_OK) == 0)
+                return fail(make_error(Status::config_io, *path + " exists (--force replaces it)"));
+    auto pair = make_sp_key_pair(subject, days);
+    if (!pair) return fail(pair.error());
+    sp.key_pem = pair.value().first;
+    sp.cert_pem = pair.value().second;
+    auto md = saml_sp_metadata(sp);  // checks the pair as apachectl -t does
+    if (!md) return fail(md.error());
+    if (auto w = write_private_file(*key_path, sp.key_pem, replace); !w) return fail(w.error());
+    if (auto w = write_private_file(*cert_path, sp.cert_pem, replace); !w) return fail(w.error());
+    std::cout << md.value();
+    std::cerr << "wrote " << *key_path << " (RSA 3072, mode 0600) and " << *cert_path << " (CN=" << subject << ", "
+              << days << " days); in the site:\n"
+              << "    HelpdeskSSOSAMLKeyFile  " << *key_path << "\n"
+              << "    HelpdeskSSOSAMLCertFile " << *cert_path << "\n";
     return kOk;
 }
 

@@ -210,7 +210,7 @@ class ConfigTest(unittest.TestCase):
     def run_t(self, body):
         a = Apache(body)
         a.write("empty", "")
-        a.write("long.secret", "z" * 64 + "\n")
+        a.write("long.secret", "z" * 64 + "\n", mode=0o600)
         try:
             return a.config_test()
         finally:
@@ -232,7 +232,7 @@ class ConfigTest(unittest.TestCase):
     def config_check(self, body, apachectl=False):
         """hdsso config check (or apache2 -t) on this config: (exit code, output)."""
         a = Apache(body)
-        a.write("long.secret", "z" * 64 + "\n")
+        a.write("long.secret", "z" * 64 + "\n", mode=0o600)
         subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=idp",
                         "-keyout", os.path.join(a.dir, "idp.key"), "-out", os.path.join(a.dir, "idp.crt")],
                        check=True, capture_output=True)
