@@ -811,5 +811,58 @@ class ConfigMistakesTest(unittest.TestCase):
         self.assertRegex(line, r"\(in <VirtualHost \*:443> at .*/site\.conf:1\)$")
 
 
+class ExemptionsAtRunTimeTest(unittest.TestCase):
+    """The examples' integration exemptions, served: a <Location> without
+    AuthType whose Require replaces the site's reaches the backend without a
+    sign-in (and without forged identity headers), while the rest of the
+    site still sends people to sign in."""
+
+    def test_exempt_locations_reach_the_backend_without_sign_in(self):
+        import requests
+        from hdsso_test import Apache, RecordingBackend
+        backend = RecordingBackend()
+        apache = Apache("""
+<VirtualHost 127.0.0.1:{port}>
+  ServerName helpdesk.example.com
+  HelpdeskSSO On
+  HelpdeskSSOCookieSecure Off
+  HelpdeskSSORemoteSecretFile {dir}/secret
+  HelpdeskSSORemoteLoginURL https://www.example.com/login
+  ProxyPass / http://127.0.0.1:%d/
+  <Location />
+    AuthType HelpdeskSSO
+    Require valid-user
+    HelpdeskSSOHelpdesk zammad
+  </Location>
+  <Location /REST/1.0/NoAuth/mail-gateway>
+    Require local
+  </Location>
+  <Location /api/v1>
+    Require all granted
+  </Location>
+</VirtualHost>
+""" % backend.port)
+        try:
+            apache.start()
+            forged = {"X-Forwarded-User": "root", "Remote-User": "root"}
+            r = requests.get(apache.url("/tickets"), headers=forged, allow_redirects=False, timeout=30)
+            self.assertEqual(302, r.status_code)
+            self.assertTrue(r.headers["Location"].startswith("https://www.example.com/login"), r.headers)
+            for path in ("/REST/1.0/NoAuth/mail-gateway", "/api/v1/tickets"):
+                with self.subTest(path=path):
+                    mark = backend.mark()
+                    r = requests.post(apache.url(path), data="mail", headers=forged, allow_redirects=False,
+                                      timeout=30)
+                    self.assertEqual(200, r.status_code, r.text[:300])
+                    got = backend.since(mark)
+                    self.assertEqual(1, len(got))
+                    self.assertNotIn("x-forwarded-user", got[0]["headers"])
+                    self.assertNotIn("remote-user", got[0]["headers"])
+            self.assertNotIn("HDSSO090", apache.error_log())
+        finally:
+            apache.cleanup()
+            backend.stop()
+
+
 if __name__ == "__main__":
     unittest.main()
