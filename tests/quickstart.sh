@@ -26,6 +26,7 @@ packages=(
     debhelper dpkg-dev fakeroot git
     memcached redis-server wrk
     chromium chromium-driver python3-selenium
+    clang-14 libfuzzer-14-dev libclang-rt-14-dev
 )
 
 missing=()

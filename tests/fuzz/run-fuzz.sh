@@ -34,29 +34,30 @@ export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:strict_string_checks=1:dete
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
 export HDSSO_VECTORS=${HDSSO_VECTORS:-$top/tests/vectors}
 
-passed=0 failed=0
-summary=()
-for name in "${harnesses[@]}"; do
-    bin=$work/$name
-    log=$work/logs/$name.log
+# One harness: its report in logs/NAME.out, its verdict in logs/NAME.status.
+run_one() {
+    local name=$1 out=$work/logs/$1.out
+    local bin=$work/$name log=$work/logs/$name.log
+    exec >"$out" 2>&1
     if [ ! -x "$bin" ]; then
         echo "fuzz $name: $bin is not built (configure --enable-fuzzing)"
-        failed=$((failed + 1))
-        summary+=("$(printf '%-20s not built' "$name")")
-        continue
+        printf '%-20s not built\n' "$name"
+        echo failed >"$work/logs/$name.status"
+        return
     fi
-    short=${name#fuzz_}
+    local short=${name#fuzz_}
     mkdir -p "$work/corpus/$short" "$work/vector-seeds/$short"
     python3 "$here/make_seeds.py" "$short" "$work/vector-seeds/$short"
-    seeds=()
+    local seeds=()
     [ -d "$here/seeds/$short" ] && seeds+=("$here/seeds/$short")
     seeds+=("$work/vector-seeds/$short")
     echo "== fuzz $name: ${seconds}s"
     # HDSSO_SAN_FULL_STACKS=1: allocation stacks through Lasso, GLib and
     # OpenSSL (built without frame pointers); slower, for looking into a leak
     # (or rerun the kept input: ASAN_OPTIONS=fast_unwind_on_malloc=0 NAME INPUT).
-    unwind=""
+    local unwind=""
     [ "${HDSSO_SAN_FULL_STACKS:-0}" = 1 ] && unwind="fast_unwind_on_malloc=0:malloc_context_size=40:"
+    local start rc took execs last cov ft corpus verdict status=passed
     start=$(date +%s)
     # -timeout: one input taking 25 s is a finding (a hang); -rss_limit_mb:
     # so is growing past 2 GB; -max_len: room for the SAML seeds.
@@ -70,19 +71,45 @@ for name in "${harnesses[@]}"; do
     ft=$(sed -nE 's/.*ft: ([0-9]+).*/\1/p' <<<"$last")
     corpus=$(sed -nE 's/.*corp: ([0-9]+\/[0-9]+[a-zA-Z]*).*/\1/p' <<<"$last")
     if [ $rc -eq 0 ] && ! grep -qE '^(==[0-9]+==ERROR|SUMMARY: (Address|Leak|UndefinedBehavior)Sanitizer)|runtime error:|\*\*\* invariant broken' "$log"; then
-        passed=$((passed + 1))
         verdict=ok
     else
-        failed=$((failed + 1))
+        status=failed
         verdict="FAILED (exit $rc)"
         echo "---- $name: the end of $log:"
         tail -n 60 "$log"
         ls -1 "$work/artifacts/$name-"* 2>/dev/null | sed 's/^/     input kept: /'
     fi
-    line=$(printf '%-20s %-18s execs=%-10s cov=%-6s ft=%-7s corpus=%-12s %ss' "$name" "$verdict" "${execs:-?}" \
-        "${cov:-?}" "${ft:-?}" "${corpus:-?}" "$took")
-    echo "$line"
-    summary+=("$line")
+    printf '%-20s %-18s execs=%-10s cov=%-6s ft=%-7s corpus=%-12s %ss\n' "$name" "$verdict" "${execs:-?}" \
+        "${cov:-?}" "${ft:-?}" "${corpus:-?}" "$took"
+    echo "$status" >"$work/logs/$name.status"
+}
+
+# HDSSO_FUZZ_JOBS harnesses at a time (default 1; the test command uses
+# the machine's cores).
+jobs=${HDSSO_FUZZ_JOBS:-1}
+running=0
+for name in "${harnesses[@]}"; do
+    rm -f "$work/logs/$name.status"
+    if [ "$running" -ge "$jobs" ]; then
+        wait -n
+        running=$((running - 1))
+    fi
+    echo "== fuzz $name: ${seconds}s"
+    run_one "$name" &
+    running=$((running + 1))
+done
+wait
+
+passed=0 failed=0
+summary=()
+for name in "${harnesses[@]}"; do
+    cat "$work/logs/$name.out"
+    summary+=("$(tail -n 1 "$work/logs/$name.out")")
+    if [ "$(cat "$work/logs/$name.status" 2>/dev/null)" = passed ]; then
+        passed=$((passed + 1))
+    else
+        failed=$((failed + 1))
+    fi
 done
 echo
 echo "== fuzz summary"
