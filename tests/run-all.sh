@@ -18,7 +18,7 @@ run_suite() {
     echo "===== $label ====="
     "$@" 2>&1 | tee "$logdir/$label.log"
     local line
-    line=$(grep -E "^$label: [0-9]+ passed, [0-9]+ failed" "$logdir/$label.log" | tail -n 1)
+    line=$(grep -a -E "^$label: [0-9]+ passed, [0-9]+ failed" "$logdir/$label.log" | tail -n 1)
     if [ -z "$line" ]; then
         echo "$label: the suite ended without reporting its counts: counted as 1 failed"
         failed=$((failed + 1))

@@ -65,18 +65,18 @@ run_one() {
         -artifact_prefix="$work/artifacts/$name-" "${flags[@]}" "$work/corpus/$short" "${seeds[@]}" >"$log" 2>&1
     rc=$?
     took=$(($(date +%s) - start))
-    execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
-    last=$(grep -E '^#[0-9]+' "$log" | grep -E 'cov: [0-9]+' | tail -n 1)
+    execs=$(LC_ALL=C sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
+    last=$(grep -a -E '^#[0-9]+' "$log" | grep -a -E 'cov: [0-9]+' | tail -n 1)
     cov=$(sed -nE 's/.*cov: ([0-9]+).*/\1/p' <<<"$last")
     ft=$(sed -nE 's/.*ft: ([0-9]+).*/\1/p' <<<"$last")
     corpus=$(sed -nE 's/.*corp: ([0-9]+\/[0-9]+[a-zA-Z]*).*/\1/p' <<<"$last")
-    if [ $rc -eq 0 ] && ! grep -qE '^(==[0-9]+==ERROR|SUMMARY: (Address|Leak|UndefinedBehavior)Sanitizer)|runtime error:|\*\*\* invariant broken' "$log"; then
+    if [ $rc -eq 0 ] && ! grep -a -qE '^(==[0-9]+==ERROR|SUMMARY: (Address|Leak|UndefinedBehavior)Sanitizer)|runtime error:|\*\*\* invariant broken' "$log"; then
         verdict=ok
     else
         status=failed
         verdict="FAILED (exit $rc)"
         echo "---- $name: the end of $log:"
-        tail -n 60 "$log"
+        tail -n 60 "$log" | LC_ALL=C tr -c '[:print:]\t\n' '?'
         ls -1 "$work/artifacts/$name-"* 2>/dev/null | sed 's/^/     input kept: /'
     fi
     printf '%-20s %-18s execs=%-10s cov=%-6s ft=%-7s corpus=%-12s %ss\n' "$name" "$verdict" "${execs:-?}" \

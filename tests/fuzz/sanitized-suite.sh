@@ -33,7 +33,7 @@ export LSAN_OPTIONS="suppressions=$here/lsan.supp:print_suppressions=0${LSAN_OPT
 
 "$@" 2>&1 | tee "$out"
 rc=${PIPESTATUS[0]}
-line=$(grep -E '^[A-Za-z0-9_-]+: [0-9]+ passed, [0-9]+ failed' "$out" | tail -n 1)
+line=$(grep -a -E '^[A-Za-z0-9_-]+: [0-9]+ passed, [0-9]+ failed' "$out" | tail -n 1)
 n=0
 for r in "$reports"/report*; do
     [ -e "$r" ] || continue
