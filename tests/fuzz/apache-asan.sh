@@ -5,7 +5,8 @@
 # (doc/testing-sanitizers.md). Leak detection is off for Apache itself: its
 # parent and children exit leaving pools and modules' allocations to the
 # kernel, which LSan would report by the thousand.
-rt=${HDSSO_ASAN_RUNTIME:-$(clang++ -print-file-name=libclang_rt.asan-x86_64.so)}
+cxx=$(command -v clang++-14 || command -v clang++)
+rt=${HDSSO_ASAN_RUNTIME:-$("$cxx" -print-file-name=libclang_rt.asan-x86_64.so)}
 if [ ! -f "$rt" ]; then
     echo "apache-asan.sh: no ASan runtime at '$rt' (apt-get install libclang-rt-14-dev)" >&2
     exit 1

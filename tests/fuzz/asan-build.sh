@@ -30,7 +30,9 @@ if [ ! -x configure ] || [ configure.ac -nt configure ] || [ Makefile.am -nt Mak
     echo "== build-asan: autoreconf"
     autoreconf -fi >/dev/null
 fi
-cxx=${HDSSO_ASAN_CXX:-clang++}
+# clang++ is Debian's "clang" package; clang-14 alone installs clang++-14.
+cxx=${HDSSO_ASAN_CXX:-$(command -v clang++-14 || command -v clang++ || echo clang++)}
+cxx=$(basename "$cxx")
 want="--enable-sanitizers --enable-fuzzing"
 [ "${CI:-}" = "true" ] && want="$want --enable-werror"
 if [ ! -f Makefile ] || [ configure -nt Makefile ] || [ "$(cat .hdsso-configured 2>/dev/null)" != "$cxx $want" ]; then
