@@ -27,6 +27,7 @@ packages=(
     memcached redis-server wrk
     chromium chromium-driver python3-selenium
     request-tracker5 rt5-db-sqlite libapache2-mod-fcgid libfcgi-perl
+    clang-14 libfuzzer-14-dev libclang-rt-14-dev
 )
 
 missing=()

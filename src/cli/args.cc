@@ -45,7 +45,10 @@ std::vector<std::string> Args::all(const std::string& name) const {
 
 std::optional<std::string> Args::check(std::initializer_list<const char*> known, std::size_t min,
                                        std::size_t max) const {
-    for (const auto& [k, v] : options) {
+    for (const auto& option : options) {
+        // Not a structured binding: clang++ before 16 cannot capture one in
+        // a lambda (the sanitizer build uses clang++-14).
+        const std::string& k = option.first;
         if (std::none_of(known.begin(), known.end(), [&](const char* n) { return k == n; }))
             return "unknown option --" + k;
     }

@@ -209,6 +209,31 @@ Result<void> check_rsa_public(EVP_PKEY* pkey) {
     return {};
 }
 
+// A private key must be the private half of its public key: else it signs
+// tokens that nobody, itself included, verifies (a JWK whose "d" belongs to
+// another key; found by tests/fuzz/fuzz_jwk). One signature made and
+// checked when the key is loaded.
+Result<void> check_key_pair(EVP_PKEY* pkey) {
+    static const unsigned char kMsg[] = "hdsso key pair check";
+    CPtr<EVP_MD_CTX, EVP_MD_CTX_free> sign(EVP_MD_CTX_new()), verify(EVP_MD_CTX_new());
+    const EVP_MD* md = EVP_PKEY_get_base_id(pkey) == EVP_PKEY_ED25519 ? nullptr : EVP_sha256();
+    std::size_t len = 0;
+    if (!sign || !verify || EVP_DigestSignInit(sign.get(), nullptr, md, nullptr, pkey) != 1 ||
+        EVP_DigestSign(sign.get(), nullptr, &len, kMsg, sizeof kMsg) != 1) {
+        ERR_clear_error();
+        return invalid("the private key cannot sign");
+    }
+    std::string sig(len, '\0');
+    auto* out = reinterpret_cast<unsigned char*>(sig.data());
+    if (EVP_DigestSign(sign.get(), out, &len, kMsg, sizeof kMsg) != 1 ||
+        EVP_DigestVerifyInit(verify.get(), nullptr, md, nullptr, pkey) != 1 ||
+        EVP_DigestVerify(verify.get(), out, len, kMsg, sizeof kMsg) != 1) {
+        ERR_clear_error();
+        return invalid("the private key does not belong to the public key");
+    }
+    return {};
+}
+
 // RSA at least 2048 bits for RS*/PS*; the key type must match the algorithm.
 Result<JwsKey> check_pkey(JwsKey key) {
     int id = EVP_PKEY_get_base_id(key.pkey.get());
@@ -236,6 +261,8 @@ Result<JwsKey> check_pkey(JwsKey key) {
     case JwsAlg::HS256: case JwsAlg::HS384: case JwsAlg::HS512:
         return invalid(std::string(jws_alg_name(key.alg)) + " takes a shared secret, not a public key");
     }
+    if (key.has_private)
+        if (auto r = check_key_pair(key.pkey.get()); !r) return r.error();
     return key;
 }
 

@@ -121,8 +121,11 @@ Result<Session> decode_session(std::string_view record) {
     for (std::uint32_t i = 0; ok && i < nattrs; ++i) {
         std::string k;
         std::vector<std::string> v;
-        ok = r.str(k) && r.strs(v);
-        if (ok) id.attributes.emplace(std::move(k), std::move(v));
+        // In the order encode_session writes them (std::map's), each name
+        // once: a record has one encoding, and a repeated name is not
+        // silently dropped.
+        ok = r.str(k) && r.strs(v) && (id.attributes.empty() || id.attributes.rbegin()->first < k);
+        if (ok) id.attributes.emplace_hint(id.attributes.end(), std::move(k), std::move(v));
     }
     ok = ok && r.str(id.issuer) && r.str(id.idp_name) && r.i64(id.auth_time) && r.i64(id.expiry) &&
          r.str(id.name_id) && r.str(id.name_id_format) && r.str(id.session_index) && r.done();

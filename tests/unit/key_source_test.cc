@@ -31,6 +31,7 @@ std::string set(std::initializer_list<std::string> keys) {
 class KeySourceTest : public CppUnit::TestFixture {
     CPPUNIT_TEST_SUITE(KeySourceTest);
     CPPUNIT_TEST(testWycheproofJwkVectors);
+    CPPUNIT_TEST(testPrivateKeyOfAnotherPublicKeyRefused);
     CPPUNIT_TEST(testEncryptionKeysInASetArePassedOver);
     CPPUNIT_TEST(testDuplicateKidRefused);
     CPPUNIT_TEST(testMixedSecretAndPublicRefused);
@@ -41,6 +42,36 @@ class KeySourceTest : public CppUnit::TestFixture {
     CPPUNIT_TEST_SUITE_END();
 
 public:
+    // Found by tests/fuzz/fuzz_jwk: a private JWK whose "d" is not the
+    // private half of its public key loaded, and signed tokens that did not
+    // verify. The RFC 7520 keys, with d altered (the RSA one without CRT
+    // parameters, which are checked against n otherwise).
+    void testPrivateKeyOfAnotherPublicKeyRefused() {
+        for (const char* file : {"jose-cookbook-rfc7520/jwk/3_4.rsa_private_key.json",
+                                 "jose-cookbook-rfc7520/jwk/3_2.ec_private_key.json"}) {
+            auto doc = JsonObject::parse(read_vector(file), Status::jwt_key_invalid);
+            CPPUNIT_ASSERT(doc.ok());
+            auto rebuild = [&](bool alter) {
+                JsonWriter w;
+                w.begin_object();
+                for (const auto& [name, value] : doc.value().members_json()) {
+                    if (name == "p" || name == "q" || name == "dp" || name == "dq" || name == "qi") continue;
+                    std::string v = value;
+                    if (alter && name == "d") v[5] = v[5] == 'A' ? 'B' : 'A';
+                    w.key(name).raw(v);
+                }
+                w.end_object();
+                return JsonObject::parse(w.text(), Status::jwt_key_invalid).value();
+            };
+            std::optional<JwsAlg> alg = std::string(file).find("rsa") != std::string::npos ? JwsAlg::RS256 : JwsAlg::ES512;
+            auto good = jwk_to_key(rebuild(false), alg);
+            CPPUNIT_ASSERT_MESSAGE(std::string(file) + (good.ok() ? "" : ": " + good.error().detail), good.ok());
+            CPPUNIT_ASSERT(good.value().has_private);
+            auto bad = jwk_to_key(rebuild(true), alg);
+            CPPUNIT_ASSERT_MESSAGE(file, !bad.ok());
+            CPPUNIT_ASSERT_EQUAL(Status::jwt_key_invalid, bad.error().code);
+        }
+    }
     void testWycheproofJwkVectors() {
         auto doc = JsonObject::parse(read_vector("wycheproof/json_web_key_test.json"), Status::internal,
                                      JsonLimits{1 << 20, 64});

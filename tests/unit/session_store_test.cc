@@ -38,6 +38,7 @@ class SessionStoreTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testStoreKeyIsNotTheId);
     CPPUNIT_TEST(testUnavailableStoreReported);
     CPPUNIT_TEST(testCodecRoundTrip);
+    CPPUNIT_TEST(testCodecRejectsAttributesOutOfOrderOrRepeated);
     CPPUNIT_TEST(testCodecRejectsEveryTruncation);
     CPPUNIT_TEST(testCodecRejectsTrailingBytesAndOtherVersion);
     CPPUNIT_TEST_SUITE_END();
@@ -149,6 +150,22 @@ public:
         CPPUNIT_ASSERT(!decode_session(rec).ok());
         rec[0] = 1;  // the version before SAML fields
         CPPUNIT_ASSERT(!decode_session(rec).ok());
+    }
+    // Found by tests/fuzz/fuzz_session_codec: attribute names out of order
+    // or repeated decoded (a repeat silently dropped), so a record had more
+    // than one encoding.
+    void testCodecRejectsAttributesOutOfOrderOrRepeated() {
+        Session s;
+        s.identity.attributes = {{"aa", {"1"}}, {"bb", {"2"}}};
+        std::string rec = encode_session(s);
+        CPPUNIT_ASSERT(decode_session(rec).ok());
+        std::size_t a = rec.find("aa"), b = rec.find("bb");
+        std::string swapped = rec, repeated = rec;
+        swapped[a] = swapped[a + 1] = 'b';
+        swapped[b] = swapped[b + 1] = 'a';
+        CPPUNIT_ASSERT_EQUAL(Status::session_malformed, decode_session(swapped).error().code);
+        repeated[b] = repeated[b + 1] = 'a';
+        CPPUNIT_ASSERT_EQUAL(Status::session_malformed, decode_session(repeated).error().code);
     }
 };
 
