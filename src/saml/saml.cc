@@ -12,6 +12,7 @@
 
 #include "core/crypto.h"
 #include "core/text.h"
+#include "saml/attributes.h"
 #include "saml/encrypted_id.h"
 #include "saml/lasso.h"
 #include "saml/xml.h"
@@ -54,66 +55,6 @@ Result<void> check_encryption_algorithms(xmlNode* encrypted, const SamlLegacy& l
             return err(Status::saml_legacy_algorithm, "EncryptedKey uses RSA PKCS#1 v1.5 (" + transport + ")");
     }
     return {};
-}
-
-// ---- identity -------------------------------------------------------------------------------
-
-const std::vector<std::string> kEmailNames = {
-    "email", "mail", "emailaddress", "emailAddress", "Email",
-    "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress", "urn:oid:0.9.2342.19200300.100.1.3",
-    "urn:oid:1.2.840.113549.1.9.1", "User.Email"};
-const std::vector<std::string> kGivenNames = {
-    "firstName", "givenName", "givenname", "given_name", "FirstName", "User.FirstName",
-    "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/givenname", "urn:oid:2.5.4.42"};
-const std::vector<std::string> kFamilyNames = {
-    "lastName", "sn", "surname", "family_name", "LastName", "User.LastName",
-    "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/surname", "urn:oid:2.5.4.4"};
-const std::vector<std::string> kDisplayNames = {
-    "displayName", "http://schemas.microsoft.com/identity/claims/displayname", "urn:oid:2.16.840.1.113730.3.1.241",
-    "cn", "urn:oid:2.5.4.3", "name"};
-const std::vector<std::string> kGroupNames = {
-    "groups", "memberOf", "Group", "Role", "http://schemas.microsoft.com/ws/2008/06/identity/claims/groups",
-    "http://schemas.xmlsoap.org/claims/Group", "http://schemas.microsoft.com/ws/2008/06/identity/claims/role",
-    "urn:oid:1.3.6.1.4.1.5923.1.5.1.1"};
-
-// The names an IdP's administrator set for a role, else the defaults.
-const std::vector<std::string>& names_for(const SamlIdpSettings& idp, const char* role,
-                                          const std::vector<std::string>& defaults) {
-    auto it = idp.attribute_names.find(role);
-    return it != idp.attribute_names.end() && !it->second.empty() ? it->second : defaults;
-}
-
-// First match in list order, exact names first, then case-insensitively.
-const std::vector<std::string>* lookup(const std::map<std::string, std::vector<std::string>>& attrs,
-                                       const std::vector<std::string>& names) {
-    for (const auto& n : names)
-        if (auto it = attrs.find(n); it != attrs.end() && !it->second.empty()) return &it->second;
-    for (const auto& n : names)
-        for (const auto& [k, v] : attrs)
-            if (!v.empty() && k.size() == n.size() && strcasecmp(k.c_str(), n.c_str()) == 0) return &v;
-    return nullptr;
-}
-
-void read_attributes(LassoSaml2Assertion* assertion, std::map<std::string, std::vector<std::string>>& out) {
-    for (GList* s = assertion->AttributeStatement; s; s = s->next) {
-        auto* stmt = LASSO_SAML2_ATTRIBUTE_STATEMENT(s->data);
-        for (GList* a = stmt->Attribute; a; a = a->next) {
-            auto* attribute = LASSO_SAML2_ATTRIBUTE(a->data);
-            if (!attribute->Name) continue;
-            std::vector<std::string> values;
-            for (GList* v = attribute->AttributeValue; v; v = v->next) {
-                XmlNodePtr node(lasso_node_get_xmlNode(LASSO_NODE(v->data), FALSE));
-                std::string content = text_of(node.get());
-                // Kept as sent (a value may span lines); what is handed to the
-                // helpdesk is checked there (identity.unsafe_value).
-                if (!content.empty()) values.push_back(std::move(content));
-            }
-            auto& slot = out[attribute->Name];
-            slot.insert(slot.end(), values.begin(), values.end());
-            if (attribute->FriendlyName && out.find(attribute->FriendlyName) == out.end())
-                out[attribute->FriendlyName] = values;
-        }
-    }
 }
 
 }  // namespace
@@ -861,17 +802,9 @@ Result<SamlLogin> SamlSp::process_response(std::string_view message, std::int64_
     id.name_id = out.name_id;
     id.name_id_format = out.name_id_format;
     id.session_index = out.session_index;
-    read_attributes(assertion, id.attributes);
+    id.attributes = read_attributes(assertion);
     if (out.name_id_format == kEmailFormat) id.email = name_id;
-    if (const auto* v = lookup(id.attributes, names_for(idp, "email", kEmailNames)); v && id.email.empty())
-        id.email = v->front();
-    if (const auto* v = lookup(id.attributes, names_for(idp, "firstName", kGivenNames))) id.given_name = v->front();
-    if (const auto* v = lookup(id.attributes, names_for(idp, "lastName", kFamilyNames))) id.family_name = v->front();
-    if (const auto* v = lookup(id.attributes, names_for(idp, "displayName", kDisplayNames)))
-        id.display_name = v->front();
-    if (id.display_name.empty() && !(id.given_name + id.family_name).empty())
-        id.display_name = id.given_name + (id.given_name.empty() || id.family_name.empty() ? "" : " ") + id.family_name;
-    if (const auto* v = lookup(id.attributes, names_for(idp, "groups", kGroupNames))) id.groups = *v;
+    apply_attribute_roles(id, idp);
     id.auth_time = now;
     if (authn->AuthnInstant)
         if (auto t = parse_saml_time(authn->AuthnInstant)) id.auth_time = t.value();
