@@ -59,25 +59,21 @@ const std::vector<std::string>* lookup_attribute(const SamlAttributes& attrs, co
     return nullptr;
 }
 
-SamlAttributes read_attributes(LassoSaml2Assertion* assertion) {
+SamlAttributes read_attributes(xmlNode* assertion) {
     SamlAttributes out;
-    for (GList* s = assertion->AttributeStatement; s; s = s->next) {
-        auto* stmt = LASSO_SAML2_ATTRIBUTE_STATEMENT(s->data);
-        for (GList* a = stmt->Attribute; a; a = a->next) {
-            auto* attribute = LASSO_SAML2_ATTRIBUTE(a->data);
-            if (!attribute->Name) continue;
+    for (xmlNode* statement : children(assertion, kNsSaml, "AttributeStatement")) {
+        for (xmlNode* attribute : children(statement, kNsSaml, "Attribute")) {
+            if (!has_attr(attribute, "Name")) continue;
             std::vector<std::string> values;
-            for (GList* v = attribute->AttributeValue; v; v = v->next) {
-                XmlNodePtr node(lasso_node_get_xmlNode(LASSO_NODE(v->data), FALSE));
-                std::string content = text_of(node.get());
+            for (xmlNode* v : children(attribute, kNsSaml, "AttributeValue")) {
                 // Kept as sent (a value may span lines); what is handed to the
                 // helpdesk is checked there (identity.unsafe_value).
+                std::string content = text_of(v);
                 if (!content.empty()) values.push_back(std::move(content));
             }
-            auto& slot = out[attribute->Name];
+            auto& slot = out[attr(attribute, "Name")];
             slot.insert(slot.end(), values.begin(), values.end());
-            if (attribute->FriendlyName && out.find(attribute->FriendlyName) == out.end())
-                out[attribute->FriendlyName] = values;
+            if (has_attr(attribute, "FriendlyName")) out.try_emplace(attr(attribute, "FriendlyName"), values);
         }
     }
     return out;

@@ -29,8 +29,12 @@ const std::vector<std::string>& attribute_names_for(const SamlIdpSettings& idp, 
 // in list order, then case-insensitively); null when none.
 const std::vector<std::string>* lookup_attribute(const SamlAttributes& attrs, const std::vector<std::string>& names);
 
-// Every saml:Attribute of the assertion's AttributeStatements.
-SamlAttributes read_attributes(LassoSaml2Assertion* assertion);
+// Every saml:Attribute (with a Name) of the assertion's AttributeStatements,
+// read from the assertion's XML: the bytes the signature covered. (Lasso
+// 2.8's lasso_node_get_xmlNode, which would rebuild each AttributeValue,
+// leaks a string per namespaced attribute on it, such as the xsi:type most
+// IdPs send: snippet_dump_any in lasso/xml/xml.c never frees its ns_uri.)
+SamlAttributes read_attributes(xmlNode* assertion);
 
 // The roles of `id` from its attributes, by the IdP's names: email (unless
 // the NameID gave it), given, family and display name, groups.

@@ -802,7 +802,7 @@ Result<SamlLogin> SamlSp::process_response(std::string_view message, std::int64_
     id.name_id = out.name_id;
     id.name_id_format = out.name_id_format;
     id.session_index = out.session_index;
-    id.attributes = read_attributes(assertion);
+    id.attributes = read_attributes(assertion_xml);
     if (out.name_id_format == kEmailFormat) id.email = name_id;
     apply_attribute_roles(id, idp);
     id.auth_time = now;
