@@ -15,6 +15,7 @@
 #include "saml/attributes.h"
 #include "saml/encrypted_id.h"
 #include "saml/lasso.h"
+#include "saml/metadata.h"
 #include "saml/xml.h"
 
 namespace hdsso {
@@ -237,76 +238,10 @@ Result<std::shared_ptr<SamlSp>> SamlSp::create(SamlSpSettings sp, std::vector<Sa
     if (!server) return server.error();
     impl->server = server.value();
     for (auto& idp : idps) {
-        std::string metadata = idp.metadata_xml;
-        bool by_fingerprint = false;
-        if (metadata.empty()) {
-            if (idp.cert_pem.empty() && idp.cert_fingerprint.empty())
-                return err(Status::saml_no_certificate, "IdP " + idp.entity_id + ": no certificate and no metadata");
-            if (idp.cert_pem.empty()) {
-                auto fp = parse_fingerprint(idp.cert_fingerprint);
-                if (!fp) return fp.error();
-                if (fp.value().second.size() == 20 && !idp.legacy.sha1)
-                    return err(Status::saml_legacy_algorithm, "IdP " + idp.entity_id + ": a SHA-1 certificate fingerprint");
-                by_fingerprint = true;
-            }
-            metadata = idp_metadata(idp);
-        }
-        auto parsed = parse_untrusted_xml(metadata, Status::config_invalid, "IdP " + idp.entity_id + " metadata");
-        if (!parsed) return parsed.error();
-        XmlDocPtr doc = std::move(parsed.value());
-        xmlNode* root = doc ? xmlDocGetRootElement(doc.get()) : nullptr;
-        if (is(root, kNsMd, "EntitiesDescriptor")) {
-            // An aggregate: the IdP named, or the only one.
-            std::vector<xmlNode*> found;
-            std::vector<xmlNode*> todo{root};
-            while (!todo.empty()) {
-                xmlNode* n = todo.back();
-                todo.pop_back();
-                for (xmlNode* c = n->children; c; c = c->next) {
-                    if (is(c, kNsMd, "EntitiesDescriptor")) todo.push_back(c);
-                    else if (is(c, kNsMd, "EntityDescriptor") && child(c, kNsMd, "IDPSSODescriptor") &&
-                             (idp.entity_id.empty() || attr(c, "entityID") == idp.entity_id))
-                        found.push_back(c);
-                }
-            }
-            if (found.size() != 1)
-                return err(Status::config_invalid,
-                           idp.entity_id.empty() ? "the aggregate metadata holds " + std::to_string(found.size()) +
-                                                       " IdPs: name one (its entity ID)"
-                                                 : "IdP " + idp.entity_id + " is not in the aggregate metadata");
-            XmlDocPtr single(xmlNewDoc(BAD_CAST "1.0"));
-            xmlDocSetRootElement(single.get(), xmlDocCopyNode(found.front(), single.get(), 1));
-            metadata = serialise(single.get());
-            doc = std::move(single);
-            root = xmlDocGetRootElement(doc.get());
-        }
-        if (!is(root, kNsMd, "EntityDescriptor"))
-            return err(Status::config_invalid, "IdP metadata is not an md:EntityDescriptor or md:EntitiesDescriptor");
-        if (!idp.metadata_xml.empty() && !idp.entity_id.empty() && idp.entity_id != attr(root, "entityID"))
-            return err(Status::config_invalid, "the metadata describes " + attr(root, "entityID") + ", not " + idp.entity_id);
-        idp.entity_id = attr(root, "entityID");
-        // Signing keys: at least one, and none under 2048 bits unless allowed.
-        int keys = 0;
-        for (xmlNode* d = root->children; d; d = d->next) {
-            if (!is(d, kNsMd, "IDPSSODescriptor")) continue;
-            for (xmlNode* kd : children(d, kNsMd, "KeyDescriptor")) {
-                std::string use = attr(kd, "use");
-                if (!use.empty() && use != "signing") continue;
-                xmlNode* xd = child(child(kd, kNsDs, "KeyInfo"), kNsDs, "X509Data");
-                for (xmlNode* c : children(xd, kNsDs, "X509Certificate")) {
-                    int bits = cert_bits(text_of(c));
-                    if (bits == 0) return err(Status::saml_no_certificate, "IdP " + idp.entity_id + ": a certificate does not parse");
-                    if (bits < 2048 && !idp.legacy.rsa1024)
-                        return err(Status::saml_legacy_algorithm,
-                                   "IdP " + idp.entity_id + ": signing key of " + std::to_string(bits) + " bits");
-                    ++keys;
-                }
-            }
-        }
-        if (keys == 0 && !by_fingerprint)
-            return err(Status::saml_no_certificate, "IdP " + idp.entity_id + ": no signing certificate");
-        int rc = lasso_server_add_provider_from_buffer(impl->server, LASSO_PROVIDER_ROLE_IDP, metadata.c_str(), nullptr,
-                                                       nullptr);
+        auto metadata = idp_entity_descriptor(idp);
+        if (!metadata) return metadata.error();
+        int rc = lasso_server_add_provider_from_buffer(impl->server, LASSO_PROVIDER_ROLE_IDP, metadata.value().c_str(),
+                                                       nullptr, nullptr);
         if (rc != 0)
             return err(Status::config_invalid, "IdP " + idp.entity_id + ": Lasso refused the metadata: " + lasso_strerror(rc));
         impl->idps[idp.entity_id] = idp;
@@ -315,30 +250,6 @@ Result<std::shared_ptr<SamlSp>> SamlSp::create(SamlSpSettings sp, std::vector<Sa
 }
 
 std::string SamlSp::metadata() const { return sp_metadata(impl_->sp); }
-
-Result<std::vector<std::string>> saml_metadata_idps(std::string_view metadata) {
-    std::string xml(metadata);
-    auto parsed = parse_untrusted_xml(xml, Status::config_invalid, "the metadata");
-    if (!parsed) return parsed.error();
-    XmlDocPtr doc = std::move(parsed.value());
-    xmlNode* root = doc ? xmlDocGetRootElement(doc.get()) : nullptr;
-    if (!is(root, kNsMd, "EntityDescriptor") && !is(root, kNsMd, "EntitiesDescriptor"))
-        return err(Status::config_invalid, "not SAML metadata (md:EntityDescriptor or md:EntitiesDescriptor)");
-    std::vector<std::string> ids;
-    std::vector<xmlNode*> todo{root};
-    while (!todo.empty()) {
-        xmlNode* n = todo.back();
-        todo.pop_back();
-        if (is(n, kNsMd, "EntityDescriptor")) {
-            if (child(n, kNsMd, "IDPSSODescriptor")) ids.push_back(attr(n, "entityID"));
-            continue;
-        }
-        for (xmlNode* c = n->children; c; c = c->next)
-            if (is(c, kNsMd, "EntitiesDescriptor") || is(c, kNsMd, "EntityDescriptor")) todo.push_back(c);
-    }
-    if (ids.empty()) return err(Status::config_invalid, "the metadata describes no identity provider");
-    return ids;
-}
 
 Result<void> saml_fingerprint_check(std::string_view text) {
     auto fp = parse_fingerprint(std::string(text));
