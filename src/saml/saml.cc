@@ -7,8 +7,6 @@
 #include <utility>
 
 #include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
 
 #include "core/crypto.h"
 #include "core/text.h"
@@ -16,6 +14,7 @@
 #include "saml/encrypted_id.h"
 #include "saml/lasso.h"
 #include "saml/metadata.h"
+#include "saml/sp_server.h"
 #include "saml/xml.h"
 
 namespace hdsso {
@@ -23,8 +22,6 @@ namespace hdsso {
 using namespace samlxml;
 
 namespace {
-
-constexpr std::size_t kMaxMessage = 512 * 1024;  // decoded SAMLResponse
 
 // ---- algorithm policy ------------------------------------------------------------------
 
@@ -81,39 +78,6 @@ Result<SamlLegacy> parse_saml_legacy(std::string_view list) {
     return l;
 }
 
-namespace {
-struct SigAlgInfo {
-    SamlSignatureAlgorithm alg;
-    const char* name;
-    const char* uri;
-    LassoSignatureMethod lasso;
-};
-constexpr SigAlgInfo kSigAlgs[] = {
-    {SamlSignatureAlgorithm::rsa_sha256, "rsa-sha256", "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
-     LASSO_SIGNATURE_METHOD_RSA_SHA256},
-    {SamlSignatureAlgorithm::rsa_sha384, "rsa-sha384", "http://www.w3.org/2001/04/xmldsig-more#rsa-sha384",
-     LASSO_SIGNATURE_METHOD_RSA_SHA384},
-    {SamlSignatureAlgorithm::rsa_sha512, "rsa-sha512", "http://www.w3.org/2001/04/xmldsig-more#rsa-sha512",
-     LASSO_SIGNATURE_METHOD_RSA_SHA512},
-    {SamlSignatureAlgorithm::rsa_sha1, "rsa-sha1", "http://www.w3.org/2000/09/xmldsig#rsa-sha1",
-     LASSO_SIGNATURE_METHOD_RSA_SHA1},
-};
-const SigAlgInfo& sig_alg(SamlSignatureAlgorithm a) {
-    for (const auto& i : kSigAlgs)
-        if (i.alg == a) return i;
-    return kSigAlgs[0];
-}
-}  // namespace
-
-std::optional<SamlSignatureAlgorithm> parse_saml_signature_algorithm(std::string_view name) {
-    for (const auto& i : kSigAlgs)
-        if (name == i.name) return i.alg;
-    return std::nullopt;
-}
-
-const char* saml_signature_algorithm_name(SamlSignatureAlgorithm a) { return sig_alg(a).name; }
-const char* saml_signature_algorithm_uri(SamlSignatureAlgorithm a) { return sig_alg(a).uri; }
-
 Result<std::int64_t> parse_saml_time(std::string_view t) {
     auto digits = [&](std::size_t at, std::size_t n, int& out) {
         if (at + n > t.size()) return false;
@@ -164,67 +128,6 @@ void saml_library_init() {
     });
 }
 
-// ---- the SP --------------------------------------------------------------------------------------
-
-namespace {
-
-// The SP's own settings, before Lasso sees them: each failure named.
-Result<void> check_sp_settings(const SamlSpSettings& sp) {
-    if (sp.entity_id.empty() || sp.acs_url.empty())
-        return err(Status::config_invalid, "the SP needs an entity ID and an ACS URL");
-    if (sp.name_id_format.empty()) return err(Status::config_invalid, "the SP's NameID format is empty");
-    if (sp.signature_algorithm == SamlSignatureAlgorithm::rsa_sha1 && !sp.allow_sha1)
-        return err(Status::config_invalid, "the SP would sign with rsa-sha1: that needs the sha1 legacy allowance");
-    CPtr<EVP_PKEY, EVP_PKEY_free> key;
-    if (!sp.key_pem.empty()) {
-        CPtr<BIO, BIO_free> bio(BIO_new_mem_buf(sp.key_pem.data(), static_cast<int>(sp.key_pem.size())));
-        key.reset(bio ? PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, const_cast<char*>("")) : nullptr);
-        if (!key) return err(Status::config_invalid, "the SP key is not an unencrypted PEM private key");
-        if (EVP_PKEY_get_base_id(key.get()) != EVP_PKEY_RSA)
-            return err(Status::config_invalid, std::string("the SP key is not RSA (") +
-                                                   saml_signature_algorithm_name(sp.signature_algorithm) + ")");
-    }
-    if (!sp.cert_pem.empty()) {
-        CPtr<BIO, BIO_free> bio(BIO_new_mem_buf(sp.cert_pem.data(), static_cast<int>(sp.cert_pem.size())));
-        CPtr<X509, X509_free> cert(bio ? PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr) : nullptr);
-        if (!cert) return err(Status::config_invalid, "the SP certificate is not a PEM certificate");
-        if (key && X509_check_private_key(cert.get(), key.get()) != 1)
-            return err(Status::config_invalid, "the SP certificate is not the SP key's (they do not match)");
-    }
-    return {};
-}
-
-// A Lasso server for the SP alone (its metadata, key and certificate).
-Result<LassoServer*> new_sp_server(const SamlSpSettings& sp) {
-    std::string md = sp_metadata(sp);
-    LassoServer* server = lasso_server_new_from_buffers(md.c_str(), sp.key_pem.empty() ? nullptr : sp.key_pem.c_str(),
-                                                        nullptr, sp.cert_pem.empty() ? nullptr : sp.cert_pem.c_str());
-    if (!server) return err(Status::config_invalid, "Lasso refused the SP metadata");
-    // Lasso signs HTTP-Redirect messages (SigAlg) with the server's method,
-    // RSA-SHA1 unless told otherwise.
-    server->signature_method = sig_alg(sp.signature_algorithm).lasso;
-    if (!sp.key_pem.empty() &&
-        lasso_server_set_encryption_private_key_with_password(server, sp.key_pem.c_str(), nullptr) != 0) {
-        lasso_server_destroy(server);
-        return err(Status::config_invalid, "the SP key could not be loaded");
-    }
-    return server;
-}
-
-using LassoServerPtr = CPtr<LassoServer, lasso_server_destroy>;
-
-}  // namespace
-
-struct SamlSp::Impl {
-    SamlSpSettings sp;
-    std::map<std::string, SamlIdpSettings> idps;  // by entity ID
-    LassoServer* server = nullptr;
-
-    ~Impl() {
-        if (server) lasso_server_destroy(server);
-    }
-};
-
 SamlSp::SamlSp(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 SamlSp::~SamlSp() = default;
 
@@ -236,11 +139,11 @@ Result<std::shared_ptr<SamlSp>> SamlSp::create(SamlSpSettings sp, std::vector<Sa
     impl->sp = sp;
     auto server = new_sp_server(sp);
     if (!server) return server.error();
-    impl->server = server.value();
+    impl->server = std::move(server.value());
     for (auto& idp : idps) {
         auto metadata = idp_entity_descriptor(idp);
         if (!metadata) return metadata.error();
-        int rc = lasso_server_add_provider_from_buffer(impl->server, LASSO_PROVIDER_ROLE_IDP, metadata.value().c_str(),
+        int rc = lasso_server_add_provider_from_buffer(impl->server.get(), LASSO_PROVIDER_ROLE_IDP, metadata.value().c_str(),
                                                        nullptr, nullptr);
         if (rc != 0)
             return err(Status::config_invalid, "IdP " + idp.entity_id + ": Lasso refused the metadata: " + lasso_strerror(rc));
@@ -279,153 +182,6 @@ std::string saml_response_issuer(std::string_view message) {
     return issuer ? text_of(issuer) : std::string();
 }
 
-Result<std::string> saml_sp_metadata(const SamlSpSettings& sp) {
-    if (auto ok = check_sp_settings(sp); !ok) return ok.error();
-    return sp_metadata(sp);
-}
-
-void saml_sp_site_urls(SamlSpSettings& sp, std::string_view base_url, std::string_view endpoint,
-                       std::string_view entity_id) {
-    std::string prefix = std::string(base_url) + std::string(endpoint);
-    sp.entity_id = entity_id.empty() ? prefix + "/metadata" : std::string(entity_id);
-    sp.acs_url = prefix + "/acs";
-    sp.slo_url = prefix + "/slo";
-}
-
-std::optional<std::string> parse_saml_name_id_format(std::string_view name) {
-    static const std::pair<const char*, const char*> kNames[] = {
-        {"email", "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress"},
-        {"persistent", "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent"},
-        {"transient", "urn:oasis:names:tc:SAML:2.0:nameid-format:transient"},
-        {"unspecified", "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified"},
-    };
-    for (const auto& [short_name, uri] : kNames)
-        if (name.size() == std::strlen(short_name) && strncasecmp(name.data(), short_name, name.size()) == 0) return uri;
-    if (name.size() > 4 && name.substr(0, 4) == "urn:") {
-        for (char c : name)
-            if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) return std::nullopt;
-        return std::string(name);
-    }
-    return std::nullopt;
-}
-
-namespace {
-
-// A Lasso session that holds just enough of a past sign-in for logout: an
-// assertion with the NameID and the SessionIndex.
-// (Lasso matches a LogoutRequest's NameID to the session's field by field,
-// hence the qualifiers.)
-LassoSession* logout_session(const std::string& idp, const std::string& name_id, const std::string& format,
-                             const std::vector<std::string>& session_indexes, const char* name_qualifier = nullptr,
-                             const char* sp_name_qualifier = nullptr) {
-    auto* assertion = LASSO_SAML2_ASSERTION(lasso_saml2_assertion_new());
-    assertion->Subject = LASSO_SAML2_SUBJECT(lasso_saml2_subject_new());
-    auto* nid = LASSO_SAML2_NAME_ID(lasso_saml2_name_id_new_with_string(const_cast<char*>(name_id.c_str())));
-    if (!format.empty()) nid->Format = g_strdup(format.c_str());
-    if (name_qualifier) nid->NameQualifier = g_strdup(name_qualifier);
-    if (sp_name_qualifier) nid->SPNameQualifier = g_strdup(sp_name_qualifier);
-    assertion->Subject->NameID = nid;
-    for (const auto& index : session_indexes) {
-        auto* authn = LASSO_SAML2_AUTHN_STATEMENT(lasso_saml2_authn_statement_new());
-        authn->SessionIndex = g_strdup(index.c_str());
-        assertion->AuthnStatement = g_list_append(assertion->AuthnStatement, authn);
-    }
-    LassoSession* session = lasso_session_new();
-    lasso_session_add_assertion(session, idp.c_str(), LASSO_NODE(assertion));
-    g_object_unref(assertion);
-    return session;
-}
-
-struct LogoutGuard {
-    LassoLogout* l;
-    ~LogoutGuard() { lasso_logout_destroy(l); }
-};
-
-}  // namespace
-
-Result<SamlAuthnRequest> SamlSp::logout_request(const Identity& id, const std::string& relay_state) const {
-    if (!impl_->idps.count(id.issuer)) return err(Status::saml_unknown_idp, "the session's IdP is not configured here");
-    if (id.name_id.empty()) return err(Status::saml_missing_name_id, "the session has no NameID");
-    LassoLogout* logout = lasso_logout_new(impl_->server);
-    if (!logout) return err(Status::internal, "lasso_logout_new failed");
-    LogoutGuard guard{logout};
-    LassoProfile* profile = LASSO_PROFILE(logout);
-    lasso_profile_set_signature_hint(profile, impl_->sp.key_pem.empty() ? LASSO_PROFILE_SIGNATURE_HINT_FORBID
-                                                                        : LASSO_PROFILE_SIGNATURE_HINT_FORCE);
-    std::vector<std::string> indexes;
-    if (!id.session_index.empty()) indexes.push_back(id.session_index);
-    LassoSession* session = logout_session(id.issuer, id.name_id, id.name_id_format, indexes);
-    if (profile->session) g_object_unref(profile->session);
-    profile->session = session;  // the profile owns it from here
-    int rc = lasso_logout_init_request(logout, const_cast<char*>(id.issuer.c_str()), LASSO_HTTP_METHOD_REDIRECT);
-    if (rc != 0) return err(Status::config_invalid, std::string("Lasso (logout request): ") + lasso_strerror(rc));
-    if (!relay_state.empty()) {
-        g_free(profile->msg_relayState);
-        profile->msg_relayState = g_strdup(relay_state.c_str());
-    }
-    rc = lasso_logout_build_request_msg(logout);
-    if (rc != 0 || !profile->msg_url)
-        return err(Status::config_invalid, std::string("Lasso (logout request): ") + lasso_strerror(rc));
-    SamlAuthnRequest out;
-    out.url = profile->msg_url;
-    out.id = LASSO_SAMLP2_REQUEST_ABSTRACT(profile->request)->ID ? LASSO_SAMLP2_REQUEST_ABSTRACT(profile->request)->ID : "";
-    return out;
-}
-
-Result<void> SamlSp::process_logout_response(std::string_view query) const {
-    // The DOCTYPE gate, on the inflated message, before Lasso reads it.
-    if (auto ok = check_redirect_message(query, "SAMLResponse", kMaxMessage); !ok) return ok.error();
-    LassoLogout* logout = lasso_logout_new(impl_->server);
-    if (!logout) return err(Status::internal, "lasso_logout_new failed");
-    LogoutGuard guard{logout};
-    std::string q(query);
-    int rc = lasso_logout_process_response_msg(logout, const_cast<char*>(q.c_str()));
-    if (rc != 0) return lasso_error(rc, "the LogoutResponse");
-    return {};
-}
-
-Result<SamlIdpLogout> SamlSp::process_logout_request(std::string_view query) const {
-    // The DOCTYPE gate, on the inflated message, before Lasso reads it.
-    if (auto ok = check_redirect_message(query, "SAMLRequest", kMaxMessage); !ok) return ok.error();
-    LassoLogout* logout = lasso_logout_new(impl_->server);
-    if (!logout) return err(Status::internal, "lasso_logout_new failed");
-    LogoutGuard guard{logout};
-    LassoProfile* profile = LASSO_PROFILE(logout);
-    // Only signed LogoutRequests end sessions.
-    lasso_profile_set_signature_verify_hint(profile, LASSO_PROFILE_SIGNATURE_VERIFY_HINT_FORCE);
-    std::string q(query);
-    int rc = lasso_logout_process_request_msg(logout, const_cast<char*>(q.c_str()));
-    if (rc != 0) return lasso_error(rc, "the LogoutRequest");
-    if (profile->signature_status != 0) return err(Status::saml_unsigned, "the LogoutRequest's signature was not checked");
-    auto* request = LASSO_SAMLP2_LOGOUT_REQUEST(profile->request);
-    SamlIdpLogout out;
-    out.issuer = profile->remote_providerID ? profile->remote_providerID : "";
-    if (!impl_->idps.count(out.issuer)) return err(Status::saml_unknown_idp, "the issuer is not a configured IdP");
-    if (!request->NameID || !request->NameID->content || !*request->NameID->content)
-        return err(Status::saml_missing_name_id, "the LogoutRequest names no one");
-    out.name_id = request->NameID->content;
-    GList* indexes = lasso_samlp2_logout_request_get_session_indexes(request);
-    for (GList* i = indexes; i; i = i->next)
-        if (i->data) out.session_indexes.emplace_back(static_cast<char*>(i->data));
-    g_list_free_full(indexes, g_free);
-    // The response: Lasso answers Success when its session holds the sign-in.
-    LassoSession* session = logout_session(out.issuer, out.name_id,
-                                           request->NameID->Format ? request->NameID->Format : "", out.session_indexes,
-                                           request->NameID->NameQualifier, request->NameID->SPNameQualifier);
-    if (profile->session) g_object_unref(profile->session);
-    profile->session = session;  // the profile owns it from here
-    lasso_profile_set_signature_hint(profile, impl_->sp.key_pem.empty() ? LASSO_PROFILE_SIGNATURE_HINT_FORBID
-                                                                        : LASSO_PROFILE_SIGNATURE_HINT_FORCE);
-    // Lasso sets the response's status from this; the caller ends its own
-    // sessions by its own index either way.
-    (void)lasso_logout_validate_request(logout);
-    rc = lasso_logout_build_response_msg(logout);
-    if (rc != 0 || !profile->msg_url)
-        return err(Status::config_invalid, std::string("Lasso (logout response): ") + lasso_strerror(rc));
-    out.response_url = profile->msg_url;
-    return out;
-}
-
 std::vector<std::string> SamlSp::idp_entity_ids() const {
     std::vector<std::string> out;
     for (const auto& [entity, settings] : impl_->idps) out.push_back(entity);
@@ -439,7 +195,7 @@ Result<SamlAuthnRequest> SamlSp::authn_request(const std::string& relay_state, c
         idp = impl_->idps.begin()->first;
     }
     if (!impl_->idps.count(idp)) return err(Status::saml_unknown_idp, "IdP '" + idp.substr(0, 200) + "' is not configured");
-    LassoLogin* login = lasso_login_new(impl_->server);
+    LassoLogin* login = lasso_login_new(impl_->server.get());
     if (!login) return err(Status::internal, "lasso_login_new failed");
     struct LoginGuard {
         LassoLogin* l;
@@ -508,7 +264,7 @@ Result<SamlLogin> SamlSp::process_response(std::string_view message, std::int64_
     // An IdP known by its certificate's fingerprint: the certificate comes in
     // the response's KeyInfo and must match; Lasso then checks the signature
     // with it, in a server of its own for this response.
-    LassoServer* server = impl_->server;
+    LassoServer* server = impl_->server.get();
     LassoServerPtr own_server;
     xmlNode* claimed_issuer = child(root, kNsSaml, "Issuer");
     if (!claimed_issuer && !plain.empty()) claimed_issuer = child(plain.front(), kNsSaml, "Issuer");
@@ -538,7 +294,7 @@ Result<SamlLogin> SamlSp::process_response(std::string_view message, std::int64_
         with_cert.cert_pem = "-----BEGIN CERTIFICATE-----\n" + match + "\n-----END CERTIFICATE-----\n";
         auto made = new_sp_server(impl_->sp);
         if (!made) return made.error();
-        own_server.reset(made.value());
+        own_server = std::move(made.value());
         std::string md = idp_metadata(with_cert);
         if (int rc = lasso_server_add_provider_from_buffer(own_server.get(), LASSO_PROVIDER_ROLE_IDP, md.c_str(), nullptr,
                                                            nullptr);
