@@ -65,7 +65,8 @@ Result<void> check_signing_keys(xmlNode* entity, const SamlIdpSettings& idp, boo
             xmlNode* xd = child(child(kd, kNsDs, "KeyInfo"), kNsDs, "X509Data");
             for (xmlNode* c : children(xd, kNsDs, "X509Certificate")) {
                 int bits = cert_bits(text_of(c));
-                if (bits == 0) return err(Status::saml_no_certificate, "IdP " + idp.entity_id + ": a certificate does not parse");
+                if (bits == 0)
+                    return err(Status::saml_no_certificate, "IdP " + idp.entity_id + ": a certificate does not parse");
                 if (bits < 2048 && !idp.legacy.rsa1024)
                     return err(Status::saml_legacy_algorithm,
                                "IdP " + idp.entity_id + ": signing key of " + std::to_string(bits) + " bits");

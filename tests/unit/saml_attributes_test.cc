@@ -98,7 +98,8 @@ public:
 
     void testOtherNamespacesAndEncryptedAttributesIgnored() {
         auto a = read("<saml:AttributeStatement>"
-                      "<x:Attribute xmlns:x=\"urn:other\" Name=\"mail\"><saml:AttributeValue>x@e.com</saml:AttributeValue>"
+                      "<x:Attribute xmlns:x=\"urn:other\" Name=\"mail\">"
+                      "<saml:AttributeValue>x@e.com</saml:AttributeValue>"
                       "</x:Attribute>"
                       "<saml:Attribute Name=\"sn\"><x:AttributeValue xmlns:x=\"urn:other\">Evil</x:AttributeValue>"
                       "<saml:AttributeValue>Doe</saml:AttributeValue></saml:Attribute>"
@@ -140,7 +141,8 @@ public:
         CPPUNIT_ASSERT(attribute_names_for(idp, "email") == Values{"corpMail"});
         CPPUNIT_ASSERT(&attribute_names_for(idp, "groups") == &default_attribute_names("groups"));
         SamlAttributes a{{"mail", {"default@example.com"}}, {"corpMail", {"corp@example.com"}}};
-        CPPUNIT_ASSERT_EQUAL(std::string("corp@example.com"), lookup_attribute(a, attribute_names_for(idp, "email"))->front());
+        CPPUNIT_ASSERT_EQUAL(std::string("corp@example.com"),
+                             lookup_attribute(a, attribute_names_for(idp, "email"))->front());
     }
 
     void testRolesOntoTheIdentity() {
