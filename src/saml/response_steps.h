@@ -56,6 +56,14 @@ bool by_fingerprint(const SamlIdpSettings& idp);
 Result<LassoServerPtr> server_for_fingerprint(const DecodedResponse& r, const SamlSpSettings& sp,
                                               const SamlIdpSettings& idp);
 
+// An EncryptedAssertion only in the shape Lasso's decryption completes:
+// xenc:EncryptedData (with an xenc:EncryptionMethod whose algorithm Lasso
+// decrypts: AES or DES) followed only by xenc:EncryptedKey elements, and an
+// EncryptedKey there or in the EncryptedData's ds:KeyInfo; else
+// saml.decryption_failed, before Lasso sees it (Lasso 2.8 leaks a copy of
+// the SP key on every other shape: see the .cc).
+Result<void> check_encrypted_assertion(const DecodedResponse& r);
+
 // ---- Lasso -------------------------------------------------------------------
 
 struct LassoRun {

@@ -196,6 +196,7 @@ Result<SamlLogin> SamlSp::process_response(std::string_view message, std::int64_
         own_server = std::move(made.value());
     }
     LassoServer* server = own_server ? own_server.get() : impl_->server.get();
+    if (auto ok = check_encrypted_assertion(r); !ok) return ok.error();
     auto lasso = run_lasso(server, r);
     if (!lasso) return lasso.error();
     LassoProfile* profile = lasso.value().profile();

@@ -353,6 +353,136 @@ public:
 
 CPPUNIT_TEST_SUITE_REGISTRATION(SamlFingerprintStepTest);
 
+// What Lasso is handed of an EncryptedAssertion: only the shape its
+// decryption completes (Lasso 2.8 leaked a copy of the SP key on any other).
+class SamlEncryptedShapeStepTest : public CppUnit::TestFixture {
+    CPPUNIT_TEST_SUITE(SamlEncryptedShapeStepTest);
+    CPPUNIT_TEST(testKeyInKeyInfoOrBesideAccepted);
+    CPPUNIT_TEST(testWrongDsigNamespaceRefused);
+    CPPUNIT_TEST(testWrongXencNamespaceRefused);
+    CPPUNIT_TEST(testMissingOrUnknownEncryptionMethodRefused);
+    CPPUNIT_TEST(testMissingEncryptedKeyRefused);
+    CPPUNIT_TEST(testOtherChildrenRefused);
+    CPPUNIT_TEST(testRefusedBeforeLassoOnASiteWithAKey);
+    CPPUNIT_TEST_SUITE_END();
+
+    static constexpr const char* kXenc = "http://www.w3.org/2001/04/xmlenc#";
+    static constexpr const char* kDs = "http://www.w3.org/2000/09/xmldsig#";
+    static constexpr const char* kGcm = "http://www.w3.org/2009/xmlenc11#aes128-gcm";
+
+    struct Shape {
+        std::string xenc = kXenc, ds = kDs, method = kGcm;
+        bool method_element = true, key_in_key_info = true, key_beside = false;
+        std::string key_ns = kXenc, before, after;  // key_ns: the EncryptedKey's namespace
+
+        std::string xml() const {
+            std::string key = "<k:EncryptedKey xmlns:k=\"" + key_ns +
+                              "\"><k:CipherData><k:CipherValue>AA==</k:CipherValue></k:CipherData></k:EncryptedKey>";
+            return "<saml:EncryptedAssertion>" + before + "<xenc:EncryptedData xmlns:xenc=\"" + xenc + "\">" +
+                   (method_element ? "<xenc:EncryptionMethod" + opt_attr("Algorithm", method) + "/>" : "") +
+                   (key_in_key_info ? "<ds:KeyInfo xmlns:ds=\"" + ds + "\">" + key + "</ds:KeyInfo>" : "") +
+                   "<xenc:CipherData><xenc:CipherValue>AA==</xenc:CipherValue></xenc:CipherData></xenc:EncryptedData>" +
+                   (key_beside ? key : "") + after + "</saml:EncryptedAssertion>";
+        }
+    };
+
+    static std::string check(const Shape& shape) {
+        auto r = decode_response(b64(response(shape.xml())));
+        CPPUNIT_ASSERT_MESSAGE(code(r), r.ok());
+        return code(check_encrypted_assertion(r.value()));
+    }
+
+public:
+    void testKeyInKeyInfoOrBesideAccepted() {
+        CPPUNIT_ASSERT_EQUAL(std::string("ok"), check(Shape()));
+        Shape beside;
+        beside.key_in_key_info = false;
+        beside.key_beside = true;
+        CPPUNIT_ASSERT_EQUAL(std::string("ok"), check(beside));
+        Shape cbc, tripledes;
+        cbc.method = "http://www.w3.org/2001/04/xmlenc#aes256-cbc";  // (refused later, by policy, unless allowed)
+        tripledes.method = "http://www.w3.org/2001/04/xmlenc#tripledes-cbc";
+        CPPUNIT_ASSERT_EQUAL(std::string("ok"), check(cbc));
+        CPPUNIT_ASSERT_EQUAL(std::string("ok"), check(tripledes));
+        // No EncryptedAssertion: nothing to judge.
+        auto plain = decode_response(b64(response(Assertion().xml()))).value();
+        CPPUNIT_ASSERT_EQUAL(std::string("ok"), code(check_encrypted_assertion(plain)));
+    }
+
+    // Issue 15's case: the KeyInfo's dsig namespace URI is wrong.
+    void testWrongDsigNamespaceRefused() {
+        Shape s;
+        s.ds = "http://www.w3.org/2000/09/xmldsig";
+        CPPUNIT_ASSERT_EQUAL(std::string("saml.decryption_failed"), check(s));
+        s.key_beside = true;  // a key beside the EncryptedData is read first: then fine
+        CPPUNIT_ASSERT_EQUAL(std::string("ok"), check(s));
+    }
+
+    void testWrongXencNamespaceRefused() {
+        Shape key, data;
+        key.key_ns = "http://www.w3.org/2001/04/xmlenc";
+        data.xenc = "http://www.w3.org/2009/xmlenc11#";
+        CPPUNIT_ASSERT_EQUAL(std::string("saml.decryption_failed"), check(key));
+        CPPUNIT_ASSERT_EQUAL(std::string("saml.decryption_failed"), check(data));
+    }
+
+    void testMissingOrUnknownEncryptionMethodRefused() {
+        Shape none, no_algorithm, unknown;
+        none.method_element = false;
+        no_algorithm.method = "";
+        unknown.method = "http://www.w3.org/2001/04/xmlenc#camellia128-cbc";
+        for (const auto* s : {&none, &no_algorithm, &unknown})
+            CPPUNIT_ASSERT_EQUAL(std::string("saml.decryption_failed"), check(*s));
+    }
+
+    void testMissingEncryptedKeyRefused() {
+        Shape s;
+        s.key_in_key_info = false;
+        CPPUNIT_ASSERT_EQUAL(std::string("saml.decryption_failed"), check(s));
+    }
+
+    void testOtherChildrenRefused() {
+        Shape key_first, two_data, other;
+        key_first.before = "<xenc:EncryptedKey xmlns:xenc=\"" + std::string(kXenc) + "\"/>";
+        two_data.after = "<xenc:EncryptedData xmlns:xenc=\"" + std::string(kXenc) + "\"/>";
+        other.after = "<saml:Assertion/>";
+        for (const auto* s : {&key_first, &two_data, &other})
+            CPPUNIT_ASSERT_EQUAL(std::string("saml.decryption_failed"), check(*s));
+        Shape comment;  // comments and blanks are no elements
+        comment.before = "<!-- c --> ";
+        comment.after = " <!-- c -->";
+        CPPUNIT_ASSERT_EQUAL(std::string("ok"), check(comment));
+    }
+
+    void testRefusedBeforeLassoOnASiteWithAKey() {
+        static const Cert idp = make_cert(2048);
+        std::shared_ptr<EVP_PKEY> key(EVP_RSA_gen(2048), EVP_PKEY_free);
+        std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), BIO_free);
+        PEM_write_bio_PrivateKey(bio.get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr);
+        char* pem = nullptr;
+        long n = BIO_get_mem_data(bio.get(), &pem);
+        SamlSpSettings sp = sp_settings();
+        sp.key_pem.assign(pem, static_cast<std::size_t>(n));
+        SamlIdpSettings i;
+        i.entity_id = kIdp;
+        i.cert_pem = idp.pem;
+        auto saml = SamlSp::create(sp, {i});
+        CPPUNIT_ASSERT_MESSAGE(code(saml), saml.ok());
+        FixedClock clock(kNow);
+        MemoryKvStore store(clock);
+        ReplayCache replay(store);
+        Shape s;
+        s.ds = "http://www.w3.org/2000/09/xmldsig";
+        auto r = saml.value()->process_response(b64(response(s.xml())), kNow, kRequest, replay);
+        CPPUNIT_ASSERT_EQUAL(std::string("saml.decryption_failed"), code(r));
+        CPPUNIT_ASSERT_EQUAL(std::string("the EncryptedAssertion has no xenc:EncryptedKey (beside its EncryptedData "
+                                         "or in its ds:KeyInfo)"),
+                             r.error().detail);
+    }
+};
+
+CPPUNIT_TEST_SUITE_REGISTRATION(SamlEncryptedShapeStepTest);
+
 // ---- Lasso: its failures, named ------------------------------------------------------------
 
 class SamlLassoStepTest : public CppUnit::TestFixture {
