@@ -1,6 +1,5 @@
 #include "mod/saml.h"
 
-#include <algorithm>
 #include <cstring>
 #include <vector>
 #include <string>

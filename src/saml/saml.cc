@@ -1,16 +1,11 @@
 #include "saml/saml.h"
 
-#include <algorithm>
-#include <cstring>
-#include <map>
 #include <mutex>
 #include <utility>
 
 #include <openssl/evp.h>
 
 #include "core/crypto.h"
-#include "core/text.h"
-#include "saml/attributes.h"
 #include "saml/encrypted_id.h"
 #include "saml/lasso.h"
 #include "saml/metadata.h"
