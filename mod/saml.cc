@@ -1,6 +1,5 @@
 #include "mod/saml.h"
 
-#include <algorithm>
 #include <cstring>
 #include <vector>
 #include <string>
@@ -332,22 +331,10 @@ Result<std::shared_ptr<SamlSp>> build_sp(server_rec* s, std::string* entity_id_o
     // names; else the one IdP given field by field.
     std::vector<SamlIdpSettings> idps;
     if (c->idp_metadata.set) {
-        for (const auto& doc : strings(c->idp_metadata)) {
-            auto found = saml_metadata_idps(doc);
-            if (!found) return make_error(found.error().code, "HelpdeskSSOSAMLIdPMetadataFile: " + found.error().detail);
-            for (const auto& entity : found.value()) {
-                if (!wanted.empty() && std::find(wanted.begin(), wanted.end(), entity) == wanted.end()) continue;
-                SamlIdpSettings one = idp;
-                one.metadata_xml = doc;
-                one.entity_id = entity;
-                idps.push_back(std::move(one));
-            }
-        }
-        for (const auto& w : wanted) {
-            bool seen = false;
-            for (const auto& one : idps) seen = seen || one.entity_id == w;
-            if (!seen) return make_error(Status::config_invalid, "IdP " + w + " is in no HelpdeskSSOSAMLIdPMetadataFile");
-        }
+        auto selected = saml_select_idps(strings(c->idp_metadata), wanted, idp);
+        if (!selected)
+            return make_error(selected.error().code, "HelpdeskSSOSAMLIdPMetadataFile: " + selected.error().detail);
+        idps = std::move(selected.value());
     } else {
         idp.entity_id = wanted.front();
         idps.push_back(idp);

@@ -80,7 +80,7 @@ std::string response_in_response_to(const std::string& message) {
 
 int saml_verify(const Args& a) {
     if (auto bad = a.check({"idp-metadata", "idp-cert", "idp-cert-fingerprint", "idp-entity-id", "sp-entity-id", "acs-url", "request-id",
-                            "allow-unsolicited", "now", "sp-key", "allow-legacy", "policy", "skew", "attribute"},
+                            "allow-unsolicited", "now", "sp-key", "allow-legacy", "policy", "skew", "attribute", "repeat"},
                            1, 1))
         return usage(*bad);
     if (int(!!a.one("idp-metadata")) + int(!!a.one("idp-cert")) + int(!!a.one("idp-cert-fingerprint")) != 1)
@@ -148,12 +148,24 @@ int saml_verify(const Args& a) {
         if (!key) return fail(key.error());
         sp.key_pem = key.value();
     }
+    // --repeat N (not in the usage text: for tests/bench/saml_leak_check.py):
+    // the same check N times in this process, each with an empty replay
+    // cache, so that memory kept per response shows under valgrind.
+    std::int64_t repeat = 1;
+    if (auto r = a.one("repeat")) {
+        auto n = parse_int(*r);
+        if (!n || *n < 1 || *n > 100000) return usage("--repeat takes 1 to 100000");
+        repeat = *n;
+    }
     auto saml = SamlSp::create(sp, {idp});
     if (!saml) return fail(saml.error());
     FixedClock clock(now);
-    MemoryKvStore store(clock);
-    ReplayCache replay(store);
-    auto login = saml.value()->process_response(message.value(), now, a.one("request-id").value_or(""), replay);
+    Result<SamlLogin> login = make_error(Status::internal, "not run");
+    for (std::int64_t i = 0; i < repeat; ++i) {
+        MemoryKvStore store(clock);
+        ReplayCache replay(store);
+        login = saml.value()->process_response(message.value(), now, a.one("request-id").value_or(""), replay);
+    }
     if (!login) {
         int rc = fail(login.error());
         if (login.error().code == Status::saml_in_response_to) {

@@ -1,122 +1,21 @@
 #include "saml/saml.h"
 
-#include <algorithm>
-#include <cstring>
-#include <map>
 #include <mutex>
 #include <utility>
 
 #include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
 
 #include "core/crypto.h"
-#include "core/text.h"
 #include "saml/encrypted_id.h"
 #include "saml/lasso.h"
+#include "saml/metadata.h"
+#include "saml/response_steps.h"
+#include "saml/sp_server.h"
 #include "saml/xml.h"
 
 namespace hdsso {
 
 using namespace samlxml;
-
-namespace {
-
-constexpr std::size_t kMaxMessage = 512 * 1024;  // decoded SAMLResponse
-
-// ---- algorithm policy ------------------------------------------------------------------
-
-Result<void> check_signature_algorithms(xmlNode* sig, const SamlLegacy& legacy, const char* where) {
-    xmlNode* si = child(sig, kNsDs, "SignedInfo");
-    std::string method = attr(child(si, kNsDs, "SignatureMethod"), "Algorithm");
-    std::vector<std::string> digests;
-    for (xmlNode* ref : children(si, kNsDs, "Reference")) digests.push_back(attr(child(ref, kNsDs, "DigestMethod"), "Algorithm"));
-    bool sha1 = method.find("sha1") != std::string::npos;
-    for (const auto& d : digests) sha1 = sha1 || d.find("sha1") != std::string::npos;
-    if (sha1 && !legacy.sha1)
-        return err(Status::saml_legacy_algorithm, std::string(where) + " signature uses SHA-1 (" + method + ")");
-    return {};
-}
-
-Result<void> check_encryption_algorithms(xmlNode* encrypted, const SamlLegacy& legacy) {
-    xmlNode* data = child(encrypted, kNsXenc, "EncryptedData");
-    std::string content = attr(child(data, kNsXenc, "EncryptionMethod"), "Algorithm");
-    if (content.find("-cbc") != std::string::npos && !legacy.xmlenc_cbc)
-        return err(Status::saml_legacy_algorithm, std::string(name_of(encrypted)) + " uses CBC (" + content + ")");
-    std::vector<xmlNode*> keys = children(encrypted, kNsXenc, "EncryptedKey");
-    if (xmlNode* ki = child(data, kNsDs, "KeyInfo")) {
-        auto more = children(ki, kNsXenc, "EncryptedKey");
-        keys.insert(keys.end(), more.begin(), more.end());
-    }
-    for (xmlNode* k : keys) {
-        std::string transport = attr(child(k, kNsXenc, "EncryptionMethod"), "Algorithm");
-        if (transport.find("rsa-1_5") != std::string::npos && !legacy.rsa1_5)
-            return err(Status::saml_legacy_algorithm, "EncryptedKey uses RSA PKCS#1 v1.5 (" + transport + ")");
-    }
-    return {};
-}
-
-// ---- identity -------------------------------------------------------------------------------
-
-const std::vector<std::string> kEmailNames = {
-    "email", "mail", "emailaddress", "emailAddress", "Email",
-    "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress", "urn:oid:0.9.2342.19200300.100.1.3",
-    "urn:oid:1.2.840.113549.1.9.1", "User.Email"};
-const std::vector<std::string> kGivenNames = {
-    "firstName", "givenName", "givenname", "given_name", "FirstName", "User.FirstName",
-    "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/givenname", "urn:oid:2.5.4.42"};
-const std::vector<std::string> kFamilyNames = {
-    "lastName", "sn", "surname", "family_name", "LastName", "User.LastName",
-    "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/surname", "urn:oid:2.5.4.4"};
-const std::vector<std::string> kDisplayNames = {
-    "displayName", "http://schemas.microsoft.com/identity/claims/displayname", "urn:oid:2.16.840.1.113730.3.1.241",
-    "cn", "urn:oid:2.5.4.3", "name"};
-const std::vector<std::string> kGroupNames = {
-    "groups", "memberOf", "Group", "Role", "http://schemas.microsoft.com/ws/2008/06/identity/claims/groups",
-    "http://schemas.xmlsoap.org/claims/Group", "http://schemas.microsoft.com/ws/2008/06/identity/claims/role",
-    "urn:oid:1.3.6.1.4.1.5923.1.5.1.1"};
-
-// The names an IdP's administrator set for a role, else the defaults.
-const std::vector<std::string>& names_for(const SamlIdpSettings& idp, const char* role,
-                                          const std::vector<std::string>& defaults) {
-    auto it = idp.attribute_names.find(role);
-    return it != idp.attribute_names.end() && !it->second.empty() ? it->second : defaults;
-}
-
-// First match in list order, exact names first, then case-insensitively.
-const std::vector<std::string>* lookup(const std::map<std::string, std::vector<std::string>>& attrs,
-                                       const std::vector<std::string>& names) {
-    for (const auto& n : names)
-        if (auto it = attrs.find(n); it != attrs.end() && !it->second.empty()) return &it->second;
-    for (const auto& n : names)
-        for (const auto& [k, v] : attrs)
-            if (!v.empty() && k.size() == n.size() && strcasecmp(k.c_str(), n.c_str()) == 0) return &v;
-    return nullptr;
-}
-
-void read_attributes(LassoSaml2Assertion* assertion, std::map<std::string, std::vector<std::string>>& out) {
-    for (GList* s = assertion->AttributeStatement; s; s = s->next) {
-        auto* stmt = LASSO_SAML2_ATTRIBUTE_STATEMENT(s->data);
-        for (GList* a = stmt->Attribute; a; a = a->next) {
-            auto* attribute = LASSO_SAML2_ATTRIBUTE(a->data);
-            if (!attribute->Name) continue;
-            std::vector<std::string> values;
-            for (GList* v = attribute->AttributeValue; v; v = v->next) {
-                XmlNodePtr node(lasso_node_get_xmlNode(LASSO_NODE(v->data), FALSE));
-                std::string content = text_of(node.get());
-                // Kept as sent (a value may span lines); what is handed to the
-                // helpdesk is checked there (identity.unsafe_value).
-                if (!content.empty()) values.push_back(std::move(content));
-            }
-            auto& slot = out[attribute->Name];
-            slot.insert(slot.end(), values.begin(), values.end());
-            if (attribute->FriendlyName && out.find(attribute->FriendlyName) == out.end())
-                out[attribute->FriendlyName] = values;
-        }
-    }
-}
-
-}  // namespace
 
 // ---- public helpers -------------------------------------------------------------------------
 
@@ -138,39 +37,6 @@ Result<SamlLegacy> parse_saml_legacy(std::string_view list) {
     }
     return l;
 }
-
-namespace {
-struct SigAlgInfo {
-    SamlSignatureAlgorithm alg;
-    const char* name;
-    const char* uri;
-    LassoSignatureMethod lasso;
-};
-constexpr SigAlgInfo kSigAlgs[] = {
-    {SamlSignatureAlgorithm::rsa_sha256, "rsa-sha256", "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
-     LASSO_SIGNATURE_METHOD_RSA_SHA256},
-    {SamlSignatureAlgorithm::rsa_sha384, "rsa-sha384", "http://www.w3.org/2001/04/xmldsig-more#rsa-sha384",
-     LASSO_SIGNATURE_METHOD_RSA_SHA384},
-    {SamlSignatureAlgorithm::rsa_sha512, "rsa-sha512", "http://www.w3.org/2001/04/xmldsig-more#rsa-sha512",
-     LASSO_SIGNATURE_METHOD_RSA_SHA512},
-    {SamlSignatureAlgorithm::rsa_sha1, "rsa-sha1", "http://www.w3.org/2000/09/xmldsig#rsa-sha1",
-     LASSO_SIGNATURE_METHOD_RSA_SHA1},
-};
-const SigAlgInfo& sig_alg(SamlSignatureAlgorithm a) {
-    for (const auto& i : kSigAlgs)
-        if (i.alg == a) return i;
-    return kSigAlgs[0];
-}
-}  // namespace
-
-std::optional<SamlSignatureAlgorithm> parse_saml_signature_algorithm(std::string_view name) {
-    for (const auto& i : kSigAlgs)
-        if (name == i.name) return i.alg;
-    return std::nullopt;
-}
-
-const char* saml_signature_algorithm_name(SamlSignatureAlgorithm a) { return sig_alg(a).name; }
-const char* saml_signature_algorithm_uri(SamlSignatureAlgorithm a) { return sig_alg(a).uri; }
 
 Result<std::int64_t> parse_saml_time(std::string_view t) {
     auto digits = [&](std::size_t at, std::size_t n, int& out) {
@@ -222,67 +88,6 @@ void saml_library_init() {
     });
 }
 
-// ---- the SP --------------------------------------------------------------------------------------
-
-namespace {
-
-// The SP's own settings, before Lasso sees them: each failure named.
-Result<void> check_sp_settings(const SamlSpSettings& sp) {
-    if (sp.entity_id.empty() || sp.acs_url.empty())
-        return err(Status::config_invalid, "the SP needs an entity ID and an ACS URL");
-    if (sp.name_id_format.empty()) return err(Status::config_invalid, "the SP's NameID format is empty");
-    if (sp.signature_algorithm == SamlSignatureAlgorithm::rsa_sha1 && !sp.allow_sha1)
-        return err(Status::config_invalid, "the SP would sign with rsa-sha1: that needs the sha1 legacy allowance");
-    CPtr<EVP_PKEY, EVP_PKEY_free> key;
-    if (!sp.key_pem.empty()) {
-        CPtr<BIO, BIO_free> bio(BIO_new_mem_buf(sp.key_pem.data(), static_cast<int>(sp.key_pem.size())));
-        key.reset(bio ? PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, const_cast<char*>("")) : nullptr);
-        if (!key) return err(Status::config_invalid, "the SP key is not an unencrypted PEM private key");
-        if (EVP_PKEY_get_base_id(key.get()) != EVP_PKEY_RSA)
-            return err(Status::config_invalid, std::string("the SP key is not RSA (") +
-                                                   saml_signature_algorithm_name(sp.signature_algorithm) + ")");
-    }
-    if (!sp.cert_pem.empty()) {
-        CPtr<BIO, BIO_free> bio(BIO_new_mem_buf(sp.cert_pem.data(), static_cast<int>(sp.cert_pem.size())));
-        CPtr<X509, X509_free> cert(bio ? PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr) : nullptr);
-        if (!cert) return err(Status::config_invalid, "the SP certificate is not a PEM certificate");
-        if (key && X509_check_private_key(cert.get(), key.get()) != 1)
-            return err(Status::config_invalid, "the SP certificate is not the SP key's (they do not match)");
-    }
-    return {};
-}
-
-// A Lasso server for the SP alone (its metadata, key and certificate).
-Result<LassoServer*> new_sp_server(const SamlSpSettings& sp) {
-    std::string md = sp_metadata(sp);
-    LassoServer* server = lasso_server_new_from_buffers(md.c_str(), sp.key_pem.empty() ? nullptr : sp.key_pem.c_str(),
-                                                        nullptr, sp.cert_pem.empty() ? nullptr : sp.cert_pem.c_str());
-    if (!server) return err(Status::config_invalid, "Lasso refused the SP metadata");
-    // Lasso signs HTTP-Redirect messages (SigAlg) with the server's method,
-    // RSA-SHA1 unless told otherwise.
-    server->signature_method = sig_alg(sp.signature_algorithm).lasso;
-    if (!sp.key_pem.empty() &&
-        lasso_server_set_encryption_private_key_with_password(server, sp.key_pem.c_str(), nullptr) != 0) {
-        lasso_server_destroy(server);
-        return err(Status::config_invalid, "the SP key could not be loaded");
-    }
-    return server;
-}
-
-using LassoServerPtr = CPtr<LassoServer, lasso_server_destroy>;
-
-}  // namespace
-
-struct SamlSp::Impl {
-    SamlSpSettings sp;
-    std::map<std::string, SamlIdpSettings> idps;  // by entity ID
-    LassoServer* server = nullptr;
-
-    ~Impl() {
-        if (server) lasso_server_destroy(server);
-    }
-};
-
 SamlSp::SamlSp(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 SamlSp::~SamlSp() = default;
 
@@ -294,78 +99,12 @@ Result<std::shared_ptr<SamlSp>> SamlSp::create(SamlSpSettings sp, std::vector<Sa
     impl->sp = sp;
     auto server = new_sp_server(sp);
     if (!server) return server.error();
-    impl->server = server.value();
+    impl->server = std::move(server.value());
     for (auto& idp : idps) {
-        std::string metadata = idp.metadata_xml;
-        bool by_fingerprint = false;
-        if (metadata.empty()) {
-            if (idp.cert_pem.empty() && idp.cert_fingerprint.empty())
-                return err(Status::saml_no_certificate, "IdP " + idp.entity_id + ": no certificate and no metadata");
-            if (idp.cert_pem.empty()) {
-                auto fp = parse_fingerprint(idp.cert_fingerprint);
-                if (!fp) return fp.error();
-                if (fp.value().second.size() == 20 && !idp.legacy.sha1)
-                    return err(Status::saml_legacy_algorithm, "IdP " + idp.entity_id + ": a SHA-1 certificate fingerprint");
-                by_fingerprint = true;
-            }
-            metadata = idp_metadata(idp);
-        }
-        auto parsed = parse_untrusted_xml(metadata, Status::config_invalid, "IdP " + idp.entity_id + " metadata");
-        if (!parsed) return parsed.error();
-        XmlDocPtr doc = std::move(parsed.value());
-        xmlNode* root = doc ? xmlDocGetRootElement(doc.get()) : nullptr;
-        if (is(root, kNsMd, "EntitiesDescriptor")) {
-            // An aggregate: the IdP named, or the only one.
-            std::vector<xmlNode*> found;
-            std::vector<xmlNode*> todo{root};
-            while (!todo.empty()) {
-                xmlNode* n = todo.back();
-                todo.pop_back();
-                for (xmlNode* c = n->children; c; c = c->next) {
-                    if (is(c, kNsMd, "EntitiesDescriptor")) todo.push_back(c);
-                    else if (is(c, kNsMd, "EntityDescriptor") && child(c, kNsMd, "IDPSSODescriptor") &&
-                             (idp.entity_id.empty() || attr(c, "entityID") == idp.entity_id))
-                        found.push_back(c);
-                }
-            }
-            if (found.size() != 1)
-                return err(Status::config_invalid,
-                           idp.entity_id.empty() ? "the aggregate metadata holds " + std::to_string(found.size()) +
-                                                       " IdPs: name one (its entity ID)"
-                                                 : "IdP " + idp.entity_id + " is not in the aggregate metadata");
-            XmlDocPtr single(xmlNewDoc(BAD_CAST "1.0"));
-            xmlDocSetRootElement(single.get(), xmlDocCopyNode(found.front(), single.get(), 1));
-            metadata = serialise(single.get());
-            doc = std::move(single);
-            root = xmlDocGetRootElement(doc.get());
-        }
-        if (!is(root, kNsMd, "EntityDescriptor"))
-            return err(Status::config_invalid, "IdP metadata is not an md:EntityDescriptor or md:EntitiesDescriptor");
-        if (!idp.metadata_xml.empty() && !idp.entity_id.empty() && idp.entity_id != attr(root, "entityID"))
-            return err(Status::config_invalid, "the metadata describes " + attr(root, "entityID") + ", not " + idp.entity_id);
-        idp.entity_id = attr(root, "entityID");
-        // Signing keys: at least one, and none under 2048 bits unless allowed.
-        int keys = 0;
-        for (xmlNode* d = root->children; d; d = d->next) {
-            if (!is(d, kNsMd, "IDPSSODescriptor")) continue;
-            for (xmlNode* kd : children(d, kNsMd, "KeyDescriptor")) {
-                std::string use = attr(kd, "use");
-                if (!use.empty() && use != "signing") continue;
-                xmlNode* xd = child(child(kd, kNsDs, "KeyInfo"), kNsDs, "X509Data");
-                for (xmlNode* c : children(xd, kNsDs, "X509Certificate")) {
-                    int bits = cert_bits(text_of(c));
-                    if (bits == 0) return err(Status::saml_no_certificate, "IdP " + idp.entity_id + ": a certificate does not parse");
-                    if (bits < 2048 && !idp.legacy.rsa1024)
-                        return err(Status::saml_legacy_algorithm,
-                                   "IdP " + idp.entity_id + ": signing key of " + std::to_string(bits) + " bits");
-                    ++keys;
-                }
-            }
-        }
-        if (keys == 0 && !by_fingerprint)
-            return err(Status::saml_no_certificate, "IdP " + idp.entity_id + ": no signing certificate");
-        int rc = lasso_server_add_provider_from_buffer(impl->server, LASSO_PROVIDER_ROLE_IDP, metadata.c_str(), nullptr,
-                                                       nullptr);
+        auto metadata = idp_entity_descriptor(idp);
+        if (!metadata) return metadata.error();
+        int rc = lasso_server_add_provider_from_buffer(impl->server.get(), LASSO_PROVIDER_ROLE_IDP, metadata.value().c_str(),
+                                                       nullptr, nullptr);
         if (rc != 0)
             return err(Status::config_invalid, "IdP " + idp.entity_id + ": Lasso refused the metadata: " + lasso_strerror(rc));
         impl->idps[idp.entity_id] = idp;
@@ -375,30 +114,6 @@ Result<std::shared_ptr<SamlSp>> SamlSp::create(SamlSpSettings sp, std::vector<Sa
 
 std::string SamlSp::metadata() const { return sp_metadata(impl_->sp); }
 
-Result<std::vector<std::string>> saml_metadata_idps(std::string_view metadata) {
-    std::string xml(metadata);
-    auto parsed = parse_untrusted_xml(xml, Status::config_invalid, "the metadata");
-    if (!parsed) return parsed.error();
-    XmlDocPtr doc = std::move(parsed.value());
-    xmlNode* root = doc ? xmlDocGetRootElement(doc.get()) : nullptr;
-    if (!is(root, kNsMd, "EntityDescriptor") && !is(root, kNsMd, "EntitiesDescriptor"))
-        return err(Status::config_invalid, "not SAML metadata (md:EntityDescriptor or md:EntitiesDescriptor)");
-    std::vector<std::string> ids;
-    std::vector<xmlNode*> todo{root};
-    while (!todo.empty()) {
-        xmlNode* n = todo.back();
-        todo.pop_back();
-        if (is(n, kNsMd, "EntityDescriptor")) {
-            if (child(n, kNsMd, "IDPSSODescriptor")) ids.push_back(attr(n, "entityID"));
-            continue;
-        }
-        for (xmlNode* c = n->children; c; c = c->next)
-            if (is(c, kNsMd, "EntitiesDescriptor") || is(c, kNsMd, "EntityDescriptor")) todo.push_back(c);
-    }
-    if (ids.empty()) return err(Status::config_invalid, "the metadata describes no identity provider");
-    return ids;
-}
-
 Result<void> saml_fingerprint_check(std::string_view text) {
     auto fp = parse_fingerprint(std::string(text));
     if (!fp) return fp.error();
@@ -406,172 +121,12 @@ Result<void> saml_fingerprint_check(std::string_view text) {
 }
 
 std::string saml_response_issuer(std::string_view message) {
-    std::size_t first = message.find_first_not_of(" \t\r\n");
-    if (first == std::string_view::npos) return {};
-    std::string xml;
-    if (message[first] == '<') {
-        xml = std::string(message.substr(first));
-    } else {
-        auto decoded = base64_decode_lenient(message);
-        if (!decoded) return {};
-        xml = std::move(decoded.value());
-    }
-    if (xml.size() > kMaxMessage) return {};
-    auto parsed = parse_untrusted_xml(xml, Status::saml_malformed, "the SAMLResponse");
+    auto xml = decode_message(message);
+    if (!xml) return {};
+    auto parsed = parse_untrusted_xml(xml.value(), Status::saml_malformed, "the SAMLResponse");
     if (!parsed) return {};
-    XmlDocPtr doc = std::move(parsed.value());
-    xmlNode* root = doc ? xmlDocGetRootElement(doc.get()) : nullptr;
-    if (!is(root, kNsSamlp, "Response")) return {};
-    xmlNode* issuer = child(root, kNsSaml, "Issuer");
-    if (!issuer) issuer = child(child(root, kNsSaml, "Assertion"), kNsSaml, "Issuer");
-    return issuer ? text_of(issuer) : std::string();
-}
-
-Result<std::string> saml_sp_metadata(const SamlSpSettings& sp) {
-    if (auto ok = check_sp_settings(sp); !ok) return ok.error();
-    return sp_metadata(sp);
-}
-
-void saml_sp_site_urls(SamlSpSettings& sp, std::string_view base_url, std::string_view endpoint,
-                       std::string_view entity_id) {
-    std::string prefix = std::string(base_url) + std::string(endpoint);
-    sp.entity_id = entity_id.empty() ? prefix + "/metadata" : std::string(entity_id);
-    sp.acs_url = prefix + "/acs";
-    sp.slo_url = prefix + "/slo";
-}
-
-std::optional<std::string> parse_saml_name_id_format(std::string_view name) {
-    static const std::pair<const char*, const char*> kNames[] = {
-        {"email", "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress"},
-        {"persistent", "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent"},
-        {"transient", "urn:oasis:names:tc:SAML:2.0:nameid-format:transient"},
-        {"unspecified", "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified"},
-    };
-    for (const auto& [short_name, uri] : kNames)
-        if (name.size() == std::strlen(short_name) && strncasecmp(name.data(), short_name, name.size()) == 0) return uri;
-    if (name.size() > 4 && name.substr(0, 4) == "urn:") {
-        for (char c : name)
-            if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) return std::nullopt;
-        return std::string(name);
-    }
-    return std::nullopt;
-}
-
-namespace {
-
-// A Lasso session that holds just enough of a past sign-in for logout: an
-// assertion with the NameID and the SessionIndex.
-// (Lasso matches a LogoutRequest's NameID to the session's field by field,
-// hence the qualifiers.)
-LassoSession* logout_session(const std::string& idp, const std::string& name_id, const std::string& format,
-                             const std::vector<std::string>& session_indexes, const char* name_qualifier = nullptr,
-                             const char* sp_name_qualifier = nullptr) {
-    auto* assertion = LASSO_SAML2_ASSERTION(lasso_saml2_assertion_new());
-    assertion->Subject = LASSO_SAML2_SUBJECT(lasso_saml2_subject_new());
-    auto* nid = LASSO_SAML2_NAME_ID(lasso_saml2_name_id_new_with_string(const_cast<char*>(name_id.c_str())));
-    if (!format.empty()) nid->Format = g_strdup(format.c_str());
-    if (name_qualifier) nid->NameQualifier = g_strdup(name_qualifier);
-    if (sp_name_qualifier) nid->SPNameQualifier = g_strdup(sp_name_qualifier);
-    assertion->Subject->NameID = nid;
-    for (const auto& index : session_indexes) {
-        auto* authn = LASSO_SAML2_AUTHN_STATEMENT(lasso_saml2_authn_statement_new());
-        authn->SessionIndex = g_strdup(index.c_str());
-        assertion->AuthnStatement = g_list_append(assertion->AuthnStatement, authn);
-    }
-    LassoSession* session = lasso_session_new();
-    lasso_session_add_assertion(session, idp.c_str(), LASSO_NODE(assertion));
-    g_object_unref(assertion);
-    return session;
-}
-
-struct LogoutGuard {
-    LassoLogout* l;
-    ~LogoutGuard() { lasso_logout_destroy(l); }
-};
-
-}  // namespace
-
-Result<SamlAuthnRequest> SamlSp::logout_request(const Identity& id, const std::string& relay_state) const {
-    if (!impl_->idps.count(id.issuer)) return err(Status::saml_unknown_idp, "the session's IdP is not configured here");
-    if (id.name_id.empty()) return err(Status::saml_missing_name_id, "the session has no NameID");
-    LassoLogout* logout = lasso_logout_new(impl_->server);
-    if (!logout) return err(Status::internal, "lasso_logout_new failed");
-    LogoutGuard guard{logout};
-    LassoProfile* profile = LASSO_PROFILE(logout);
-    lasso_profile_set_signature_hint(profile, impl_->sp.key_pem.empty() ? LASSO_PROFILE_SIGNATURE_HINT_FORBID
-                                                                        : LASSO_PROFILE_SIGNATURE_HINT_FORCE);
-    std::vector<std::string> indexes;
-    if (!id.session_index.empty()) indexes.push_back(id.session_index);
-    LassoSession* session = logout_session(id.issuer, id.name_id, id.name_id_format, indexes);
-    if (profile->session) g_object_unref(profile->session);
-    profile->session = session;  // the profile owns it from here
-    int rc = lasso_logout_init_request(logout, const_cast<char*>(id.issuer.c_str()), LASSO_HTTP_METHOD_REDIRECT);
-    if (rc != 0) return err(Status::config_invalid, std::string("Lasso (logout request): ") + lasso_strerror(rc));
-    if (!relay_state.empty()) {
-        g_free(profile->msg_relayState);
-        profile->msg_relayState = g_strdup(relay_state.c_str());
-    }
-    rc = lasso_logout_build_request_msg(logout);
-    if (rc != 0 || !profile->msg_url)
-        return err(Status::config_invalid, std::string("Lasso (logout request): ") + lasso_strerror(rc));
-    SamlAuthnRequest out;
-    out.url = profile->msg_url;
-    out.id = LASSO_SAMLP2_REQUEST_ABSTRACT(profile->request)->ID ? LASSO_SAMLP2_REQUEST_ABSTRACT(profile->request)->ID : "";
-    return out;
-}
-
-Result<void> SamlSp::process_logout_response(std::string_view query) const {
-    // The DOCTYPE gate, on the inflated message, before Lasso reads it.
-    if (auto ok = check_redirect_message(query, "SAMLResponse", kMaxMessage); !ok) return ok.error();
-    LassoLogout* logout = lasso_logout_new(impl_->server);
-    if (!logout) return err(Status::internal, "lasso_logout_new failed");
-    LogoutGuard guard{logout};
-    std::string q(query);
-    int rc = lasso_logout_process_response_msg(logout, const_cast<char*>(q.c_str()));
-    if (rc != 0) return lasso_error(rc, "the LogoutResponse");
-    return {};
-}
-
-Result<SamlIdpLogout> SamlSp::process_logout_request(std::string_view query) const {
-    // The DOCTYPE gate, on the inflated message, before Lasso reads it.
-    if (auto ok = check_redirect_message(query, "SAMLRequest", kMaxMessage); !ok) return ok.error();
-    LassoLogout* logout = lasso_logout_new(impl_->server);
-    if (!logout) return err(Status::internal, "lasso_logout_new failed");
-    LogoutGuard guard{logout};
-    LassoProfile* profile = LASSO_PROFILE(logout);
-    // Only signed LogoutRequests end sessions.
-    lasso_profile_set_signature_verify_hint(profile, LASSO_PROFILE_SIGNATURE_VERIFY_HINT_FORCE);
-    std::string q(query);
-    int rc = lasso_logout_process_request_msg(logout, const_cast<char*>(q.c_str()));
-    if (rc != 0) return lasso_error(rc, "the LogoutRequest");
-    if (profile->signature_status != 0) return err(Status::saml_unsigned, "the LogoutRequest's signature was not checked");
-    auto* request = LASSO_SAMLP2_LOGOUT_REQUEST(profile->request);
-    SamlIdpLogout out;
-    out.issuer = profile->remote_providerID ? profile->remote_providerID : "";
-    if (!impl_->idps.count(out.issuer)) return err(Status::saml_unknown_idp, "the issuer is not a configured IdP");
-    if (!request->NameID || !request->NameID->content || !*request->NameID->content)
-        return err(Status::saml_missing_name_id, "the LogoutRequest names no one");
-    out.name_id = request->NameID->content;
-    GList* indexes = lasso_samlp2_logout_request_get_session_indexes(request);
-    for (GList* i = indexes; i; i = i->next)
-        if (i->data) out.session_indexes.emplace_back(static_cast<char*>(i->data));
-    g_list_free_full(indexes, g_free);
-    // The response: Lasso answers Success when its session holds the sign-in.
-    LassoSession* session = logout_session(out.issuer, out.name_id,
-                                           request->NameID->Format ? request->NameID->Format : "", out.session_indexes,
-                                           request->NameID->NameQualifier, request->NameID->SPNameQualifier);
-    if (profile->session) g_object_unref(profile->session);
-    profile->session = session;  // the profile owns it from here
-    lasso_profile_set_signature_hint(profile, impl_->sp.key_pem.empty() ? LASSO_PROFILE_SIGNATURE_HINT_FORBID
-                                                                        : LASSO_PROFILE_SIGNATURE_HINT_FORCE);
-    // Lasso sets the response's status from this; the caller ends its own
-    // sessions by its own index either way.
-    (void)lasso_logout_validate_request(logout);
-    rc = lasso_logout_build_response_msg(logout);
-    if (rc != 0 || !profile->msg_url)
-        return err(Status::config_invalid, std::string("Lasso (logout response): ") + lasso_strerror(rc));
-    out.response_url = profile->msg_url;
-    return out;
+    xmlNode* root = parsed.value() ? xmlDocGetRootElement(parsed.value().get()) : nullptr;
+    return is(root, kNsSamlp, "Response") ? claimed_issuer(root) : std::string();
 }
 
 std::vector<std::string> SamlSp::idp_entity_ids() const {
@@ -587,7 +142,7 @@ Result<SamlAuthnRequest> SamlSp::authn_request(const std::string& relay_state, c
         idp = impl_->idps.begin()->first;
     }
     if (!impl_->idps.count(idp)) return err(Status::saml_unknown_idp, "IdP '" + idp.substr(0, 200) + "' is not configured");
-    LassoLogin* login = lasso_login_new(impl_->server);
+    LassoLogin* login = lasso_login_new(impl_->server.get());
     if (!login) return err(Status::internal, "lasso_login_new failed");
     struct LoginGuard {
         LassoLogin* l;
@@ -623,261 +178,51 @@ Result<SamlAuthnRequest> SamlSp::authn_request(const std::string& relay_state, c
     return out;
 }
 
+// The checks, in order; each step is in saml/response_steps.h.
 Result<SamlLogin> SamlSp::process_response(std::string_view message, std::int64_t now, const std::string& request_id,
                                            ReplayCache& replay) const {
-    // The message: base64 as posted, or (CLI) the XML itself.
-    std::size_t first = message.find_first_not_of(" \t\r\n");
-    if (first == std::string_view::npos) return err(Status::saml_malformed, "the SAMLResponse is blank");
-    if (message.size() > kMaxMessage * 4 / 3 + 4096) return err(Status::saml_malformed, "the SAMLResponse is too large");
-    std::string xml, b64;
-    if (message[first] == '<') {
-        xml = std::string(message.substr(first));
-        b64 = base64_encode_std(xml);
-    } else {
-        auto decoded = base64_decode_lenient(message);
-        if (!decoded) return decoded.error();
-        xml = std::move(decoded.value());
-        b64 = base64_encode_std(xml);
-    }
-    if (xml.size() > kMaxMessage) return err(Status::saml_malformed, "the SAMLResponse is too large");
-    // Our own view of the outer structure (same bytes, same parser), and
-    // the DOCTYPE gate: Lasso sees nothing this parse refuses.
-    auto parsed = parse_untrusted_xml(xml, Status::saml_malformed, "the SAMLResponse");
-    if (!parsed) return parsed.error();
-    XmlDocPtr doc = std::move(parsed.value());
-    xmlNode* root = doc ? xmlDocGetRootElement(doc.get()) : nullptr;
-    if (!is(root, kNsSamlp, "Response")) return err(Status::saml_malformed, "not a samlp:Response");
-    auto plain = children(root, kNsSaml, "Assertion");
-    auto encrypted = children(root, kNsSaml, "EncryptedAssertion");
-    if (plain.size() + encrypted.size() != 1)
-        return err(Status::saml_assertion_count,
-                   std::to_string(plain.size() + encrypted.size()) + " assertions in the response");
-
-    // An IdP known by its certificate's fingerprint: the certificate comes in
-    // the response's KeyInfo and must match; Lasso then checks the signature
-    // with it, in a server of its own for this response.
-    LassoServer* server = impl_->server;
-    LassoServerPtr own_server;
-    xmlNode* claimed_issuer = child(root, kNsSaml, "Issuer");
-    if (!claimed_issuer && !plain.empty()) claimed_issuer = child(plain.front(), kNsSaml, "Issuer");
-    if (auto it = impl_->idps.find(text_of(claimed_issuer));
-        it != impl_->idps.end() && it->second.metadata_xml.empty() && it->second.cert_pem.empty()) {
-        const SamlIdpSettings& fp_idp = it->second;
-        auto fp = parse_fingerprint(fp_idp.cert_fingerprint);
-        if (!fp) return fp.error();
-        std::string match;
-        std::vector<xmlNode*> signatures{signature_of(root)};
-        if (!plain.empty()) signatures.push_back(signature_of(plain.front()));
-        for (xmlNode* sig : signatures) {
-            xmlNode* data = child(child(sig, kNsDs, "KeyInfo"), kNsDs, "X509Data");
-            for (xmlNode* c : children(data, kNsDs, "X509Certificate")) {
-                std::string b64 = text_of(c);
-                auto der = base64_decode_lenient(b64);
-                if (match.empty() && der && constant_time_equal(der_digest(der.value(), fp.value().first), fp.value().second))
-                    match = b64;
-            }
-        }
-        if (match.empty())
-            return err(Status::saml_bad_signature, "no certificate in the response matches the configured fingerprint");
-        int bits = cert_bits(match);
-        if (bits < 2048 && !fp_idp.legacy.rsa1024)
-            return err(Status::saml_legacy_algorithm, "the IdP's signing key has " + std::to_string(bits) + " bits");
-        SamlIdpSettings with_cert = fp_idp;
-        with_cert.cert_pem = "-----BEGIN CERTIFICATE-----\n" + match + "\n-----END CERTIFICATE-----\n";
-        auto made = new_sp_server(impl_->sp);
+    auto decoded = decode_response(message);
+    if (!decoded) return decoded.error();
+    const DecodedResponse& r = decoded.value();
+    LassoServerPtr own_server;  // for an IdP known by fingerprint
+    if (auto it = impl_->idps.find(claimed_issuer(r.root)); it != impl_->idps.end() && by_fingerprint(it->second)) {
+        auto made = server_for_fingerprint(r, impl_->sp, it->second);
         if (!made) return made.error();
-        own_server.reset(made.value());
-        std::string md = idp_metadata(with_cert);
-        if (int rc = lasso_server_add_provider_from_buffer(own_server.get(), LASSO_PROVIDER_ROLE_IDP, md.c_str(), nullptr,
-                                                           nullptr);
-            rc != 0)
-            return err(Status::saml_bad_signature, std::string("the response's certificate: Lasso: ") + lasso_strerror(rc));
-        server = own_server.get();
+        own_server = std::move(made.value());
     }
-
-    // Lasso: parse, verify signatures, decrypt.
-    LassoLogin* login = lasso_login_new(server);
-    if (!login) return err(Status::internal, "lasso_login_new failed");
-    struct LoginGuard {
-        LassoLogin* l;
-        ~LoginGuard() { lasso_login_destroy(l); }
-    } guard{login};
-    int rc = lasso_login_process_authn_response_msg(login, const_cast<char*>(b64.c_str()));
-    LassoProfile* profile = LASSO_PROFILE(login);
-    std::string issuer = profile->remote_providerID ? profile->remote_providerID : "";
-    switch (rc) {
-    case 0: break;
-    case LASSO_PROFILE_ERROR_MISSING_ASSERTION:
-        if (!encrypted.empty()) return err(Status::saml_decryption_failed, std::string("Lasso: ") + lasso_strerror(rc));
-        return err(Status::saml_assertion_count, std::string("Lasso: ") + lasso_strerror(rc));
-    case LASSO_DS_ERROR_DECRYPTION_FAILED:
-    case LASSO_DS_ERROR_DECRYPTION_FAILED_MISSING_PRIVATE_KEY:
-    case LASSO_PROFILE_ERROR_MISSING_ENCRYPTION_PRIVATE_KEY:
-    case LASSO_DS_ERROR_ENCRYPTION_FAILED:  // Lasso's code when the session key does not decrypt
-    case LASSO_XMLENC_ERROR_INVALID_ENCRYPTED_DATA:
-        if (!encrypted.empty() || subject_has_encrypted_id(plain)) return err(Status::saml_decryption_failed, std::string("Lasso: ") + lasso_strerror(rc));
-        return err(Status::saml_assertion_count, std::string("Lasso: ") + lasso_strerror(rc));
-    case LASSO_PROFILE_ERROR_MISSING_SUBJECT:
-    case LASSO_XML_ERROR_OBJECT_CONSTRUCTION_FAILED:
-        // An EncryptedID Lasso could not read: read again below, once the
-        // IdP and the algorithms are checked.
-        if (subject_has_encrypted_id(plain) && LASSO_IS_SAMLP2_RESPONSE(profile->response)) break;
-        if (rc == LASSO_PROFILE_ERROR_MISSING_SUBJECT)
-            return err(Status::saml_missing_name_id, std::string("Lasso: ") + lasso_strerror(rc));
-        return lasso_error(rc, "the response");
-    default:
-        return lasso_error(rc, "the response");
-    }
+    LassoServer* server = own_server ? own_server.get() : impl_->server.get();
+    if (auto ok = check_encrypted_assertion(r); !ok) return ok.error();
+    auto lasso = run_lasso(server, r);
+    if (!lasso) return lasso.error();
+    LassoProfile* profile = lasso.value().profile();
+    const std::string& issuer = lasso.value().issuer;
     auto idp_it = impl_->idps.find(issuer);
     if (idp_it == impl_->idps.end()) return err(Status::saml_unknown_idp, "the issuer is not a configured IdP");
     const SamlIdpSettings& idp = idp_it->second;
-    auto* response = LASSO_SAMLP2_RESPONSE(profile->response);
-    auto* sr = LASSO_SAMLP2_STATUS_RESPONSE(profile->response);
-    if (!sr->Status || !sr->Status->StatusCode || !sr->Status->StatusCode->Value ||
-        std::strcmp(sr->Status->StatusCode->Value, kSuccess) != 0)
-        return err(Status::saml_not_authorized, "the IdP's status is not Success");
-    if (g_list_length(response->Assertion) != 1)
-        return err(Status::saml_assertion_count, "Lasso holds " + std::to_string(g_list_length(response->Assertion)) +
-                                                     " assertions");
-    auto* assertion = LASSO_SAML2_ASSERTION(response->Assertion->data);
-    xmlNode* assertion_xml = plain.empty() ? lasso_node_get_original_xmlnode(LASSO_NODE(assertion)) : plain.front();
-
-    // Signature policy and algorithms.
-    bool response_signed = profile->signature_status == 0 && signature_of(root) != nullptr;
-    bool assertion_signed = assertion_xml && signature_of(assertion_xml) != nullptr;
-    bool policy_ok = idp.policy == SamlSignaturePolicy::assertion ? assertion_signed
-                     : idp.policy == SamlSignaturePolicy::response ? response_signed
-                     : idp.policy == SamlSignaturePolicy::both     ? response_signed && assertion_signed
-                                                                    : response_signed || assertion_signed;
-    if (!policy_ok)
-        return err(Status::saml_unsigned, std::string("signed: response ") + (response_signed ? "yes" : "no") +
-                                              ", assertion " + (assertion_signed ? "yes" : "no"));
-    if (response_signed)
-        if (auto r = check_signature_algorithms(signature_of(root), idp.legacy, "response"); !r) return r.error();
-    if (assertion_signed)
-        if (auto r = check_signature_algorithms(signature_of(assertion_xml), idp.legacy, "assertion"); !r)
-            return r.error();
-    if (!encrypted.empty())
-        if (auto r = check_encryption_algorithms(encrypted.front(), idp.legacy); !r) return r.error();
-    if (xmlNode* eid = child(child(assertion_xml, kNsSaml, "Subject"), kNsSaml, "EncryptedID"))
-        if (auto r = check_encryption_algorithms(eid, idp.legacy); !r) return r.error();
-    if (rc != 0)
-        if (auto r = rebuild_subject(profile, server, assertion, root, plain, impl_->sp.key_pem); !r) return r.error();
-
-    // Issuer, destination.
-    if (!assertion->Issuer || !assertion->Issuer->content || issuer != assertion->Issuer->content)
-        return err(Status::saml_issuer_mismatch, "the assertion's issuer is not the responding IdP");
-    if (has_attr(root, "Destination") && attr(root, "Destination") != impl_->sp.acs_url)
-        return err(Status::saml_destination_mismatch, "Destination is not this SP's ACS URL");
-
-    // Times.
-    auto window = [&](const char* not_before, const char* not_on_or_after, const char* what) -> Result<void> {
-        if (not_before) {
-            auto t = parse_saml_time(not_before);
-            if (!t) return t.error();
-            if (now + idp.skew < t.value())
-                return err(Status::saml_too_early, std::string(what) + " NotBefore is " +
-                                                       std::to_string(t.value() - now) + " s ahead");
-        }
-        if (not_on_or_after) {
-            auto t = parse_saml_time(not_on_or_after);
-            if (!t) return t.error();
-            if (now - idp.skew >= t.value())
-                return err(Status::saml_too_late, std::string(what) + " NotOnOrAfter passed " +
-                                                      std::to_string(now - t.value()) + " s ago");
-        }
-        return {};
-    };
-    LassoSaml2Conditions* cond = assertion->Conditions;
-    if (!cond) return err(Status::saml_audience_mismatch, "the assertion has no Conditions (no audience)");
-    if (auto r = window(cond->NotBefore, cond->NotOnOrAfter, "Conditions"); !r) return r.error();
-    bool audience_ok = false;
-    if (!cond->AudienceRestriction) return err(Status::saml_audience_mismatch, "no AudienceRestriction");
-    for (GList* a = cond->AudienceRestriction; a; a = a->next) {
-        auto* ar = LASSO_SAML2_AUDIENCE_RESTRICTION(a->data);
-        // Every restriction must admit this SP (SAML core 2.5.1.4).
-        if (!ar->Audience || impl_->sp.entity_id != ar->Audience)
-            return err(Status::saml_audience_mismatch, "the audience is not this SP's entity ID");
-        audience_ok = true;
-    }
-    if (!audience_ok) return err(Status::saml_audience_mismatch, "no audience");
-
-    // Subject and bearer confirmation.
-    LassoSaml2Subject* subject = assertion->Subject;
-    if (!subject || !subject->NameID) return err(Status::saml_missing_name_id, "the assertion has no NameID");
-    LassoSaml2SubjectConfirmation* sc = subject->SubjectConfirmation;
-    if (!sc || !sc->Method || std::strcmp(sc->Method, kBearer) != 0 || !sc->SubjectConfirmationData)
-        return err(Status::saml_subject_confirmation, "no bearer SubjectConfirmation with data");
-    LassoSaml2SubjectConfirmationData* scd = sc->SubjectConfirmationData;
-    if (!scd->Recipient || impl_->sp.acs_url != scd->Recipient)
-        return err(Status::saml_recipient_mismatch, "Recipient is not this SP's ACS URL");
-    if (!scd->NotOnOrAfter) return err(Status::saml_subject_confirmation, "the bearer confirmation has no NotOnOrAfter");
-    if (scd->NotBefore) return err(Status::saml_subject_confirmation, "a bearer confirmation must not have NotBefore");
-    if (auto r = window(nullptr, scd->NotOnOrAfter, "SubjectConfirmationData"); !r) return r.error();
-
-    // InResponseTo: solicited responses answer our request; unsolicited
-    // ones only where allowed.
-    const char* irt_response = sr->InResponseTo;
-    const char* irt_scd = scd->InResponseTo;
-    if (!request_id.empty()) {
-        if (!irt_response && !irt_scd) return err(Status::saml_in_response_to, "the response names no request");
-        for (const char* irt : {irt_response, irt_scd})
-            if (irt && request_id != irt) return err(Status::saml_in_response_to, "InResponseTo is not our request");
-    } else {
-        if (irt_response || irt_scd) return err(Status::saml_in_response_to, "a response to a request this browser did not start");
-        if (!idp.allow_unsolicited) return err(Status::saml_unsolicited, "IdP-initiated sign-in is off for this IdP");
-    }
-
-    // Authentication statement.
-    if (!assertion->AuthnStatement) return err(Status::saml_malformed, "the assertion has no AuthnStatement");
-    auto* authn = LASSO_SAML2_AUTHN_STATEMENT(assertion->AuthnStatement->data);
-    if (auto r = window(nullptr, authn->SessionNotOnOrAfter, "AuthnStatement Session"); !r) return r.error();
-
-    // NameID: the full text (a comment inside must not cut it short).
-    LassoSaml2NameID* nid = subject->NameID;
-    std::string name_id = nid->content ? nid->content : "";
-    if (assertion_xml)
-        if (xmlNode* s = child(assertion_xml, kNsSaml, "Subject"))
-            if (xmlNode* n = child(s, kNsSaml, "NameID")) name_id = text_of(n);
-    if (name_id.empty()) return err(Status::saml_missing_name_id, "the NameID is empty");
-    if (!safe_text(name_id)) return err(Status::saml_malformed, "the NameID has control characters");
-    if (nid->SPNameQualifier && impl_->sp.entity_id != nid->SPNameQualifier)
-        return err(Status::saml_audience_mismatch, "the NameID's SPNameQualifier is not this SP");
-
-    // Replay: the assertion ID, until the confirmation window has closed.
-    if (!assertion->ID || !*assertion->ID) return err(Status::saml_malformed, "the assertion has no ID");
-    auto until = parse_saml_time(scd->NotOnOrAfter).value();
-    auto first_use = replay.first_use("saml", std::string(issuer) + "\n" + assertion->ID, until + idp.skew + 1);
-    if (!first_use) return first_use.error();
-    if (!first_use.value()) return err(Status::saml_replayed, "assertion already used");
-
-    SamlLogin out;
-    out.name_id = name_id;
-    out.name_id_format = nid->Format ? nid->Format : "";
-    out.session_index = authn->SessionIndex ? authn->SessionIndex : "";
-    Identity& id = out.identity;
-    id.subject = name_id;
-    id.issuer = issuer;
-    id.name_id = out.name_id;
-    id.name_id_format = out.name_id_format;
-    id.session_index = out.session_index;
-    read_attributes(assertion, id.attributes);
-    if (out.name_id_format == kEmailFormat) id.email = name_id;
-    if (const auto* v = lookup(id.attributes, names_for(idp, "email", kEmailNames)); v && id.email.empty())
-        id.email = v->front();
-    if (const auto* v = lookup(id.attributes, names_for(idp, "firstName", kGivenNames))) id.given_name = v->front();
-    if (const auto* v = lookup(id.attributes, names_for(idp, "lastName", kFamilyNames))) id.family_name = v->front();
-    if (const auto* v = lookup(id.attributes, names_for(idp, "displayName", kDisplayNames)))
-        id.display_name = v->front();
-    if (id.display_name.empty() && !(id.given_name + id.family_name).empty())
-        id.display_name = id.given_name + (id.given_name.empty() || id.family_name.empty() ? "" : " ") + id.family_name;
-    if (const auto* v = lookup(id.attributes, names_for(idp, "groups", kGroupNames))) id.groups = *v;
-    id.auth_time = now;
-    if (authn->AuthnInstant)
-        if (auto t = parse_saml_time(authn->AuthnInstant)) id.auth_time = t.value();
-    if (authn->SessionNotOnOrAfter)
-        if (auto t = parse_saml_time(authn->SessionNotOnOrAfter)) id.expiry = t.value();
-    return out;
+    const SamlSpSettings& sp = impl_->sp;
+    auto assertion = the_assertion(profile->response);
+    if (!assertion) return assertion.error();
+    LassoSaml2Assertion* a = assertion.value();
+    xmlNode* assertion_xml = r.plain.empty() ? lasso_node_get_original_xmlnode(LASSO_NODE(a)) : r.plain.front();
+    if (auto ok = check_signatures(idp, profile, r, assertion_xml); !ok) return ok.error();
+    if (lasso.value().subject_unread)
+        if (auto ok = rebuild_subject(profile, server, a, r.root, r.plain, sp.key_pem); !ok) return ok.error();
+    if (auto ok = check_issuer_and_destination(a, issuer, r.root, sp.acs_url); !ok) return ok.error();
+    if (auto ok = check_conditions(a->Conditions, sp.entity_id, now, idp.skew); !ok) return ok.error();
+    auto bearer = check_bearer(a->Subject, sp.acs_url, now, idp.skew);
+    if (!bearer) return bearer.error();
+    auto* status_response = LASSO_SAMLP2_STATUS_RESPONSE(profile->response);
+    if (auto ok = check_in_response_to(status_response->InResponseTo, bearer.value().in_response_to, request_id,
+                                       idp.allow_unsolicited);
+        !ok)
+        return ok.error();
+    auto authn = check_authn_statement(a, now, idp.skew);
+    if (!authn) return authn.error();
+    auto name_id = read_name_id(a, assertion_xml, sp.entity_id);
+    if (!name_id) return name_id.error();
+    if (auto ok = consume_assertion(replay, issuer, a->ID, bearer.value().not_on_or_after, idp.skew); !ok)
+        return ok.error();
+    return read_identity(a, assertion_xml, authn.value(), issuer, name_id.value(), idp, now);
 }
 
 }  // namespace hdsso

@@ -168,6 +168,15 @@ Result<std::string> saml_sp_metadata(const SamlSpSettings& sp);
 // no IdP, or carries a DOCTYPE.
 Result<std::vector<std::string>> saml_metadata_idps(std::string_view metadata);
 
+// The IdPs a site trusts from its metadata documents (each an
+// EntityDescriptor or an aggregate): every IdP they describe, in document
+// order, or only those `wanted` names; each as `base` with its document as
+// metadata_xml and its entity ID. config.invalid as saml_metadata_idps for a
+// document, and for a wanted IdP that no document describes.
+Result<std::vector<SamlIdpSettings>> saml_select_idps(const std::vector<std::string>& metadata,
+                                                      const std::vector<std::string>& wanted,
+                                                      const SamlIdpSettings& base);
+
 // Whether `text` is a certificate fingerprint this product reads.
 Result<void> saml_fingerprint_check(std::string_view text);
 

@@ -24,6 +24,9 @@ inline const xmlChar* const kNsDs = BAD_CAST "http://www.w3.org/2000/09/xmldsig#
 inline const xmlChar* const kNsXenc = BAD_CAST "http://www.w3.org/2001/04/xmlenc#";
 inline const xmlChar* const kNsMd = BAD_CAST "urn:oasis:names:tc:SAML:2.0:metadata";
 
+// The largest SAML message read (decoded, inflated).
+constexpr std::size_t kMaxMessage = 512 * 1024;
+
 inline Error err(Status s, std::string detail) { return make_error(s, std::move(detail)); }
 
 // xmlFree is a variable (a pointer to libxml2's allocator), not a function.
