@@ -28,15 +28,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import requests  # noqa: E402
 
-from bench import PAGE, apache_cpu_seconds, run_wrk  # noqa: E402
+from bench import PAGE, PLAIN, apache_cpu_seconds, run_wrk  # noqa: E402
 from hdsso_test import Apache, free_port, remote_query, wait_for_port  # noqa: E402
-
-PLAIN = """
-Alias /helpdesk {dir}/htdocs
-<Location /helpdesk>
-  Require all granted
-</Location>
-"""
 
 PROTECTED = """
 {cache}
