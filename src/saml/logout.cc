@@ -72,35 +72,69 @@ Result<SamlAuthnRequest> SamlSp::logout_request(const Identity& id, const std::s
     return out;
 }
 
-Result<void> SamlSp::process_logout_response(std::string_view query) const {
-    // The DOCTYPE gate, on the inflated message, before Lasso reads it.
-    if (auto ok = check_redirect_message(query, "SAMLResponse", kMaxMessage); !ok) return ok.error();
-    LassoLogout* logout = lasso_logout_new(impl_->server.get());
-    if (!logout) return err(Status::internal, "lasso_logout_new failed");
-    LogoutGuard guard{logout};
-    std::string q(query);
-    int rc = lasso_logout_process_response_msg(logout, const_cast<char*>(q.c_str()));
-    if (rc != 0) return lasso_error(rc, "the LogoutResponse");
+namespace {
+
+// The gate every HTTP-Redirect message from an IdP passes before Lasso reads
+// it: parsed without DOCTYPE (check_redirect_message), its issuer a
+// configured IdP, and its signature, when `required` or present, checked
+// here with that IdP's signing keys (Lasso is told to ignore it: see
+// redirect_signature.h). Returns the issuer.
+Result<std::string> check_idp_redirect(const SamlSp::Impl& impl, std::string_view query, const char* param,
+                                       bool required) {
+    auto issuer = check_redirect_message(query, param, kMaxMessage);
+    if (!issuer) return issuer.error();
+    auto keys = impl.idp_keys.find(issuer.value());
+    if (keys == impl.idp_keys.end())
+        return err(Status::saml_unknown_idp, "the issuer " + issuer.value() + " is not a configured IdP");
+    if (required || redirect_query_signed(query)) {
+        auto ok = verify_redirect_signature(query, param, keys->second, impl.idps.at(issuer.value()).legacy.sha1);
+        if (!ok) return ok.error();
+    }
+    return issuer;
+}
+
+// Lasso's reading of the message must name the issuer the signature was
+// checked for.
+Result<void> same_issuer(LassoProfile* profile, const std::string& checked) {
+    if (!profile->remote_providerID || checked != profile->remote_providerID)
+        return err(Status::saml_issuer_mismatch, "Lasso read another issuer than the one whose signature was checked");
     return {};
 }
 
-Result<SamlIdpLogout> SamlSp::process_logout_request(std::string_view query) const {
-    // The DOCTYPE gate, on the inflated message, before Lasso reads it.
-    if (auto ok = check_redirect_message(query, "SAMLRequest", kMaxMessage); !ok) return ok.error();
+}  // namespace
+
+Result<void> SamlSp::process_logout_response(std::string_view query) const {
+    // Unsigned LogoutResponses are read as before (the SP's own sessions
+    // ended when it sent the request); a signed one must verify.
+    auto issuer = check_idp_redirect(*impl_, query, "SAMLResponse", false);
+    if (!issuer) return issuer.error();
     LassoLogout* logout = lasso_logout_new(impl_->server.get());
     if (!logout) return err(Status::internal, "lasso_logout_new failed");
     LogoutGuard guard{logout};
     LassoProfile* profile = LASSO_PROFILE(logout);
+    lasso_profile_set_signature_verify_hint(profile, LASSO_PROFILE_SIGNATURE_VERIFY_HINT_IGNORE);
+    std::string q(query);
+    int rc = lasso_logout_process_response_msg(logout, const_cast<char*>(q.c_str()));
+    if (rc != 0) return lasso_error(rc, "the LogoutResponse");
+    return same_issuer(profile, issuer.value());
+}
+
+Result<SamlIdpLogout> SamlSp::process_logout_request(std::string_view query) const {
     // Only signed LogoutRequests end sessions.
-    lasso_profile_set_signature_verify_hint(profile, LASSO_PROFILE_SIGNATURE_VERIFY_HINT_FORCE);
+    auto issuer = check_idp_redirect(*impl_, query, "SAMLRequest", true);
+    if (!issuer) return issuer.error();
+    LassoLogout* logout = lasso_logout_new(impl_->server.get());
+    if (!logout) return err(Status::internal, "lasso_logout_new failed");
+    LogoutGuard guard{logout};
+    LassoProfile* profile = LASSO_PROFILE(logout);
+    lasso_profile_set_signature_verify_hint(profile, LASSO_PROFILE_SIGNATURE_VERIFY_HINT_IGNORE);
     std::string q(query);
     int rc = lasso_logout_process_request_msg(logout, const_cast<char*>(q.c_str()));
     if (rc != 0) return lasso_error(rc, "the LogoutRequest");
-    if (profile->signature_status != 0) return err(Status::saml_unsigned, "the LogoutRequest's signature was not checked");
+    if (auto same = same_issuer(profile, issuer.value()); !same) return same.error();
     auto* request = LASSO_SAMLP2_LOGOUT_REQUEST(profile->request);
     SamlIdpLogout out;
-    out.issuer = profile->remote_providerID ? profile->remote_providerID : "";
-    if (!impl_->idps.count(out.issuer)) return err(Status::saml_unknown_idp, "the issuer is not a configured IdP");
+    out.issuer = issuer.value();
     if (!request->NameID || !request->NameID->content || !*request->NameID->content)
         return err(Status::saml_missing_name_id, "the LogoutRequest names no one");
     out.name_id = request->NameID->content;

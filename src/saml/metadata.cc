@@ -21,7 +21,29 @@ std::vector<xmlNode*> select_idps(xmlNode* root, std::string_view entity_id) {
     return out;
 }
 
+std::vector<std::string> signing_certificates(xmlNode* entity) {
+    std::vector<std::string> out;
+    for (xmlNode* d : children(entity, kNsMd, "IDPSSODescriptor")) {
+        for (xmlNode* kd : children(d, kNsMd, "KeyDescriptor")) {
+            std::string use = attr(kd, "use");
+            if (!use.empty() && use != "signing") continue;
+            xmlNode* xd = child(child(kd, kNsDs, "KeyInfo"), kNsDs, "X509Data");
+            for (xmlNode* c : children(xd, kNsDs, "X509Certificate")) out.push_back(text_of(c));
+        }
+    }
+    return out;
+}
+
 namespace {
+
+// SAML metadata's entityID is a required URI of at most 1024 characters
+// (saml-metadata-2.0-os 2.3.2, saml-schema-metadata-2.0.xsd entityIDType).
+Result<void> check_entity_id(const std::string& id) {
+    if (id.empty()) return err(Status::config_invalid, "an IdP's md:EntityDescriptor has no entityID");
+    if (id.size() > 1024)
+        return err(Status::config_invalid, "an IdP's entityID is longer than the 1024 characters SAML allows");
+    return {};
+}
 
 // The configured metadata, or one built from the certificate or the
 // fingerprint (then `by_fingerprint`: the certificate comes in each response).
@@ -57,24 +79,15 @@ Result<XmlDocPtr> pick_from_aggregate(xmlNode* root, const std::string& entity_i
 // Signing keys: at least one (unless it comes by fingerprint), and none
 // under 2048 bits unless allowed.
 Result<void> check_signing_keys(xmlNode* entity, const SamlIdpSettings& idp, bool by_fingerprint) {
-    int keys = 0;
-    for (xmlNode* d : children(entity, kNsMd, "IDPSSODescriptor")) {
-        for (xmlNode* kd : children(d, kNsMd, "KeyDescriptor")) {
-            std::string use = attr(kd, "use");
-            if (!use.empty() && use != "signing") continue;
-            xmlNode* xd = child(child(kd, kNsDs, "KeyInfo"), kNsDs, "X509Data");
-            for (xmlNode* c : children(xd, kNsDs, "X509Certificate")) {
-                int bits = cert_bits(text_of(c));
-                if (bits == 0)
-                    return err(Status::saml_no_certificate, "IdP " + idp.entity_id + ": a certificate does not parse");
-                if (bits < 2048 && !idp.legacy.rsa1024)
-                    return err(Status::saml_legacy_algorithm,
-                               "IdP " + idp.entity_id + ": signing key of " + std::to_string(bits) + " bits");
-                ++keys;
-            }
-        }
+    auto certificates = signing_certificates(entity);
+    for (const auto& c : certificates) {
+        int bits = cert_bits(c);
+        if (bits == 0) return err(Status::saml_no_certificate, "IdP " + idp.entity_id + ": a certificate does not parse");
+        if (bits < 2048 && !idp.legacy.rsa1024)
+            return err(Status::saml_legacy_algorithm,
+                       "IdP " + idp.entity_id + ": signing key of " + std::to_string(bits) + " bits");
     }
-    if (keys == 0 && !by_fingerprint)
+    if (certificates.empty() && !by_fingerprint)
         return err(Status::saml_no_certificate, "IdP " + idp.entity_id + ": no signing certificate");
     return {};
 }
@@ -101,6 +114,7 @@ Result<std::string> idp_entity_descriptor(SamlIdpSettings& idp) {
     if (!idp.metadata_xml.empty() && !idp.entity_id.empty() && idp.entity_id != attr(root, "entityID"))
         return err(Status::config_invalid, "the metadata describes " + attr(root, "entityID") + ", not " + idp.entity_id);
     idp.entity_id = attr(root, "entityID");
+    if (auto id = check_entity_id(idp.entity_id); !id) return id.error();
     if (auto keys = check_signing_keys(root, idp, by_fingerprint); !keys) return keys.error();
     return metadata;
 }
@@ -120,7 +134,10 @@ Result<std::vector<std::string>> saml_metadata_idps(std::string_view metadata) {
     if (!is(root, kNsMd, "EntityDescriptor") && !is(root, kNsMd, "EntitiesDescriptor"))
         return err(Status::config_invalid, "not SAML metadata (md:EntityDescriptor or md:EntitiesDescriptor)");
     std::vector<std::string> ids;
-    for (xmlNode* entity : select_idps(root)) ids.push_back(attr(entity, "entityID"));
+    for (xmlNode* entity : select_idps(root)) {
+        ids.push_back(attr(entity, "entityID"));
+        if (auto id = check_entity_id(ids.back()); !id) return id.error();
+    }
     if (ids.empty()) return err(Status::config_invalid, "the metadata describes no identity provider");
     return ids;
 }

@@ -18,6 +18,10 @@ namespace hdsso::samlxml {
 // entityID is `entity_id` when it is given. The one walk over aggregates.
 std::vector<xmlNode*> select_idps(xmlNode* root, std::string_view entity_id = {});
 
+// The signing certificates (base64 DER) of an IdP's EntityDescriptor: its
+// IDPSSODescriptor's KeyDescriptors with use="signing" or no use.
+std::vector<std::string> signing_certificates(xmlNode* entity);
+
 // The IdP's metadata as Lasso is to read it: one EntityDescriptor, from the
 // settings' metadata (picked out of an aggregate by entity ID, or the only
 // IdP there), or built from the certificate (or fingerprint) and URLs; its

@@ -108,6 +108,9 @@ Result<std::shared_ptr<SamlSp>> SamlSp::create(SamlSpSettings sp, std::vector<Sa
         if (rc != 0)
             return err(Status::config_invalid, "IdP " + idp.entity_id + ": Lasso refused the metadata: " + lasso_strerror(rc));
         impl->idps[idp.entity_id] = idp;
+        auto parsed = parse_untrusted_xml(metadata.value(), Status::config_invalid, "IdP " + idp.entity_id + " metadata");
+        if (!parsed) return parsed.error();
+        impl->idp_keys[idp.entity_id] = public_keys_of(signing_certificates(xmlDocGetRootElement(parsed.value().get())));
     }
     return std::shared_ptr<SamlSp>(new SamlSp(std::move(impl)));
 }

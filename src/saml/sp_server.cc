@@ -66,7 +66,7 @@ Result<void> check_sp_settings(const SamlSpSettings& sp) {
 Result<LassoServerPtr> new_sp_server(const SamlSpSettings& sp) {
     std::string md = sp_metadata(sp);
     LassoServerPtr server(lasso_server_new_from_buffers(md.c_str(), sp.key_pem.empty() ? nullptr : sp.key_pem.c_str(),
-                                                        nullptr, sp.cert_pem.empty() ? nullptr : sp.cert_pem.c_str()));
+                                                        nullptr, nullptr));
     if (!server) return err(Status::config_invalid, "Lasso refused the SP metadata");
     // Lasso signs HTTP-Redirect messages (SigAlg) with the server's method,
     // RSA-SHA1 unless told otherwise.

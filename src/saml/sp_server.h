@@ -7,6 +7,7 @@
 
 #include "core/crypto.h"
 #include "saml/lasso.h"
+#include "saml/redirect_signature.h"
 #include "saml/saml.h"
 
 namespace hdsso::samlxml {
@@ -18,8 +19,14 @@ using LassoServerPtr = CPtr<LassoServer, lasso_server_destroy>;
 // RSA PEM key, a certificate that does not parse or is not the key's.
 Result<void> check_sp_settings(const SamlSpSettings& sp);
 
-// A Lasso server for the SP alone (its metadata, key and certificate),
-// signing with the configured algorithm and decrypting with the SP key.
+// A Lasso server for the SP alone (its metadata and key), signing with the
+// configured algorithm and decrypting with the SP key. Lasso is not given
+// the SP certificate: it reloads key and certificate for every message it
+// signs and, given certificate text, first tries it as a file name, which
+// leaks a BIO in xmlsec1 1.2.37 (xmlSecOpenSSLCreateReadFileBio) on every
+// AuthnRequest, LogoutRequest and LogoutResponse (tests/fuzz/README.md
+// finding 6). HTTP-Redirect signatures carry no certificate anyway; the SP
+// metadata publishes it.
 Result<LassoServerPtr> new_sp_server(const SamlSpSettings& sp);
 
 }  // namespace hdsso::samlxml
@@ -30,6 +37,8 @@ namespace hdsso {
 struct SamlSp::Impl {
     SamlSpSettings sp;
     std::map<std::string, SamlIdpSettings> idps;  // by entity ID
+    // Their signing keys, for the HTTP-Redirect messages the SP checks itself.
+    std::map<std::string, std::vector<samlxml::PublicKeyPtr>> idp_keys;
     samlxml::LassoServerPtr server;
 };
 

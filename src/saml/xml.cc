@@ -157,7 +157,7 @@ std::optional<std::string> inflate_raw(const std::string& in, std::size_t max) {
 
 }  // namespace
 
-Result<void> check_redirect_message(std::string_view query, const char* param, std::size_t max) {
+Result<std::string> check_redirect_message(std::string_view query, const char* param, std::size_t max) {
     auto params = parse_query(query);
     if (!params) return err(Status::saml_malformed, "the query: " + params.error().detail);
     const std::string* value = nullptr;
@@ -174,7 +174,8 @@ Result<void> check_redirect_message(std::string_view query, const char* param, s
                                                      std::to_string(max / 1024) + " KiB)");
     auto doc = parse_untrusted_xml(xml.value(), Status::saml_malformed, param);
     if (!doc) return doc.error();
-    return {};
+    xmlNode* issuer = child(doc.value() ? xmlDocGetRootElement(doc.value().get()) : nullptr, kNsSaml, "Issuer");
+    return issuer ? text_of(issuer) : std::string();
 }
 
 std::string serialise(xmlDoc* doc) {

@@ -59,7 +59,8 @@ Result<XmlDocPtr> parse_untrusted_xml(std::string_view xml, Status code, const s
 // An HTTP-Redirect binding message in `query` (the value of `param`,
 // SAMLRequest or SAMLResponse: base64 of raw DEFLATE), inflated to at most
 // `max` bytes and put through parse_untrusted_xml; saml.malformed otherwise.
-Result<void> check_redirect_message(std::string_view query, const char* param, std::size_t max);
+// Returns the text of the message's own saml:Issuer ("" without one).
+Result<std::string> check_redirect_message(std::string_view query, const char* param, std::size_t max);
 std::string serialise(xmlDoc* doc);
 
 // ---- Lasso's failure codes ---------------------------------------------------

@@ -64,6 +64,7 @@ class SamlMetadataTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testAggregateNeedsOneIdpNamed);
     CPPUNIT_TEST(testEntityDescriptorForAnotherEntityRefused);
     CPPUNIT_TEST(testMetadataWithoutSigningKeyRefused);
+    CPPUNIT_TEST(testEntityIdMissingOrTooLongRefused);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -173,6 +174,23 @@ public:
         auto md = idp_entity_descriptor(idp);
         CPPUNIT_ASSERT_MESSAGE(md.ok() ? "" : md.error().detail, md.ok());
         CPPUNIT_ASSERT(md.value().find("entityID=\"https://a.test\"") != std::string::npos);
+    }
+
+    // entityID is required and at most 1024 characters (found by
+    // fuzz_saml_metadata: an IdP with entityID="" was listed).
+    void testEntityIdMissingOrTooLongRefused() {
+        std::string no_id = entity("https://a.test");
+        no_id.replace(no_id.find(" entityID=\"https://a.test\""), 25, "");
+        for (const std::string& doc : {entity(""), no_id, aggregate(entity("https://b.test") + entity("")),
+                                       entity("https://a.test/" + std::string(1010, 'x'))}) {
+            auto listed = saml_metadata_idps(doc);
+            CPPUNIT_ASSERT_MESSAGE(doc, !listed.ok() && listed.error().code == Status::config_invalid);
+            SamlIdpSettings idp;
+            idp.metadata_xml = doc;
+            auto md = idp_entity_descriptor(idp);
+            CPPUNIT_ASSERT_MESSAGE(doc, !md.ok() && md.error().code == Status::config_invalid);
+        }
+        CPPUNIT_ASSERT(saml_metadata_idps(entity("https://a.test/" + std::string(1009, 'x'))).ok());
     }
 };
 
