@@ -3,6 +3,7 @@
 #include "mod/chooser.h"
 #include "mod/diagnostics.h"
 #include "mod/helpdesk.h"
+#include "mod/kept_post.h"
 #include "mod/saml.h"
 #include "mod/socache_store.h"
 
@@ -294,6 +295,7 @@ void* merge_dir_config(apr_pool_t* p, void* base_v, void* add_v) {
     merge(out->break_glass, base->break_glass, add->break_glass);
     merge(out->break_glass_query, base->break_glass_query, add->break_glass_query);
     merge(out->unauthenticated, base->unauthenticated, add->unauthenticated);
+    merge(out->post_replay_max, base->post_replay_max, add->post_replay_max);
     merge(out->cookie_persistent, base->cookie_persistent, add->cookie_persistent);
     merge(out->denied_text, base->denied_text, add->denied_text);
     merge(out->brokers, base->brokers, add->brokers);
@@ -378,7 +380,7 @@ command_rec commands[kMaxCommands];
 namespace {
 const bool commands_filled = [] {
     std::size_t n = 0;
-    for (const command_rec* table : {base_commands, helpdesk_commands(), broker_commands(), chooser_commands(), diagnostics_commands(), saml_commands(), store_commands()})
+    for (const command_rec* table : {base_commands, helpdesk_commands(), broker_commands(), chooser_commands(), diagnostics_commands(), saml_commands(), store_commands(), kept_post_commands()})
         for (const command_rec* c = table; c->name && n + 1 < kMaxCommands; ++c) commands[n++] = *c;
     commands[n] = command_rec{nullptr, nullptr, nullptr, 0, RAW_ARGS, nullptr};
     return true;

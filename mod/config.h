@@ -91,6 +91,7 @@ struct DirConfig {
     Setting<apr_array_header_t*> idps;         // HelpdeskSSOIdP: IdpChoice
     Setting<const char*> default_idp;          // HelpdeskSSODefaultIdP
     Setting<int> diagnostics;                  // HelpdeskSSODiagnostics On|Off
+    Setting<int> post_replay_max;              // HelpdeskSSOPostReplayMaxSize (bytes, 0 = off; mod/kept_post.cc)
 };
 
 // What a request without a session gets here (HelpdeskSSOUnauthenticated).

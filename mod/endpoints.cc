@@ -17,6 +17,7 @@
 #include "mod/chooser.h"
 #include "mod/diagnostics.h"
 #include "mod/http.h"
+#include "mod/kept_post.h"
 #include "mod/saml.h"
 #include "mod/socache_store.h"
 #include "remote/remote_auth.h"
@@ -68,6 +69,8 @@ int finish_login(request_rec* r, const DirConfig* c, RequestStores& stores, cons
         if (auto done = on_created(session.value()->id); !done) return fail(r, c, done.error());
     set_session_cookie(r, c, session.value()->id);
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "HDSSO030: signed in %s through %s", identity.subject.c_str(), how);
+    // A form kept when this sign-in began is posted again to where it went.
+    if (int rc = replay_page(r, c, target); rc != DECLINED) return rc;
     return redirect(r, target.empty() ? "/" : target);
 }
 
@@ -248,13 +251,9 @@ std::string attempt_cookie_name(const DirConfig* c, std::string_view token) {
     return saml_cookie_name(c) + "_" + std::string(token.substr(0, kAttemptNameChars));
 }
 
-// The pre-login cookie: SameSite=None needs Secure (browsers drop it
-// otherwise); over plain http (HelpdeskSSOCookieSecure Off, tests and
-// demos) it is Lax, which an IdP on the same site still sends it to.
 void set_saml_cookie(request_rec* r, const DirConfig* c, const std::string& name, const std::string& value,
                      int max_age) {
-    bool secure = cookie_secure(c);
-    add_cookie(r, name, value, {max_age, secure, true, secure ? SameSite::none : SameSite::lax});
+    set_attempt_cookie(r, c, name, value, max_age);
 }
 
 struct Attempt {

@@ -129,6 +129,12 @@ static CookieAttributes session_cookie(const DirConfig* c, int max_age) {
     return {max_age, cookie_secure(c), cookie_httponly(c), cookie_samesite(c)};
 }
 
+void set_attempt_cookie(request_rec* r, const DirConfig* c, const std::string& name, std::string_view value,
+                        int max_age) {
+    bool secure = cookie_secure(c);
+    add_cookie(r, name, value, {max_age, secure, true, secure ? SameSite::none : SameSite::lax});
+}
+
 void set_session_cookie(request_rec* r, const DirConfig* c, const std::string& id) {
     add_cookie(r, cookie_name(c), id, session_cookie(c, cookie_persistent(c) ? lifetime(c) : kBrowserSession));
 }
@@ -248,6 +254,12 @@ int method_not_allowed(request_rec* r, const std::string& methods) {
 
 int html_response(request_rec* r, const char* title, const std::string& body_html) {
     return send_page(r, page(r, title, body_html, nullptr, nullptr));
+}
+
+std::string escape_html(request_rec* r, const std::string& s) { return html_escape(r, s); }
+
+int page_response(request_rec* r, int status, const char* title, const std::string& body_html) {
+    return send_response(r, status, "text/html; charset=utf-8", page(r, title, body_html, nullptr, nullptr));
 }
 
 int info_page(request_rec* r, const char* title, const char* text, const char* link_url, const char* link_text) {

@@ -47,6 +47,13 @@ const Session* find_session(request_rec* r);
 std::vector<std::string_view> cookie_values(request_rec* r, const char* name);
 // Every Set-Cookie of the module goes through the one builder.
 void add_cookie(request_rec* r, const std::string& name, std::string_view value, const CookieAttributes& a);
+// A cookie of a sign-in in progress (pre-login state, kept form), which the
+// IdP's cross-site POST to the ACS must bring back: SameSite=None needs
+// Secure (browsers drop it otherwise); over plain http
+// (HelpdeskSSOCookieSecure Off, tests and demos) it is Lax, which an IdP on
+// the same site still sends it to. HttpOnly.
+void set_attempt_cookie(request_rec* r, const DirConfig* c, const std::string& name, std::string_view value,
+                        int max_age);
 void set_session_cookie(request_rec* r, const DirConfig* c, const std::string& id);
 void clear_session_cookie(request_rec* r, const DirConfig* c);
 
@@ -82,6 +89,10 @@ int method_not_allowed(request_rec* r, const std::string& methods);
 
 // A 200 page with this body (HTML, escaped by the caller).
 int html_response(request_rec* r, const char* title, const std::string& body_html);
+// A page with this status and body (HTML, escaped by the caller), sent from
+// any hook; returns DONE.
+int page_response(request_rec* r, int status, const char* title, const std::string& body_html);
+std::string escape_html(request_rec* r, const std::string& s);
 
 // A plain information page (e.g. "signed out"), sent with status 200.
 int info_page(request_rec* r, const char* title, const char* text, const char* link_url, const char* link_text);

@@ -18,6 +18,7 @@
 #include "mod/guard.h"
 #include "mod/helpdesk.h"
 #include "mod/http.h"
+#include "mod/kept_post.h"
 #include "mod/saml.h"
 #include "mod/socache_store.h"
 #include "session/session_store.h"
@@ -38,6 +39,7 @@ bool our_auth_type(request_rec* r) {
 
 int pre_config(apr_pool_t* pconf, apr_pool_t*, apr_pool_t*) {
     try {
+        kept_post_pre_config();
         return cache_pre_config(pconf);
     } catch (const std::exception& e) {
         ap_log_perror(APLOG_MARK, APLOG_CRIT, 0, pconf, "HDSSO091: internal error while starting: %s", e.what());
@@ -50,6 +52,7 @@ int pre_config(apr_pool_t* pconf, apr_pool_t*, apr_pool_t*) {
 int post_config(apr_pool_t* pconf, apr_pool_t*, apr_pool_t* ptemp, server_rec* s) {
     return guard_server(s, [&] {
         int rc = cache_post_config(pconf, ptemp, s);
+        if (rc == OK) rc = kept_post_post_config(pconf, s);
         return rc == OK ? saml_post_config(pconf, s) : rc;
     });
 }
@@ -103,7 +106,9 @@ int check_authn(request_rec* r) {
         if (session.value()) {
             const Identity& id = session.value()->identity;
             remember_session(r, std::move(session.value()));
-            return sign_in(id);
+            int rc = sign_in(id);
+            if (rc == OK) restore_kept_post(r, c);
+            return rc;
         }
         Unauthenticated action = unauthenticated(c);
         if (break_glass(r, c) || action == Unauthenticated::pass) {
@@ -113,6 +118,7 @@ int check_authn(request_rec* r) {
             return OK;
         }
         if (action == Unauthenticated::deny || is_background(request_hints(r))) return session_required(r, login_url(r, c));
+        if (int rc = keep_post(r, c); rc != DECLINED) return rc;
         return start_login(r, c);
     });
 }
@@ -143,6 +149,7 @@ int handler(request_rec* r) {
 
 void register_hooks(apr_pool_t* p) {
     register_authz_providers(p);
+    register_kept_post_filter();
     ap_hook_pre_config(pre_config, nullptr, nullptr, APR_HOOK_MIDDLE);
     ap_hook_check_config(check_config, nullptr, nullptr, APR_HOOK_MIDDLE);
     ap_hook_post_config(post_config, nullptr, nullptr, APR_HOOK_MIDDLE);

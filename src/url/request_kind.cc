@@ -58,4 +58,15 @@ bool is_background(const RequestHints& h) {
     return false;
 }
 
+bool same_origin(std::string_view sec_fetch_site, std::string_view origin, std::string_view site_origin) {
+    if (!sec_fetch_site.empty()) return iequals(sec_fetch_site, "same-origin");
+    return !origin.empty() && origin == site_origin;
+}
+
+bool form_content_type(std::string_view content_type) {
+    std::string_view type = content_type.substr(0, content_type.find(';'));
+    while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.remove_suffix(1);
+    return iequals(type, "application/x-www-form-urlencoded") || iequals(type, "multipart/form-data");
+}
+
 }  // namespace hdsso

@@ -24,4 +24,13 @@ struct RequestHints {
 // (curl, scripts, old clients).
 bool is_background(const RequestHints& h);
 
+// Whether a POST comes from this site's own pages: Sec-Fetch-Site
+// "same-origin"; without Fetch Metadata, an Origin equal to `site_origin`
+// (scheme://host[:port]). Neither header: not known to be, so not.
+bool same_origin(std::string_view sec_fetch_site, std::string_view origin, std::string_view site_origin);
+
+// application/x-www-form-urlencoded or multipart/form-data (parameters
+// after ';' allowed): the bodies an HTML form posts.
+bool form_content_type(std::string_view content_type);
+
 }  // namespace hdsso

@@ -10,9 +10,9 @@ RT process about 3 s to start). Two virtual hosts serve the same RT: the
 main one, and one whose sessions expire after 3 idle seconds (the kept-reply
 scenario).
 
-RequestTrackerTest is what works today. RequestTrackerPendingTest holds the
-RT scenarios of items 1 (background requests get 401) and 3 (a reply is
-never lost) of issue 12, which fail until the module does them."""
+RequestTrackerBackgroundTest holds the RT scenarios of item 1 (background
+requests get 401), RequestTrackerKeptReplyTest the one of item 3 (a reply
+is never lost)."""
 
 import json
 import os
@@ -436,6 +436,40 @@ class RequestTrackerBackgroundTest(RtCase):
         self.wait_for(d, lambda: "/Ticket/Display.html?id=1" in d.current_url and self.rt_user_in_browser(d),
                       "RT's ticket page after signing in")
         self.assertEqual("jane@example.com", self.rt_user_in_browser(d))
+
+
+class RequestTrackerKeptReplyTest(RtCase):
+    """Issue 12 item 3 behind RT: a reply is never lost."""
+
+    def test_reply_posted_after_the_session_expired_reaches_rt(self):
+        """An agent writes a reply, the session expires meanwhile (3 idle
+        seconds on this virtual host), the agent presses "Update Ticket":
+        after signing in again (the IdP still knows the agent) RT has the
+        reply, as typed."""
+        from selenium.webdriver.common.by import By
+        d = headless_chromium(self)
+        d.get(sp.url("/Ticket/Update.html?id=1&Action=Respond", second=True))
+        self.browser_sign_in_at_idp(d)
+        self.wait_for(d, lambda: d.find_elements(By.NAME, "UpdateContent") and self.rt_user_in_browser(d),
+                      "RT's reply form")
+        reply = "Grüße from the helpdesk: the toner is replaced ✓ %s" % uuid.uuid4().hex
+        d.find_element(By.NAME, "UpdateContent").send_keys(reply)
+        # Longer than the idle timeout after the last request RT made while
+        # the reply was typed (its PreviewScrips XHR follows the typing).
+        time.sleep(2 * IDLE_TIMEOUT + 2)
+        mark = len(access_log_lines(sp))
+        d.find_element(By.NAME, "SubmitTicket").click()
+        # The post met an expired session (the module answered it, with no
+        # user), and the user signed in again without typing anything.
+        posts = wait_until(lambda: [l for l in access_log_lines(sp)[mark:] if '"POST /Ticket/Update.html ' in l])
+        self.assertTrue(posts and posts[0].split()[1] == "-", posts)
+        found = wait_until(lambda: [t for t in rt.transactions(1) if t[0] == "Correspond" and reply in (t[2] or "")],
+                           deadline_s=30)
+        self.assertTrue(found, "the reply did not reach RT; the browser is at %s:\n%s%s" % (
+            d.current_url, d.page_source[:2000], self.diagnostics()))
+        self.assertEqual("jane@example.com", found[0][1])
+        self.wait_for(d, lambda: "/Ticket/Display.html" in d.current_url and reply in d.page_source,
+                      "the ticket with the reply")
 
 
 if __name__ == "__main__":

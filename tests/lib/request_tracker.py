@@ -169,6 +169,21 @@ def missing():
     return None
 
 
+def decode_content(content, encoding):
+    """An attachment's text as RT stores it: non-ASCII content is kept
+    base64 or quoted-printable encoded (Attachments.ContentEncoding)."""
+    if content is None:
+        return None
+    import base64
+    import quopri
+    raw = content.encode("latin-1", "replace") if isinstance(content, str) else content
+    if (encoding or "").lower() == "base64":
+        raw = base64.b64decode(raw)
+    elif (encoding or "").lower() == "quoted-printable":
+        raw = quopri.decodestring(raw)
+    return raw.decode("utf-8", "replace")
+
+
 class RequestTracker:
     """An RT instance in <parent>/rt, for the Apache whose directory is
     parent. The constructor writes its files; setup_database() makes the SQLite
@@ -269,11 +284,12 @@ class RequestTracker:
     def transactions(self, ticket):
         """[(type, creator name, content)] of a ticket's correspondence and
         comments, oldest first."""
-        return self.query(
-            "SELECT t.Type, u.Name, a.Content FROM Transactions t JOIN Users u ON u.id = t.Creator "
+        rows = self.query(
+            "SELECT t.Type, u.Name, a.Content, a.ContentEncoding FROM Transactions t JOIN Users u ON u.id = t.Creator "
             "LEFT JOIN Attachments a ON a.TransactionId = t.id AND a.ContentType = 'text/plain' "
             "WHERE t.ObjectType = 'RT::Ticket' AND t.ObjectId = ? AND t.Type IN ('Create', 'Correspond', 'Comment') "
             "ORDER BY t.id", (ticket,))
+        return [(kind, name, decode_content(content, encoding)) for kind, name, content, encoding in rows]
 
     def tickets(self):
         """[(id, subject, creator name)] of every ticket."""
