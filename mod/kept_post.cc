@@ -17,6 +17,7 @@
 #include "mod/endpoints.h"
 #include "mod/http.h"
 #include "mod/socache_store.h"
+#include "core/crypto.h"
 #include "session/kept_post.h"
 #include "url/request_kind.h"
 
@@ -27,6 +28,8 @@ namespace hdsso::mod {
 namespace {
 
 constexpr const char* kFilter = "HDSSO_KEPT_POST";
+// The one field of the form the replay page posts.
+constexpr const char* kReplayField = "hdsso_replay";
 // As long as a sign-in attempt lives (the pre-login state's lifetime).
 constexpr int kKeepSeconds = 600;
 constexpr long kDefaultMaxSize = 1024 * 1024;
@@ -160,6 +163,16 @@ apr_status_t kept_body_filter(ap_filter_t* f, apr_bucket_brigade* bb, ap_input_m
     return APR_SUCCESS;
 }
 
+// The body the helpdesk reads from here on (the request's own was read).
+void supply_body(request_rec* r, const std::string& body) {
+    auto* kb = static_cast<KeptBody*>(apr_pcalloc(r->pool, sizeof(KeptBody)));
+    kb->data = static_cast<const char*>(apr_pmemdup(r->pool, body.data(), body.size() + 1));
+    kb->len = body.size();
+    apr_table_set(r->headers_in, "Content-Length", apr_off_t_toa(r->pool, static_cast<apr_off_t>(kb->len)));
+    apr_table_unset(r->headers_in, "Transfer-Encoding");
+    ap_add_input_filter(kFilter, kb, r, r->connection);
+}
+
 long max_size(const DirConfig* c) { return c->post_replay_max.set ? c->post_replay_max.value : kDefaultMaxSize; }
 
 }  // namespace
@@ -221,7 +234,10 @@ int keep_post(request_rec* r, const DirConfig* c) {
     if (!body) return not_kept(r, c, body.error());
     if (!body.value()) return too_large(r, c, max);
     std::int64_t now = RequestStores::clock().now();
-    KeptPost post{r->unparsed_uri ? r->unparsed_uri : "/", type, std::move(*body.value()), now + kKeepSeconds};
+    auto secret = random_bytes(16);
+    if (!secret) return not_kept(r, c, secret.error());
+    KeptPost post{r->unparsed_uri ? r->unparsed_uri : "/", type, std::move(*body.value()), now + kKeepSeconds,
+                  hex_encode(secret.value())};
     auto name = spool()->keep(post, r->useragent_ip ? r->useragent_ip : "", now);
     if (!name) return not_kept(r, c, name.error());
     set_attempt_cookie(r, c, kept_cookie_name(c), name.value(), kKeepSeconds);
@@ -235,12 +251,16 @@ int replay_page(request_rec* r, const DirConfig* c, const std::string& target) {
     auto names = cookie_values(r, kept_cookie_name(c).c_str());
     if (names.empty()) return DECLINED;
     std::string name(names.front());
-    if (!spool()->holds(name, target, RequestStores::clock().now())) return DECLINED;
-    // An empty form posted to the target: its body is replaced by the kept
-    // one (restore_kept_post). Works with a click when scripts are off.
+    auto post = spool()->peek(name, target, RequestStores::clock().now());
+    if (!post) return DECLINED;
+    // A form posted to the target with the kept post's secret alone: its
+    // body is replaced by the kept one (restore_kept_post). Works with a
+    // click when scripts are off.
     std::string action = escape_html(r, target);
     std::string body = "<form id=\"hdsso-replay\" method=\"post\" action=\"" + action +
                        "\" enctype=\"application/x-www-form-urlencoded\">\n"
+                       "<input type=\"hidden\" name=\"" + std::string(kReplayField) + "\" value=\"" +
+                       escape_html(r, post->secret) + "\">\n"
                        "<p>You are signed in. The form you sent before signing in is being sent again.</p>\n"
                        "<p><button type=\"submit\">Send the form again</button></p>\n</form>\n"
                        "<script>document.getElementById(\"hdsso-replay\").submit();</script>\n";
@@ -253,18 +273,34 @@ void restore_kept_post(request_rec* r, const DirConfig* c) {
     if (names.empty()) return;
     if (!from_this_site(r)) return;
     std::string name(names.front());
-    auto taken = spool()->take(name, r->unparsed_uri ? r->unparsed_uri : "/", RequestStores::clock().now());
-    if (!taken || !taken.value()) return;
+    const char* url = r->unparsed_uri ? r->unparsed_uri : "/";
+    std::int64_t now = RequestStores::clock().now();
+    auto kept = spool()->peek(name, url, now);
+    if (!kept) return;
+    // The replay page's post is "hdsso_replay=SECRET", urlencoded, exactly:
+    // anything else is the user's own post, left as it is.
+    const std::string expected = std::string(kReplayField) + "=" + kept->secret;
+    const char* type = apr_table_get(r->headers_in, "Content-Type");
+    const char* length = apr_table_get(r->headers_in, "Content-Length");
+    if (!type || strcasecmp(type, "application/x-www-form-urlencoded") != 0 || !length ||
+        std::strtoll(length, nullptr, 10) != static_cast<long long>(expected.size()) ||
+        apr_table_get(r->headers_in, "Transfer-Encoding"))
+        return;
+    auto own = read_body(r, static_cast<apr_off_t>(expected.size()));
+    std::string own_body = own && own.value() ? *own.value() : std::string();
+    if (own_body != expected) {
+        // Not the replay page's: its own bytes go on to the helpdesk.
+        supply_body(r, own_body);
+        return;
+    }
+    auto taken = spool()->take(name, url, now);
+    if (!taken || !taken.value()) {
+        supply_body(r, own_body);
+        return;
+    }
     const KeptPost& post = *taken.value();
-    // The request's own body (the empty form) is drained first.
-    if (ap_discard_request_body(r) != OK) return;
-    auto* kb = static_cast<KeptBody*>(apr_pcalloc(r->pool, sizeof(KeptBody)));
-    kb->data = static_cast<const char*>(apr_pmemdup(r->pool, post.body.data(), post.body.size() + 1));
-    kb->len = post.body.size();
     apr_table_set(r->headers_in, "Content-Type", post.content_type.c_str());
-    apr_table_set(r->headers_in, "Content-Length", apr_off_t_toa(r->pool, static_cast<apr_off_t>(kb->len)));
-    apr_table_unset(r->headers_in, "Transfer-Encoding");
-    ap_add_input_filter(kFilter, kb, r, r->connection);
+    supply_body(r, post.body);
     set_attempt_cookie(r, c, kept_cookie_name(c), "", 0);
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "HDSSO042: the form kept while %s signed in is posted again to %s "
                   "(%" APR_SIZE_T_FMT " bytes)", r->user ? r->user : "the user", r->uri, post.body.size());

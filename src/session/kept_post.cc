@@ -44,10 +44,10 @@ std::optional<std::string> read_file(const std::string& path) {
     return out;
 }
 
-// "HDSSO-POST 1\n<expires>\n<url>\n<content type>\n<body>"
+// "HDSSO-POST 1\n<expires>\n<url>\n<content type>\n<secret>\n<body>"
 std::string encode(const KeptPost& p) {
     std::string out(kMagic);
-    out += std::to_string(p.expires) + "\n" + p.url + "\n" + p.content_type + "\n";
+    out += std::to_string(p.expires) + "\n" + p.url + "\n" + p.content_type + "\n" + p.secret + "\n";
     out += p.body;
     return out;
 }
@@ -56,7 +56,7 @@ std::optional<KeptPost> decode(const std::string& text) {
     if (text.compare(0, kMagic.size(), kMagic) != 0) return std::nullopt;
     KeptPost p;
     std::size_t at = kMagic.size();
-    std::string* fields[] = {nullptr, &p.url, &p.content_type};
+    std::string* fields[] = {nullptr, &p.url, &p.content_type, &p.secret};
     std::string expires;
     fields[0] = &expires;
     for (std::string* f : fields) {
@@ -111,8 +111,9 @@ Result<void> PostSpool::prepare() const {
 
 Result<std::string> PostSpool::keep(const KeptPost& post, std::string_view client, std::int64_t now) const {
     if (post.url.find_first_of("\r\n") != std::string::npos ||
-        post.content_type.find_first_of("\r\n") != std::string::npos)
-        return make_error(Status::url_malformed, "a line break in the URL or the content type");
+        post.content_type.find_first_of("\r\n") != std::string::npos ||
+        post.secret.find_first_of("\r\n") != std::string::npos)
+        return make_error(Status::url_malformed, "a line break in the URL, the content type or the secret");
     std::string who = hex_encode(sha256(client)).substr(0, 8);
     // Count what is kept (and unexpired); remove what has expired.
     DIR* d = ::opendir(dir_.c_str());
@@ -170,16 +171,17 @@ Result<std::string> PostSpool::keep(const KeptPost& post, std::string_view clien
     return name;
 }
 
-bool PostSpool::holds(std::string_view name, std::string_view url, std::int64_t now) const {
-    if (!valid_name(name)) return false;
+std::optional<KeptPost> PostSpool::peek(std::string_view name, std::string_view url, std::int64_t now) const {
+    if (!valid_name(name)) return std::nullopt;
     auto text = read_file(dir_ + "/" + std::string(name));
-    if (!text) return false;
+    if (!text) return std::nullopt;
     auto post = decode(*text);
-    return post && post->expires > now && post->url == url;
+    if (!post || post->expires <= now || post->url != url) return std::nullopt;
+    return post;
 }
 
 Result<std::optional<KeptPost>> PostSpool::take(std::string_view name, std::string_view url, std::int64_t now) const {
-    if (!valid_name(name) || !holds(name, url, now)) return std::optional<KeptPost>();
+    if (!peek(name, url, now)) return std::optional<KeptPost>();
     // The rename is the one-time step: of two takers only one finds the file.
     auto rnd = random_bytes(8);
     if (!rnd) return rnd.error();

@@ -20,6 +20,10 @@ struct KeptPost {
     std::string content_type;  // as sent (multipart boundary included)
     std::string body;          // the bytes as sent
     std::int64_t expires = 0;
+    // Random, shown only in the page that posts the form again after the
+    // sign-in; the post that brings it back must carry it (a cookie alone,
+    // which a sibling site could set, replays nothing).
+    std::string secret;
 };
 
 struct PostSpoolLimits {
@@ -47,8 +51,8 @@ public:
     // kept for another URL (left in place).
     Result<std::optional<KeptPost>> take(std::string_view name, std::string_view url, std::int64_t now) const;
 
-    // Whether `name` is kept for `url` and unexpired (read, not taken).
-    bool holds(std::string_view name, std::string_view url, std::int64_t now) const;
+    // The post kept under `name` for `url`, unexpired, read but not taken.
+    std::optional<KeptPost> peek(std::string_view name, std::string_view url, std::int64_t now) const;
 
     // A name as keep() makes them: 8 hex digits (the client), '.', 32 hex
     // digits (random).

@@ -122,9 +122,22 @@ class KeptPostTest(KeptPostBase):
         action = form.group(1).replace("&amp;", "&")
         self.assertEqual(path, action)
         self.assertIn("Send the form again", page.text)  # works without scripts too
+        secret = re.search(r'<input type="hidden" name="hdsso_replay" value="([0-9a-f]{32})">', page.text)
+        self.assertTrue(secret, page.text)
+        replay_body = b"hdsso_replay=" + secret.group(1).encode()
+        # The cookie alone (as a sibling site could set it) replays nothing.
         mark = self.backend.mark()
-        # What the browser does with the page: an empty form, same origin.
-        again = self.post(action, b"", URLENCODED, cookies=dict(session, **kept))
+        own = self.post(action, b"own=0", URLENCODED, cookies=dict(session, **kept))
+        self.assertEqual(200, own.status_code)
+        self.assertEqual(b"own=0", self.backend.since(mark)[0]["body"])
+        # A wrong secret of the right length is the request's own body.
+        mark = self.backend.mark()
+        wrong = b"hdsso_replay=" + b"0" * 32
+        self.post(action, wrong, URLENCODED, cookies=dict(session, **kept))
+        self.assertEqual(wrong, self.backend.since(mark)[0]["body"])
+        mark = self.backend.mark()
+        # What the browser does with the page: the form, same origin.
+        again = self.post(action, replay_body, URLENCODED, cookies=dict(session, **kept))
         self.assertEqual(200, again.status_code, again.text)
         self.assertIn("hdsso_session_post=;", again.headers.get("Set-Cookie", ""))
         got = self.backend.since(mark)
@@ -132,11 +145,11 @@ class KeptPostTest(KeptPostBase):
         self.assertEqual("POST", got[0]["method"])
         self.assertEqual(path, got[0]["path"])
         self.assertEqual("kim%d@example.com" % KeptPostBase.signed_in, got[0]["headers"].get("x-remote-user"))
-        # Posted once: the same cookie again brings the request's own body.
+        # Posted once: the same page's post again is only itself.
         mark = self.backend.mark()
-        twice = self.post(action, b"own=1", URLENCODED, cookies=dict(session, **kept))
+        twice = self.post(action, replay_body, URLENCODED, cookies=dict(session, **kept))
         self.assertEqual(200, twice.status_code)
-        self.assertEqual(b"own=1", self.backend.since(mark)[0]["body"])
+        self.assertEqual(replay_body, self.backend.since(mark)[0]["body"])
         return got[0]
 
     def test_urlencoded_reply_reaches_the_helpdesk_byte_for_byte(self):
@@ -175,15 +188,17 @@ class KeptPostTest(KeptPostBase):
         r = self.post(path, b"UpdateContent=mine")
         kept = self.kept_cookie(r)
         self.assertTrue(kept)
-        _, session = self.sign_in("/helpdesk/", kept)
+        page, session = self.sign_in(path, kept)
+        replay_body = b"hdsso_replay=" + re.search(r'name="hdsso_replay" value="([0-9a-f]{32})"',
+                                                   page.text).group(1).encode()
         mark = self.backend.mark()
-        cross = self.post(path, b"UpdateContent=attacker", site="cross-site", origin="https://evil.example",
+        cross = self.post(path, replay_body, site="cross-site", origin="https://evil.example",
                           cookies=dict(session, **kept))
         self.assertEqual(200, cross.status_code)
-        self.assertEqual(b"UpdateContent=attacker", self.backend.since(mark)[0]["body"])
+        self.assertEqual(replay_body, self.backend.since(mark)[0]["body"])
         # Still kept for its sender's own same-origin post.
         mark = self.backend.mark()
-        self.post(path, b"", cookies=dict(session, **kept))
+        self.post(path, replay_body, cookies=dict(session, **kept))
         self.assertEqual(b"UpdateContent=mine", self.backend.since(mark)[0]["body"])
 
     def test_kept_form_goes_only_to_its_own_url(self):

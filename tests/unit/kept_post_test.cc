@@ -43,7 +43,7 @@ struct TempDir {
 };
 
 KeptPost post(const std::string& url, const std::string& body, std::int64_t expires = 1000) {
-    return KeptPost{url, "multipart/form-data; boundary=----x", body, expires};
+    return KeptPost{url, "multipart/form-data; boundary=----x", body, expires, "0123456789abcdef0123456789abcdef"};
 }
 
 }  // namespace
@@ -68,7 +68,8 @@ public:
         auto name = spool.keep(post("/Ticket/Update.html?id=7", body), "192.0.2.1", 100);
         CPPUNIT_ASSERT_MESSAGE(name.ok() ? "" : name.error().detail, name.ok());
         CPPUNIT_ASSERT(PostSpool::valid_name(name.value()));
-        CPPUNIT_ASSERT(spool.holds(name.value(), "/Ticket/Update.html?id=7", 200));
+        auto peeked = spool.peek(name.value(), "/Ticket/Update.html?id=7", 200);
+        CPPUNIT_ASSERT(peeked && peeked->body == body && peeked->secret == "0123456789abcdef0123456789abcdef");
         auto got = spool.take(name.value(), "/Ticket/Update.html?id=7", 200);
         CPPUNIT_ASSERT(got.ok() && got.value());
         CPPUNIT_ASSERT(got.value()->body == body);
@@ -85,7 +86,7 @@ public:
         CPPUNIT_ASSERT(name.ok());
         auto other = spool.take(name.value(), "/b", 200);
         CPPUNIT_ASSERT(other.ok() && !other.value());
-        CPPUNIT_ASSERT(!spool.holds(name.value(), "/a?x", 200));
+        CPPUNIT_ASSERT(!spool.peek(name.value(), "/a?x", 200));
         auto right = spool.take(name.value(), "/a", 200);
         CPPUNIT_ASSERT(right.ok() && right.value() && right.value()->body == "x=1");
     }
@@ -95,7 +96,7 @@ public:
         PostSpool spool(dir.path, {});
         auto name = spool.keep(post("/a", "x=1", 1000), "c", 100);
         CPPUNIT_ASSERT(name.ok());
-        CPPUNIT_ASSERT(!spool.holds(name.value(), "/a", 1000));
+        CPPUNIT_ASSERT(!spool.peek(name.value(), "/a", 1000));
         auto late = spool.take(name.value(), "/a", 1000);
         CPPUNIT_ASSERT(late.ok() && !late.value());
         // Expired posts are removed when the next one is kept.
