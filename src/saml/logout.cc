@@ -113,7 +113,7 @@ Result<void> SamlSp::process_logout_response(std::string_view query) const {
     LogoutGuard guard{logout};
     LassoProfile* profile = LASSO_PROFILE(logout);
     lasso_profile_set_signature_verify_hint(profile, LASSO_PROFILE_SIGNATURE_VERIFY_HINT_IGNORE);
-    std::string q(query);
+    std::string q = without_signature(query);  // checked above; see redirect_signature.h
     int rc = lasso_logout_process_response_msg(logout, const_cast<char*>(q.c_str()));
     if (rc != 0) return lasso_error(rc, "the LogoutResponse");
     return same_issuer(profile, issuer.value());
@@ -128,7 +128,7 @@ Result<SamlIdpLogout> SamlSp::process_logout_request(std::string_view query) con
     LogoutGuard guard{logout};
     LassoProfile* profile = LASSO_PROFILE(logout);
     lasso_profile_set_signature_verify_hint(profile, LASSO_PROFILE_SIGNATURE_VERIFY_HINT_IGNORE);
-    std::string q(query);
+    std::string q = without_signature(query);  // checked above; see redirect_signature.h
     int rc = lasso_logout_process_request_msg(logout, const_cast<char*>(q.c_str()));
     if (rc != 0) return lasso_error(rc, "the LogoutRequest");
     if (auto same = same_issuer(profile, issuer.value()); !same) return same.error();

@@ -46,6 +46,21 @@ std::vector<PublicKeyPtr> public_keys_of(const std::vector<std::string>& certifi
     return keys;
 }
 
+std::string without_signature(std::string_view query) {
+    std::string out;
+    std::size_t at = 0;
+    while (at <= query.size()) {
+        std::size_t end = query.find('&', at);
+        if (end == std::string_view::npos) end = query.size();
+        std::string_view part = query.substr(at, end - at);
+        at = end + 1;
+        if (part.rfind("Signature=", 0) == 0 || part.rfind("SigAlg=", 0) == 0) continue;
+        if (!out.empty()) out += '&';
+        out.append(part);
+    }
+    return out;
+}
+
 bool redirect_query_signed(std::string_view query) {
     std::size_t at = 0;
     while (at <= query.size()) {

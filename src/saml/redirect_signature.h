@@ -22,6 +22,12 @@ using PublicKeyPtr = CPtr<EVP_PKEY, EVP_PKEY_free>;
 // holds them); a certificate that does not parse is left out.
 std::vector<PublicKeyPtr> public_keys_of(const std::vector<std::string>& certificates_b64);
 
+// `query` without its Signature and SigAlg parameters: what Lasso is given
+// once the signature is checked here. Lasso checks a query signature
+// whatever its verify hint says (only the outcome is ignored), so the leak
+// is avoided only by not handing it one.
+std::string without_signature(std::string_view query);
+
 // Whether `query` (as the client sent it, not decoded) carries a Signature
 // parameter.
 bool redirect_query_signed(std::string_view query);
