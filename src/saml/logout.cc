@@ -81,7 +81,9 @@ namespace {
 // redirect_signature.h). Returns the issuer.
 Result<std::string> check_idp_redirect(const SamlSp::Impl& impl, std::string_view query, const char* param,
                                        bool required) {
-    auto issuer = check_redirect_message(query, param, kMaxMessage);
+    auto issuer = check_redirect_message(query, param,
+                                         std::string_view(param) == "SAMLRequest" ? "LogoutRequest" : "LogoutResponse",
+                                         kMaxMessage);
     if (!issuer) return issuer.error();
     auto keys = impl.idp_keys.find(issuer.value());
     if (keys == impl.idp_keys.end())

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <initializer_list>
 
 #include <optional>
 
@@ -127,7 +128,62 @@ Result<XmlDocPtr> parse_untrusted_xml(std::string_view xml, Status code, const s
     if (dtd || (doc && (doc->intSubset || doc->extSubset)))
         return err(code, what + ": a DOCTYPE (DTD or entity declarations) is not allowed");
     if (!doc || !ctxt->wellFormed) return err(code, what + " is not well-formed XML");
+    if (auto fatal = lasso_fatal_construct(xmlDocGetRootElement(doc.get())); !fatal.empty())
+        return err(code, what + ": " + fatal);
     return doc;
+}
+
+namespace {
+
+const xmlChar* const kNsEcp = BAD_CAST "urn:oasis:names:tc:SAML:2.0:profiles:SSO:ecp";
+const xmlChar* const kNsPaos = BAD_CAST "urn:liberty:paos:2003-08";
+
+bool same_ns(const xmlNode* n, const xmlChar* ns) { return n->ns && n->ns->href && xmlStrEqual(n->ns->href, ns); }
+
+// How many direct children of `n` Lasso would take for one of `names`: those
+// in the assertion namespace; `foreign` when one of those names appears in
+// another namespace (refused, whether Lasso would count it or not).
+int identifier_children(xmlNode* n, std::initializer_list<const char*> names, bool& foreign) {
+    int count = 0;
+    for (xmlNode* c = n->children; c; c = c->next) {
+        if (c->type != XML_ELEMENT_NODE) continue;
+        for (const char* name : names)
+            if (xmlStrEqual(c->name, BAD_CAST name)) {
+                if (same_ns(c, kNsSaml)) ++count;
+                else foreign = true;
+            }
+    }
+    return count;
+}
+
+}  // namespace
+
+std::string lasso_fatal_construct(xmlNode* root) {
+    for (xmlNode* n = root; n;) {
+        if (n->type == XML_ELEMENT_NODE) {
+            if (same_ns(n, kNsEcp) || same_ns(n, kNsPaos))
+                return std::string("an ECP or PAOS element (") + name_of(n) + ") is not accepted here";
+            bool logout = same_ns(n, kNsSamlp) && xmlStrEqual(n->name, BAD_CAST "LogoutRequest");
+            bool manage = same_ns(n, kNsSamlp) && xmlStrEqual(n->name, BAD_CAST "ManageNameIDRequest");
+            if (logout || manage) {
+                bool foreign = false;
+                int ids = logout ? identifier_children(n, {"BaseID", "NameID", "EncryptedID"}, foreign)
+                                 : identifier_children(n, {"NameID", "EncryptedID"}, foreign);
+                if (ids != 1 || foreign)
+                    return std::string("a samlp:") + name_of(n) + " must name exactly one " +
+                           (logout ? "saml:BaseID, saml:NameID or saml:EncryptedID" : "saml:NameID or saml:EncryptedID");
+            }
+        }
+        // Depth first, without recursion (no stack to exhaust).
+        if (n->children && n->type == XML_ELEMENT_NODE) {
+            n = n->children;
+            continue;
+        }
+        while (n && n != root && !n->next) n = n->parent;
+        if (!n || n == root) break;
+        n = n->next;
+    }
+    return {};
 }
 
 namespace {
@@ -157,7 +213,8 @@ std::optional<std::string> inflate_raw(const std::string& in, std::size_t max) {
 
 }  // namespace
 
-Result<std::string> check_redirect_message(std::string_view query, const char* param, std::size_t max) {
+Result<std::string> check_redirect_message(std::string_view query, const char* param, const char* root_name,
+                                           std::size_t max) {
     auto params = parse_query(query);
     if (!params) return err(Status::saml_malformed, "the query: " + params.error().detail);
     const std::string* value = nullptr;
@@ -174,7 +231,11 @@ Result<std::string> check_redirect_message(std::string_view query, const char* p
                                                      std::to_string(max / 1024) + " KiB)");
     auto doc = parse_untrusted_xml(xml.value(), Status::saml_malformed, param);
     if (!doc) return doc.error();
-    xmlNode* issuer = child(doc.value() ? xmlDocGetRootElement(doc.value().get()) : nullptr, kNsSaml, "Issuer");
+    xmlNode* root = doc.value() ? xmlDocGetRootElement(doc.value().get()) : nullptr;
+    // Lasso reads the message as this type whatever its root is.
+    if (!is(root, kNsSamlp, root_name))
+        return err(Status::saml_malformed, std::string(param) + " is not a samlp:" + root_name);
+    xmlNode* issuer = child(root, kNsSaml, "Issuer");
     return issuer ? text_of(issuer) : std::string();
 }
 

@@ -55,12 +55,25 @@ xmlNode* signature_of(xmlNode* node);
 // the parser stops at it, before any declaration is read) is refused by what
 // the parser sees, not by searching bytes; so is a document that is not
 // well-formed. `code` and "<what> ..." name the refusal.
+// It also refuses what would make Lasso abort the process (see
+// lasso_fatal_construct).
 Result<XmlDocPtr> parse_untrusted_xml(std::string_view xml, Status code, const std::string& what);
+// Lasso 2.8 logs some malformed messages at G_LOG_LEVEL_ERROR, which GLib
+// makes fatal whatever handler is set (the Apache child aborts): a
+// samlp:LogoutRequest without exactly one BaseID, NameID or EncryptedID
+// (samlp2_logout_request.c), a samlp:ManageNameIDRequest without exactly
+// one NameID or EncryptedID, and ECP and PAOS elements missing their
+// required parts (lasso/xml/ecp, lasso/xml/paos_*.c), wherever Lasso builds
+// one from the document. What is wrong, or "" when none is present (ECP and
+// PAOS elements are refused outright: nothing here takes them).
+std::string lasso_fatal_construct(xmlNode* root);
 // An HTTP-Redirect binding message in `query` (the value of `param`,
 // SAMLRequest or SAMLResponse: base64 of raw DEFLATE), inflated to at most
 // `max` bytes and put through parse_untrusted_xml; saml.malformed otherwise.
+// Its root must be samlp:`root_name` (LogoutRequest, LogoutResponse).
 // Returns the text of the message's own saml:Issuer ("" without one).
-Result<std::string> check_redirect_message(std::string_view query, const char* param, std::size_t max);
+Result<std::string> check_redirect_message(std::string_view query, const char* param, const char* root_name,
+                                           std::size_t max);
 std::string serialise(xmlDoc* doc);
 
 // ---- Lasso's failure codes ---------------------------------------------------

@@ -47,7 +47,7 @@ run_one() {
     fi
     local short=${name#fuzz_}
     mkdir -p "$work/corpus/$short" "$work/vector-seeds/$short"
-    python3 "$here/make_seeds.py" "$short" "$work/vector-seeds/$short"
+    /usr/bin/python3 "$here/make_seeds.py" "$short" "$work/vector-seeds/$short"
     local seeds=()
     [ -d "$here/seeds/$short" ] && seeds+=("$here/seeds/$short")
     seeds+=("$work/vector-seeds/$short")

@@ -575,5 +575,46 @@ class HostHeaderTest(RoutesBase):
         self.assert_backend_never_anonymous()
 
 
+class SingleLogoutMessagesTest(RoutesBase):
+    """Anonymous GETs to PATH/slo with messages Lasso 2.8 would log at
+    G_LOG_LEVEL_ERROR (always fatal in GLib: the Apache child aborted):
+    a LogoutRequest without NameID sent as an unsigned SAMLResponse, a
+    SAMLRequest whose root is not a LogoutRequest, an ECP element. Each
+    gets 400 saml.malformed, and no child dies."""
+
+    IDP = "https://idp.example.test/metadata"
+
+    @staticmethod
+    def redirect_value(xml):
+        import base64
+        import zlib
+        c = zlib.compressobj(9, zlib.DEFLATED, -15)
+        raw = c.compress(xml.encode()) + c.flush()
+        return urllib.parse.quote(base64.b64encode(raw).decode(), safe="")
+
+    def test_messages_that_aborted_lasso_get_400(self):
+        ns = ('xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" '
+              'xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" Version="2.0" IssueInstant="2026-01-01T00:00:00Z"')
+        issuer = "<saml:Issuer>%s</saml:Issuer>" % self.IDP
+        no_name_id = '<samlp:LogoutRequest %s ID="_x">%s</samlp:LogoutRequest>' % (ns, issuer)
+        authn = '<samlp:AuthnRequest %s ID="_y">%s</samlp:AuthnRequest>' % (ns, issuer)
+        ecp = ('<samlp:LogoutResponse %s ID="_z">%s<samlp:Extensions><ecp:Request '
+               'xmlns:ecp="urn:oasis:names:tc:SAML:2.0:profiles:SSO:ecp"/></samlp:Extensions><samlp:Status>'
+               '<samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status>'
+               '</samlp:LogoutResponse>' % (ns, issuer))
+        for what, query in (("LogoutRequest as SAMLResponse", "SAMLResponse=" + self.redirect_value(no_name_id)),
+                            ("LogoutRequest without NameID", "SAMLRequest=" + self.redirect_value(no_name_id)),
+                            ("AuthnRequest as SAMLRequest", "SAMLRequest=" + self.redirect_value(authn)),
+                            ("ECP element", "SAMLResponse=" + self.redirect_value(ecp))):
+            with self.subTest(what):
+                r = self.request("D", "GET", "/sso/slo?" + query)
+                self.assertEqual(400, r.status, "%s: %r" % (what, r))
+                self.assertIn("saml.malformed", r.text)
+        log = self.new_log()
+        self.assertNotIn("exit signal", log)
+        self.assertNotIn("Trace/breakpoint", log)
+        self.assertEqual(4, log.count("saml.malformed"), log[-3000:])
+
+
 if __name__ == "__main__":
     unittest.main()

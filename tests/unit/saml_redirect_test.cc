@@ -115,6 +115,7 @@ class SamlRedirectTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testRsaSha1NeedsTheAllowance);
     CPPUNIT_TEST(testOversizedSignatureRefused);
     CPPUNIT_TEST(testLogoutResponse);
+    CPPUNIT_TEST(testWhatWouldAbortLassoIsRefused);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -218,6 +219,41 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("accepted"), code(sp()->process_logout_response(without(q, "Signature"))));
         auto other = signed_query("SAMLResponse", logout_response(), "/bye", other_keys().key.get());
         CPPUNIT_ASSERT_EQUAL(std::string("saml.bad_signature"), code(sp()->process_logout_response(other)));
+    }
+
+    // Lasso logs these at G_LOG_LEVEL_ERROR, which GLib makes fatal: before
+    // the gate they aborted the process (found by fuzz_saml_logout; a
+    // LogoutResponse needs no signature, so any client could). Refused as
+    // saml.malformed, and this test process lives on.
+    void testWhatWouldAbortLassoIsRefused() {
+        std::string no_name_id = logout_request();
+        no_name_id.erase(no_name_id.find("<saml:NameID"), no_name_id.find("<samlp:SessionIndex") -
+                                                              no_name_id.find("<saml:NameID"));
+        std::string two = logout_request();
+        std::size_t at = two.find("<saml:NameID");
+        two.insert(at, two.substr(at, two.find("<samlp:SessionIndex") - at));
+        std::string foreign = logout_request();
+        foreign.insert(foreign.find("<samlp:SessionIndex"), "<x:NameID xmlns:x=\"urn:other\">x</x:NameID>");
+        std::string authn = "<samlp:AuthnRequest xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\" "
+                            "xmlns:saml=\"urn:oasis:names:tc:SAML:2.0:assertion\" ID=\"_a\" Version=\"2.0\" "
+                            "IssueInstant=\"2026-01-01T00:00:00Z\"><saml:Issuer>" + std::string(kIdp) +
+                            "</saml:Issuer></samlp:AuthnRequest>";
+        for (const auto& xml : {no_name_id, two, foreign, authn}) {
+            auto q = signed_query("SAMLRequest", xml, "", idp_keys().key.get());
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(xml, std::string("saml.malformed"), code(sp()->process_logout_request(q)));
+        }
+        // As a LogoutResponse, unsigned: a LogoutRequest root, or one nested.
+        std::string nested = logout_response();
+        nested.insert(nested.find("<samlp:Status>"), "<samlp:Extensions>" + no_name_id.substr(no_name_id.find("<samlp:LogoutRequest")) +
+                                                         "</samlp:Extensions>");
+        std::string ecp = logout_response();
+        ecp.insert(ecp.find("<samlp:Status>"),
+                   "<samlp:Extensions><ecp:RelayState xmlns:ecp=\"urn:oasis:names:tc:SAML:2.0:profiles:SSO:ecp\"/>"
+                   "</samlp:Extensions>");
+        for (const auto& xml : {no_name_id, nested, ecp}) {
+            std::string q = "SAMLResponse=" + percent_encode(fuzz::base64(fuzz::deflate_raw(xml)));
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(xml, std::string("saml.malformed"), code(sp()->process_logout_response(q)));
+        }
     }
 };
 
