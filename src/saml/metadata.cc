@@ -115,6 +115,15 @@ Result<std::string> idp_entity_descriptor(SamlIdpSettings& idp) {
         return err(Status::config_invalid, "the metadata describes " + attr(root, "entityID") + ", not " + idp.entity_id);
     idp.entity_id = attr(root, "entityID");
     if (auto id = check_entity_id(idp.entity_id); !id) return id.error();
+    // Lasso 2.8 reads protocolSupportEnumeration of each role it knows
+    // with strtok_r, and crashes (NULL) when it is missing
+    // (lasso_saml20_provider_load_metadata; found by fuzz_saml_metadata).
+    for (const char* role : {"IDPSSODescriptor", "SPSSODescriptor", "AttributeAuthorityDescriptor", "PDPDescriptor",
+                             "AuthnAuthorityDescriptor"})
+        for (xmlNode* d : children(root, kNsMd, role))
+            if (!has_attr(d, "protocolSupportEnumeration"))
+                return err(Status::config_invalid, "IdP " + idp.entity_id + ": md:" + role +
+                                                       " has no protocolSupportEnumeration (required by SAML metadata)");
     if (auto keys = check_signing_keys(root, idp, by_fingerprint); !keys) return keys.error();
     return metadata;
 }

@@ -65,6 +65,7 @@ class SamlMetadataTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testEntityDescriptorForAnotherEntityRefused);
     CPPUNIT_TEST(testMetadataWithoutSigningKeyRefused);
     CPPUNIT_TEST(testEntityIdMissingOrTooLongRefused);
+    CPPUNIT_TEST(testRoleWithoutProtocolSupportEnumerationRefused);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -191,6 +192,21 @@ public:
             CPPUNIT_ASSERT_MESSAGE(doc, !md.ok() && md.error().code == Status::config_invalid);
         }
         CPPUNIT_ASSERT(saml_metadata_idps(entity("https://a.test/" + std::string(1009, 'x'))).ok());
+    }
+
+    // Lasso crashed (strtok_r on NULL) loading such metadata (found by
+    // fuzz_saml_metadata): refused before Lasso reads it.
+    void testRoleWithoutProtocolSupportEnumerationRefused() {
+        for (const char* role : {"IDPSSODescriptor", "SPSSODescriptor", "PDPDescriptor"}) {
+            std::string doc = entity("https://a.test");
+            std::string extra = std::string("<md:") + role + "/>";
+            doc.insert(doc.find("</md:EntityDescriptor>"), extra);
+            SamlIdpSettings idp;
+            idp.metadata_xml = doc;
+            auto md = idp_entity_descriptor(idp);
+            CPPUNIT_ASSERT_MESSAGE(role, !md.ok() && md.error().code == Status::config_invalid);
+            CPPUNIT_ASSERT_MESSAGE(md.error().detail, md.error().detail.find("protocolSupportEnumeration") != std::string::npos);
+        }
     }
 };
 
