@@ -37,10 +37,8 @@ T pick(const Setting<T>& s, T dflt) { return s.set ? s.value : dflt; }
 
 
 const char* parse_seconds(cmd_parms* cmd, const char* arg, int min, int max, int& out) {
-    char* end = nullptr;
-    errno = 0;
-    long v = std::strtol(arg, &end, 10);
-    if (!*arg || *end || errno || v < min || v > max)
+    long v = 0;
+    if (!parse_long(arg, min, max, v))
         return bad_value(cmd, apr_psprintf(cmd->pool, "a number of seconds from %d to %d", min, max), arg);
     out = static_cast<int>(v);
     return nullptr;
@@ -49,7 +47,7 @@ const char* parse_seconds(cmd_parms* cmd, const char* arg, int min, int max, int
 // A directive that takes a number of seconds within [Min, Max].
 template <int Min, int Max, Setting<int> DirConfig::*Field>
 const char* set_seconds(cmd_parms* cmd, void* m, const char* arg) {
-    int v;
+    int v = 0;
     if (const char* e = parse_seconds(cmd, arg, Min, Max, v)) return e;
     (cfg(m)->*Field) = {v, 1};
     return nullptr;
@@ -222,6 +220,15 @@ const char* set_jwt_login_url(cmd_parms* cmd, void* m, const char* a) {
 }
 
 }  // namespace
+
+bool parse_long(const char* arg, long min, long max, long& out) {
+    char* end = nullptr;
+    errno = 0;
+    long v = std::strtol(arg, &end, 10);
+    if (!*arg || *end || errno || v < min || v > max || !(*arg >= '0' && *arg <= '9')) return false;
+    out = v;
+    return true;
+}
 
 const char* bad_value(cmd_parms* cmd, const char* expected, const char* got) {
     return apr_psprintf(cmd->pool, "%s: expected %s, got '%s'", cmd->cmd->name, expected, got);

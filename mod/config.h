@@ -147,6 +147,8 @@ void append(apr_pool_t* p, Setting<apr_array_header_t*>& list, const T& value) {
 }
 
 inline DirConfig* cfg(void* mconfig) { return static_cast<DirConfig*>(mconfig); }
+// A decimal number from min to max (digits only, no sign or space).
+bool parse_long(const char* arg, long min, long max, long& out);
 // "HelpdeskSSOX: expected ..., got '...'": what apachectl -t prints.
 const char* bad_value(cmd_parms* cmd, const char* expected, const char* got);
 // An absolute http(s) URL or a local path, for directives that name where

@@ -106,20 +106,11 @@ Result<QueryParams> request_params(request_rec* r, apr_off_t max_body = kMaxForm
         if (!type || strncasecmp(type, "application/x-www-form-urlencoded", 33) != 0 ||
             (type[33] != '\0' && type[33] != ';' && type[33] != ' '))
             return make_error(Status::url_malformed, "a POST must be application/x-www-form-urlencoded");
-        if (ap_setup_client_block(r, REQUEST_CHUNKED_DECHUNK) != OK)
-            return make_error(Status::url_malformed, "the request body cannot be read");
-        std::string body;
-        if (ap_should_client_block(r)) {
-            char buf[8192];
-            long n;
-            while ((n = ap_get_client_block(r, buf, sizeof buf)) > 0) {
-                if (static_cast<apr_off_t>(body.size()) + n > max_body)
-                    return make_error(Status::url_malformed, "the form is over " + std::to_string(max_body / 1024) + " KiB");
-                body.append(buf, static_cast<std::size_t>(n));
-            }
-            if (n < 0) return make_error(Status::url_malformed, "the request body could not be read");
-        }
-        if (!body.empty()) text += (text.empty() ? "" : "&") + body;
+        auto body = read_request_body(r, max_body);
+        if (!body) return body.error();
+        if (!body.value())
+            return make_error(Status::url_malformed, "the form is over " + std::to_string(max_body / 1024) + " KiB");
+        if (!body.value()->empty()) text += (text.empty() ? "" : "&") + *body.value();
     }
     return parse_query(text, QueryLimits{static_cast<std::size_t>(max_body) + 8192, 64});
 }

@@ -258,6 +258,22 @@ int html_response(request_rec* r, const char* title, const std::string& body_htm
 
 std::string escape_html(request_rec* r, const std::string& s) { return html_escape(r, s); }
 
+Result<std::optional<std::string>> read_request_body(request_rec* r, apr_off_t max) {
+    if (ap_setup_client_block(r, REQUEST_CHUNKED_DECHUNK) != OK)
+        return make_error(Status::url_malformed, "the request body cannot be read");
+    std::string body;
+    if (ap_should_client_block(r)) {
+        char buf[16384];
+        long n;
+        while ((n = ap_get_client_block(r, buf, sizeof buf)) > 0) {
+            if (static_cast<apr_off_t>(body.size()) + n > max) return std::optional<std::string>();
+            body.append(buf, static_cast<std::size_t>(n));
+        }
+        if (n < 0) return make_error(Status::url_malformed, "the request body could not be read");
+    }
+    return std::optional<std::string>(std::move(body));
+}
+
 int page_response(request_rec* r, int status, const char* title, const std::string& body_html) {
     return send_response(r, status, "text/html; charset=utf-8", page(r, title, body_html, nullptr, nullptr));
 }

@@ -93,6 +93,9 @@ int html_response(request_rec* r, const char* title, const std::string& body_htm
 // any hook; returns DONE.
 int page_response(request_rec* r, int status, const char* title, const std::string& body_html);
 std::string escape_html(request_rec* r, const std::string& s);
+// The request body (chunked or not), up to `max` bytes; nullopt when it is
+// longer (what was read of it is gone); url.malformed when it cannot be read.
+Result<std::optional<std::string>> read_request_body(request_rec* r, apr_off_t max);
 
 // A plain information page (e.g. "signed out"), sent with status 200.
 int info_page(request_rec* r, const char* title, const char* text, const char* link_url, const char* link_text);

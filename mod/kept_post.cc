@@ -51,18 +51,9 @@ std::optional<PostSpool>& spool() {
     return s;
 }
 
-bool parse_count(const char* arg, long min, long max, long& out) {
-    char* end = nullptr;
-    errno = 0;
-    long v = std::strtol(arg, &end, 10);
-    if (!*arg || *end || errno || v < min || v > max || !(*arg >= '0' && *arg <= '9')) return false;
-    out = v;
-    return true;
-}
-
 const char* set_max_size(cmd_parms* cmd, void* mconfig, const char* arg) {
-    long v;
-    if (!parse_count(arg, 0, kMaxMaxSize, v)) return bad_value(cmd, "a number of bytes from 0 (off) to 67108864", arg);
+    long v = 0;
+    if (!parse_long(arg, 0, kMaxMaxSize, v)) return bad_value(cmd, "a number of bytes from 0 (off) to 67108864", arg);
     cfg(mconfig)->post_replay_max = {static_cast<int>(v), 1};
     return nullptr;
 }
@@ -77,9 +68,9 @@ const char* set_directory(cmd_parms* cmd, void*, const char* arg) {
 
 const char* set_count(cmd_parms* cmd, void*, const char* total, const char* per_client) {
     if (const char* err = ap_check_cmd_context(cmd, GLOBAL_ONLY)) return err;
-    long t, p = 4;
-    if (!parse_count(total, 1, 100000, t)) return bad_value(cmd, "a number of forms from 1 to 100000", total);
-    if (per_client && !parse_count(per_client, 1, t, p))
+    long t = 0, p = 4;
+    if (!parse_long(total, 1, 100000, t)) return bad_value(cmd, "a number of forms from 1 to 100000", total);
+    if (per_client && !parse_long(per_client, 1, t, p))
         return bad_value(cmd, "a number of forms per client from 1 to the total", per_client);
     spool_config().limits = {static_cast<std::size_t>(t), static_cast<std::size_t>(std::min(p, t))};
     return nullptr;
@@ -93,23 +84,6 @@ bool from_this_site(request_rec* r) {
     const char* site = apr_table_get(r->headers_in, "Sec-Fetch-Site");
     const char* origin = apr_table_get(r->headers_in, "Origin");
     return same_origin(site ? site : "", origin ? origin : "", site_origin(r));
-}
-
-// The request body, up to `max` bytes; nullopt when it is longer.
-Result<std::optional<std::string>> read_body(request_rec* r, apr_off_t max) {
-    if (ap_setup_client_block(r, REQUEST_CHUNKED_DECHUNK) != OK)
-        return make_error(Status::url_malformed, "the request body cannot be read");
-    std::string body;
-    if (ap_should_client_block(r)) {
-        char buf[16384];
-        long n;
-        while ((n = ap_get_client_block(r, buf, sizeof buf)) > 0) {
-            if (static_cast<apr_off_t>(body.size()) + n > max) return std::optional<std::string>();
-            body.append(buf, static_cast<std::size_t>(n));
-        }
-        if (n < 0) return make_error(Status::url_malformed, "the request body could not be read");
-    }
-    return std::optional<std::string>(std::move(body));
 }
 
 int too_large(request_rec* r, const DirConfig* c, long max) {
@@ -230,7 +204,7 @@ int keep_post(request_rec* r, const DirConfig* c) {
     }
     const char* length = apr_table_get(r->headers_in, "Content-Length");
     if (length && std::strtoll(length, nullptr, 10) > max) return too_large(r, c, max);
-    auto body = read_body(r, max);
+    auto body = read_request_body(r, max);
     if (!body) return not_kept(r, c, body.error());
     if (!body.value()) return too_large(r, c, max);
     std::int64_t now = RequestStores::clock().now();
@@ -286,7 +260,7 @@ void restore_kept_post(request_rec* r, const DirConfig* c) {
         std::strtoll(length, nullptr, 10) != static_cast<long long>(expected.size()) ||
         apr_table_get(r->headers_in, "Transfer-Encoding"))
         return;
-    auto own = read_body(r, static_cast<apr_off_t>(expected.size()));
+    auto own = read_request_body(r, static_cast<apr_off_t>(expected.size()));
     std::string own_body = own && own.value() ? *own.value() : std::string();
     if (own_body != expected) {
         // Not the replay page's: its own bytes go on to the helpdesk.

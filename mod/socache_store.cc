@@ -188,14 +188,6 @@ const char* conflicts(cmd_parms* cmd) {
     return why ? apr_psprintf(cmd->pool, "%s: %s", cmd->cmd->name, why) : nullptr;
 }
 
-bool parse_long(const char* arg, long min, long max, long& out) {
-    char* end = nullptr;
-    errno = 0;
-    long v = std::strtol(arg, &end, 10);
-    if (!*arg || *end || errno || v < min || v > max || !(*arg >= '0' && *arg <= '9')) return false;
-    out = v;
-    return true;
-}
 
 bool ends_with_size(const char* arg) {
     std::size_t n = std::strlen(arg);
@@ -295,7 +287,7 @@ const char* set_cache(cmd_parms* cmd, void*, const char* arg) {
 
 const char* set_cache_ttl(cmd_parms* cmd, void*, const char* arg) {
     if (const char* err = ap_check_cmd_context(cmd, GLOBAL_ONLY)) return err;
-    long v;
+    long v = 0;
     if (!parse_long(arg, 0, 300, v)) return bad_value(cmd, "a number of seconds from 0 to 300", arg);
     store_config().process_cache_ttl = static_cast<int>(v);
     return nullptr;
@@ -303,7 +295,7 @@ const char* set_cache_ttl(cmd_parms* cmd, void*, const char* arg) {
 
 const char* set_replay_capacity(cmd_parms* cmd, void*, const char* arg) {
     if (const char* err = ap_check_cmd_context(cmd, GLOBAL_ONLY)) return err;
-    long v;
+    long v = 0;
     if (!parse_long(arg, static_cast<long>(ReplayTable::kMinCapacity), static_cast<long>(kMaxReplayCapacity), v))
         return bad_value(cmd,
                          apr_psprintf(cmd->pool, "a number of records from %" APR_SIZE_T_FMT " to %" APR_SIZE_T_FMT,
@@ -335,7 +327,7 @@ const char* set_cache_auth(cmd_parms* cmd, void*, const char* file, const char* 
 
 const char* set_cache_database(cmd_parms* cmd, void*, const char* arg) {
     if (const char* err = ap_check_cmd_context(cmd, GLOBAL_ONLY)) return err;
-    long v;
+    long v = 0;
     if (!parse_long(arg, 0, INT_MAX, v)) return bad_value(cmd, "a Redis database number (0 or more)", arg);
     store_config().remote.database = static_cast<int>(v);
     store_config().database_set = true;

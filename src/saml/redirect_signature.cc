@@ -31,6 +31,22 @@ bool rsa_verifies(EVP_PKEY* key, const EVP_MD* md, std::string_view signed_text,
                             reinterpret_cast<const unsigned char*>(signed_text.data()), signed_text.size()) == 1;
 }
 
+// Calls `fn` with each "name=value" part of the query, as sent.
+template <class Fn>
+void for_each_part(std::string_view query, Fn fn) {
+    std::size_t at = 0;
+    while (at <= query.size()) {
+        std::size_t end = query.find('&', at);
+        if (end == std::string_view::npos) end = query.size();
+        fn(query.substr(at, end - at));
+        at = end + 1;
+    }
+}
+
+bool is_signature_part(std::string_view part) {
+    return part.rfind("Signature=", 0) == 0 || part.rfind("SigAlg=", 0) == 0;
+}
+
 }  // namespace
 
 std::vector<PublicKeyPtr> public_keys_of(const std::vector<std::string>& certificates_b64) {
@@ -48,28 +64,18 @@ std::vector<PublicKeyPtr> public_keys_of(const std::vector<std::string>& certifi
 
 std::string without_signature(std::string_view query) {
     std::string out;
-    std::size_t at = 0;
-    while (at <= query.size()) {
-        std::size_t end = query.find('&', at);
-        if (end == std::string_view::npos) end = query.size();
-        std::string_view part = query.substr(at, end - at);
-        at = end + 1;
-        if (part.rfind("Signature=", 0) == 0 || part.rfind("SigAlg=", 0) == 0) continue;
+    for_each_part(query, [&](std::string_view part) {
+        if (is_signature_part(part)) return;
         if (!out.empty()) out += '&';
         out.append(part);
-    }
+    });
     return out;
 }
 
 bool redirect_query_signed(std::string_view query) {
-    std::size_t at = 0;
-    while (at <= query.size()) {
-        std::size_t end = query.find('&', at);
-        if (end == std::string_view::npos) end = query.size();
-        if (query.substr(at, end - at).rfind("Signature=", 0) == 0) return true;
-        at = end + 1;
-    }
-    return false;
+    bool found = false;
+    for_each_part(query, [&](std::string_view part) { found = found || part.rfind("Signature=", 0) == 0; });
+    return found;
 }
 
 Result<void> verify_redirect_signature(std::string_view query, const char* param,
@@ -79,21 +85,18 @@ Result<void> verify_redirect_signature(std::string_view query, const char* param
     // The parameters as sent ("name=value", not decoded).
     std::string_view message, relay, sig_alg, signature;
     const std::string message_name = std::string(param) + "=";
-    std::size_t at = 0;
-    while (at <= query.size()) {
-        std::size_t end = query.find('&', at);
-        if (end == std::string_view::npos) end = query.size();
-        std::string_view part = query.substr(at, end - at);
-        at = end + 1;
+    bool repeated = false;
+    for_each_part(query, [&](std::string_view part) {
         std::string_view* slot = nullptr;
         if (part.rfind(message_name, 0) == 0) slot = &message;
         else if (part.rfind("RelayState=", 0) == 0) slot = &relay;
         else if (part.rfind("SigAlg=", 0) == 0) slot = &sig_alg;
         else if (part.rfind("Signature=", 0) == 0) slot = &signature;
-        if (!slot) continue;
-        if (!slot->empty()) return err(Status::saml_malformed, "a parameter appears more than once in the query");
+        if (!slot) return;
+        repeated = repeated || !slot->empty();
         *slot = part;
-    }
+    });
+    if (repeated) return err(Status::saml_malformed, "a parameter appears more than once in the query");
     if (message.empty()) return err(Status::saml_malformed, std::string("no ") + param + " in the query");
     if (signature.empty()) return err(Status::saml_unsigned, "the message is not signed (no Signature parameter)");
     if (sig_alg.empty()) return err(Status::saml_bad_signature, "the message is signed without a SigAlg");
