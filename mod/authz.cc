@@ -11,7 +11,7 @@
 #include "mod_auth.h"
 
 #include "core/identity.h"
-#include "mod/config.h"
+#include "mod/dir_config.h"
 #include "mod/guard.h"
 #include "mod/http.h"
 

@@ -6,7 +6,7 @@
 #include "httpd.h"
 #include "http_config.h"
 
-#include "mod/config.h"
+#include "mod/dir_config.h"
 
 namespace hdsso::mod {
 

@@ -10,7 +10,7 @@
 
 #include <string>
 
-#include "mod/config.h"
+#include "mod/dir_config.h"
 
 namespace hdsso::mod {
 

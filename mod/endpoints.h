@@ -6,7 +6,7 @@
 
 #include <string>
 
-#include "mod/config.h"
+#include "mod/dir_config.h"
 #include "saml/saml.h"
 #include "session/session_store.h"
 #include "url/endpoints.h"

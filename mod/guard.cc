@@ -2,7 +2,7 @@
 
 #include "http_log.h"
 
-#include "mod/config.h"
+#include "mod/dir_config.h"
 
 APLOG_USE_MODULE(helpdesk_sso);
 

@@ -8,7 +8,7 @@
 
 #include "core/identity.h"
 #include "helpdesk/handoff.h"
-#include "mod/config.h"
+#include "mod/dir_config.h"
 
 namespace hdsso::mod {
 

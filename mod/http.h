@@ -13,7 +13,7 @@
 #include "core/error.h"
 #include "core/identity.h"
 #include "helpdesk/handoff.h"
-#include "mod/config.h"
+#include "mod/dir_config.h"
 #include "session/session_store.h"
 
 namespace hdsso::mod {

@@ -12,7 +12,7 @@
 #include "http_config.h"
 
 #include "core/error.h"
-#include "mod/config.h"
+#include "mod/dir_config.h"
 
 namespace hdsso::mod {
 

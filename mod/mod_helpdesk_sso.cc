@@ -11,7 +11,7 @@
 
 #include "apr_strings.h"
 
-#include "mod/config.h"
+#include "mod/dir_config.h"
 #include "mod/authz.h"
 #include "mod/diagnostics.h"
 #include "mod/endpoints.h"

@@ -14,7 +14,7 @@
 
 #include "core/crypto.h"
 #include "core/secret_file.h"
-#include "mod/config.h"
+#include "mod/dir_config.h"
 #include "mod/diagnostics.h"
 
 APLOG_USE_MODULE(helpdesk_sso);
@@ -394,7 +394,7 @@ std::shared_ptr<SamlSp> saml_sp(request_rec* r) {
     return c && c->sp ? *c->sp : nullptr;
 }
 
-// A function-local table: initialised on first use, so that config.cc can
+// A function-local table: initialised on first use, so that dir_config.cc can
 // copy it during its own static initialisation whatever the order of the two
 // files' initialisers (the entries are not constants: cmd_func casts).
 const command_rec* saml_commands() {

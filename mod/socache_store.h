@@ -21,7 +21,7 @@
 #include "core/clock.h"
 #include "core/kv_store.h"
 #include "session/session_store.h"
-#include "mod/config.h"
+#include "mod/dir_config.h"
 
 namespace hdsso::mod {
 

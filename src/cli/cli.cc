@@ -4,6 +4,8 @@
 
 #include <iostream>
 
+#include "jose/json.h"
+
 namespace hdsso::cli {
 
 const Command kCommands[] = {
@@ -229,6 +231,33 @@ std::optional<std::int64_t> parse_int(const std::string& s) {
         v = v * 10 + (s[i] - '0');
     }
     return s[0] == '-' ? -v : v;
+}
+
+namespace {
+
+void string_array(JsonWriter& w, const std::vector<std::string>& v) {
+    w.begin_array();
+    for (const auto& s : v) w.string(s);
+    w.end_array();
+}
+
+}  // namespace
+
+std::string identity_to_json(const Identity& id,
+                             const std::vector<std::pair<std::string, std::string>>& extra) {
+    JsonWriter w;
+    w.begin_object();
+    w.key("subject").string(id.subject).key("email").string(id.email).key("display_name").string(id.display_name);
+    w.key("given_name").string(id.given_name).key("family_name").string(id.family_name);
+    string_array(w.key("groups"), id.groups);
+    w.key("attributes").begin_object();
+    for (const auto& [k, v] : id.attributes) string_array(w.key(k), v);
+    w.end_object();
+    w.key("issuer").string(id.issuer).key("idp").string(id.idp_name);
+    w.key("auth_time").integer(id.auth_time).key("expiry").integer(id.expiry);
+    for (const auto& [k, v] : extra) w.key(k).string(v);
+    w.end_object();
+    return w.text();
 }
 
 }  // namespace hdsso::cli

@@ -8,9 +8,12 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "cli/args.h"
 #include "core/error.h"
+#include "core/identity.h"
 
 namespace hdsso::cli {
 
@@ -40,6 +43,11 @@ void set_current_command(const std::string& words);
 int usage(const std::string& why);
 int fail(const Error& e);
 std::optional<std::int64_t> parse_int(const std::string& s);
+
+// An identity as a compact JSON object (ASCII), for `hdsso ... verify`;
+// `extra` adds string members beside the identity's own.
+std::string identity_to_json(const Identity& id,
+                             const std::vector<std::pair<std::string, std::string>>& extra = {});
 
 }  // namespace hdsso::cli
 

@@ -34,9 +34,4 @@ struct Identity {
 // groups, issuer, idp. Empty when neither exists.
 std::vector<std::string> identity_values(const Identity& id, const std::string& name);
 
-// Compact JSON object (ASCII, sorted keys), for `hdsso ... verify`; `extra`
-// adds string members beside the identity's own.
-std::string identity_to_json(const Identity& id,
-                             const std::vector<std::pair<std::string, std::string>>& extra = {});
-
 }  // namespace hdsso

@@ -1,4 +1,4 @@
-#include "mod/config.h"
+#include "mod/dir_config.h"
 #include "mod/broker.h"
 #include "mod/chooser.h"
 #include "mod/diagnostics.h"
