@@ -43,7 +43,7 @@ struct LogoutGuard {
 
 }  // namespace
 
-Result<SamlAuthnRequest> SamlSp::logout_request(const Identity& id, const std::string& relay_state) const {
+Result<SamlRedirect> SamlSp::logout_request(const Identity& id, const std::string& relay_state) const {
     if (!impl_->idps.count(id.issuer)) return err(Status::saml_unknown_idp, "the session's IdP is not configured here");
     if (id.name_id.empty()) return err(Status::saml_missing_name_id, "the session has no NameID");
     LassoLogout* logout = lasso_logout_new(impl_->server.get());
@@ -66,7 +66,7 @@ Result<SamlAuthnRequest> SamlSp::logout_request(const Identity& id, const std::s
     rc = lasso_logout_build_request_msg(logout);
     if (rc != 0 || !profile->msg_url)
         return err(Status::config_invalid, std::string("Lasso (logout request): ") + lasso_strerror(rc));
-    SamlAuthnRequest out;
+    SamlRedirect out;
     out.url = profile->msg_url;
     out.id = LASSO_SAMLP2_REQUEST_ABSTRACT(profile->request)->ID ? LASSO_SAMLP2_REQUEST_ABSTRACT(profile->request)->ID : "";
     return out;

@@ -138,7 +138,7 @@ std::vector<std::string> SamlSp::idp_entity_ids() const {
     return out;
 }
 
-Result<SamlAuthnRequest> SamlSp::authn_request(const std::string& relay_state, const std::string& idp_entity_id) const {
+Result<SamlRedirect> SamlSp::authn_request(const std::string& relay_state, const std::string& idp_entity_id) const {
     std::string idp = idp_entity_id;
     if (idp.empty()) {
         if (impl_->idps.size() != 1) return err(Status::config_invalid, "several IdPs: name the one to use");
@@ -174,7 +174,7 @@ Result<SamlAuthnRequest> SamlSp::authn_request(const std::string& relay_state, c
     }
     rc = lasso_login_build_authn_request_msg(login);
     if (rc != 0 || !profile->msg_url) return err(Status::config_invalid, std::string("Lasso: ") + lasso_strerror(rc));
-    SamlAuthnRequest out;
+    SamlRedirect out;
     out.url = profile->msg_url;
     out.id = LASSO_SAMLP2_REQUEST_ABSTRACT(profile->request)->ID ? LASSO_SAMLP2_REQUEST_ABSTRACT(profile->request)->ID : "";
     if (out.id.empty()) return err(Status::internal, "the AuthnRequest has no ID");

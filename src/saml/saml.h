@@ -87,9 +87,11 @@ void saml_sp_site_urls(SamlSpSettings& sp, std::string_view base_url, std::strin
 // the NameID format URI; nullopt otherwise.
 std::optional<std::string> parse_saml_name_id_format(std::string_view name);
 
-struct SamlAuthnRequest {
-    std::string url;  // the IdP's SSO URL with SAMLRequest (and RelayState)
-    std::string id;   // the request ID the response must answer
+// A request the SP sends the browser to the IdP with (HTTP-Redirect): an
+// AuthnRequest or a LogoutRequest.
+struct SamlRedirect {
+    std::string url;  // the IdP's SSO or SLO URL with SAMLRequest (and RelayState, signature)
+    std::string id;   // the request ID the IdP's answer must be InResponseTo
 };
 
 // A LogoutRequest the IdP sent (IdP-initiated single logout).
@@ -124,12 +126,12 @@ public:
 
     // An HTTP-Redirect AuthnRequest to the IdP (the only one, or the one
     // named), signed when the SP has a key.
-    Result<SamlAuthnRequest> authn_request(const std::string& relay_state, const std::string& idp_entity_id = {}) const;
+    Result<SamlRedirect> authn_request(const std::string& relay_state, const std::string& idp_entity_id = {}) const;
 
     // Single logout, SP-initiated: an HTTP-Redirect LogoutRequest naming the
     // sign-in `id` came from (its IdP, NameID and SessionIndex). Signed when
     // the SP has a key; config.invalid when the IdP has no SLO endpoint.
-    Result<SamlAuthnRequest> logout_request(const Identity& id, const std::string& relay_state) const;
+    Result<SamlRedirect> logout_request(const Identity& id, const std::string& relay_state) const;
     // The IdP's LogoutResponse (the query string of the HTTP-Redirect).
     Result<void> process_logout_response(std::string_view query) const;
     // IdP-initiated: the IdP's LogoutRequest (query string); it must be
