@@ -109,21 +109,22 @@ Result<void> PostSpool::prepare() const {
     return {};
 }
 
-Result<std::string> PostSpool::keep(const KeptPost& post, std::string_view client, std::int64_t now) const {
-    if (post.url.find_first_of("\r\n") != std::string::npos ||
-        post.content_type.find_first_of("\r\n") != std::string::npos ||
-        post.secret.find_first_of("\r\n") != std::string::npos)
-        return make_error(Status::url_malformed, "a line break in the URL, the content type or the secret");
-    std::string who = hex_encode(sha256(client)).substr(0, 8);
-    // Count what is kept (and unexpired); remove what has expired.
-    DIR* d = ::opendir(dir_.c_str());
-    if (!d) return unavailable("the kept-post directory " + dir_, errno);
+namespace {
+
+struct Census {
     std::size_t total = 0, mine = 0;
+};
+
+// What the spool holds unexpired, overall and for client `who`; expired
+// posts, and what a writer or taker that died mid-way left, are removed.
+Result<Census> take_census(const std::string& dir, std::string_view who, std::int64_t now) {
+    DIR* d = ::opendir(dir.c_str());
+    if (!d) return unavailable("the kept-post directory " + dir, errno);
+    Census c;
     while (dirent* e = ::readdir(d)) {
         std::string_view n = e->d_name;
-        std::string path = dir_ + "/" + std::string(n);
-        if (!valid_name(n)) {
-            // What a writer or taker that died mid-way left behind.
+        std::string path = dir + "/" + std::string(n);
+        if (!PostSpool::valid_name(n)) {
             struct stat st {};
             if ((n.rfind(".tmp-", 0) == 0 || n.rfind(".taken-", 0) == 0) && ::lstat(path.c_str(), &st) == 0 &&
                 st.st_mtime < now - 3600)
@@ -135,22 +136,17 @@ Result<std::string> PostSpool::keep(const KeptPost& post, std::string_view clien
             ::unlink(path.c_str());
             continue;
         }
-        ++total;
-        if (n.substr(0, 8) == who) ++mine;
+        ++c.total;
+        if (n.substr(0, 8) == who) ++c.mine;
     }
     ::closedir(d);
-    if (total >= limits_.max_posts)
-        return make_error(Status::store_full, "the kept-post spool holds " + std::to_string(total) + " posts");
-    if (mine >= limits_.max_per_client)
-        return make_error(Status::store_full, "this client has " + std::to_string(mine) + " posts kept already");
-    auto rnd = random_bytes(16);
-    if (!rnd) return rnd.error();
-    std::string name = who + "." + hex_encode(rnd.value());
-    // Written under a temporary name, then renamed: never read half-written.
-    std::string tmp = dir_ + "/.tmp-" + name, path = dir_ + "/" + name;
+    return c;
+}
+
+// Written under a temporary name, then renamed: never read half-written.
+Result<void> write_atomically(const std::string& tmp, const std::string& path, const std::string& data) {
     int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0) return unavailable("cannot write " + tmp, errno);
-    std::string data = encode(post);
     std::size_t done = 0;
     while (done < data.size()) {
         ssize_t n = ::write(fd, data.data() + done, data.size() - done);
@@ -168,6 +164,29 @@ Result<std::string> PostSpool::keep(const KeptPost& post, std::string_view clien
         ::unlink(tmp.c_str());
         return unavailable("cannot keep " + path, e);
     }
+    return {};
+}
+
+}  // namespace
+
+Result<std::string> PostSpool::keep(const KeptPost& post, std::string_view client, std::int64_t now) const {
+    if (post.url.find_first_of("\r\n") != std::string::npos ||
+        post.content_type.find_first_of("\r\n") != std::string::npos ||
+        post.secret.find_first_of("\r\n") != std::string::npos)
+        return make_error(Status::url_malformed, "a line break in the URL, the content type or the secret");
+    std::string who = hex_encode(sha256(client)).substr(0, 8);
+    auto census = take_census(dir_, who, now);
+    if (!census) return census.error();
+    if (census.value().total >= limits_.max_posts)
+        return make_error(Status::store_full, "the kept-post spool holds " + std::to_string(census.value().total) +
+                                                  " posts");
+    if (census.value().mine >= limits_.max_per_client)
+        return make_error(Status::store_full, "this client has " + std::to_string(census.value().mine) +
+                                                  " posts kept already");
+    auto rnd = random_bytes(16);
+    if (!rnd) return rnd.error();
+    std::string name = who + "." + hex_encode(rnd.value());
+    if (auto ok = write_atomically(dir_ + "/.tmp-" + name, dir_ + "/" + name, encode(post)); !ok) return ok.error();
     return name;
 }
 
