@@ -2,6 +2,7 @@
 // minted by the module's own broker core for an identity given on the
 // command line, and printed decoded, to compare with the helpdesk's docs.
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -68,23 +69,15 @@ void print_params(const QueryParams& params) {
 
 }  // namespace
 
-int broker_test(const Args& a) {
-    if (auto bad = a.check({"email", "name", "subject", "given-name", "family-name", "groups", "attribute", "claim",
-                            "ttl", "now", "query"},
-                           3, 4))
-        return usage(*bad);
-    const auto& pos = a.positional;
-    auto kind = parse_broker_kind(pos[0]);
-    if (!kind) return usage("KIND takes deskpro, zendesk, kayako, freshworks or freshdesk");
-    std::string host = pos[1];
-    for (char& ch : host) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-    if (host.empty() || host.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789.-:") != std::string::npos)
-        return usage("HOST takes the helpdesk's host name, such as acme.zendesk.com");
+namespace {
 
-    BrokerSettings s;
-    s.kind = *kind;
-    s.host = host;
-    if (*kind == BrokerKind::freshdesk) {
+// The exit code of a failed step; nullopt when it went through.
+using Step = std::optional<int>;
+
+// KIND HOST KEY [ALG]: the broker as HelpdeskSSOBroker would configure it.
+Step broker_from(const std::vector<std::string>& pos, BrokerKind kind, BrokerSettings& s) {
+    s.kind = kind;
+    if (kind == BrokerKind::freshdesk) {
         if (pos.size() == 4) {
             if (pos[3] == "sha256") s.digest = Digest::sha256;
             else if (pos[3] != "md5") return usage("ALG for freshdesk takes md5 or sha256");
@@ -92,32 +85,35 @@ int broker_test(const Args& a) {
         auto secret = read_secret_file(pos[2]);
         if (!secret) return fail(secret.error());
         s.secret = std::move(secret.value());
-    } else {
-        std::vector<JwsAlg> allowed = broker_algorithms(*kind);
-        JwsAlg alg = allowed.front();
-        if (pos.size() == 4) {
-            auto parsed = parse_jws_alg(pos[3]);
-            bool ok = false;
-            for (JwsAlg x : allowed) ok = ok || (parsed && *parsed == x);
-            if (!ok) {
-                std::string names;
-                for (JwsAlg x : allowed) names += std::string(names.empty() ? "" : ", ") + jws_alg_name(x);
-                return usage("ALG for " + pos[0] + " takes " + names);
-            }
-            alg = *parsed;
-        }
-        auto keys = load_key_file(pos[2], {alg});
-        if (!keys) return fail(keys.error());
-        const JwsKey& k = keys.value().front();
-        if (!(k.has_private || is_hmac(k.alg)))
-            return fail(make_error(Status::jwt_key_invalid,
-                                   pos[2] + " holds no signing key (a private key or a shared secret)"));
-        s.keys = std::move(keys.value());
+        return std::nullopt;
     }
+    std::vector<JwsAlg> allowed = broker_algorithms(kind);
+    JwsAlg alg = allowed.front();
+    if (pos.size() == 4) {
+        auto parsed = parse_jws_alg(pos[3]);
+        bool ok = false;
+        for (JwsAlg x : allowed) ok = ok || (parsed && *parsed == x);
+        if (!ok) {
+            std::string names;
+            for (JwsAlg x : allowed) names += std::string(names.empty() ? "" : ", ") + jws_alg_name(x);
+            return usage("ALG for " + pos[0] + " takes " + names);
+        }
+        alg = *parsed;
+    }
+    auto keys = load_key_file(pos[2], {alg});
+    if (!keys) return fail(keys.error());
+    const JwsKey& k = keys.value().front();
+    if (!(k.has_private || is_hmac(k.alg)))
+        return fail(make_error(Status::jwt_key_invalid, pos[2] + " holds no signing key (a private key or a shared secret)"));
+    s.keys = std::move(keys.value());
+    return std::nullopt;
+}
 
+// --email, --subject, --name, --given-name, --family-name, --groups,
+// --attribute: the signed-in user.
+Step identity_from(const Args& a, Identity& id) {
     auto email = a.one("email");
     if (!email) return usage("--email is required (every helpdesk here keys users on it)");
-    Identity id;
     id.email = *email;
     id.subject = a.one("subject").value_or(*email);
     id.display_name = a.one("name").value_or("");
@@ -139,8 +135,11 @@ int broker_test(const Args& a) {
         id.attributes[name].push_back(value);
     }
     id.issuer = "hdsso broker test";
+    return std::nullopt;
+}
 
-    BrokerOptions o;
+// --ttl, --claim, --now.
+Step options_from(const Args& a, BrokerOptions& o, std::int64_t& now) {
     if (auto t = a.one("ttl")) {
         auto n = parse_int(*t);
         if (!n || *n < 30 || *n > 900) return usage("--ttl takes 30 to 900 seconds (HelpdeskSSOBrokerTokenLifetime)");
@@ -152,22 +151,18 @@ int broker_test(const Args& a) {
         if (broker_reserved_claim(claim)) return usage("the claim '" + claim + "' is set by the module itself");
         o.extra_claims.emplace_back(claim, source);
     }
-    std::int64_t now = SystemClock().now();
+    now = SystemClock().now();
     if (auto t = a.one("now")) {
         auto n = parse_int(*t);
         if (!n || *n < 0) return usage("--now takes Unix seconds");
         now = *n;
     }
-    std::string query = a.one("query").value_or(default_query(*kind, host));
-    if (!query.empty() && query[0] == '?') query.erase(0, 1);
-    auto params = parse_query(query);
-    if (!params) return usage("--query: " + params.error().detail);
+    return std::nullopt;
+}
 
-    auto action = broker_sign_in(s, o, id, params.value(), now);
-    if (!action) return fail(action.error());
-    const BrokerAction& out = action.value();
-    std::cout << "helpdesk: " << broker_kind_name(*kind) << " at " << host << "\n";
-    std::cout << "request: GET PREFIX/" << broker_kind_name(*kind) << "?" << query << "\n";
+void print_action(const BrokerSettings& s, const std::string& query, const BrokerAction& out) {
+    std::cout << "helpdesk: " << broker_kind_name(s.kind) << " at " << s.host << "\n";
+    std::cout << "request: GET PREFIX/" << broker_kind_name(s.kind) << "?" << query << "\n";
     if (!out.form_action.empty()) {
         std::cout << "answer: an auto-submitting form, POST " << out.form_action << "\n";
         print_params(out.form_fields);
@@ -175,12 +170,43 @@ int broker_test(const Args& a) {
         std::cout << "answer: 302 Location: " << out.redirect << "\n";
         auto q = parse_query(query_part(out.redirect));
         if (q) print_params(q.value());
-        if (*kind == BrokerKind::freshdesk)
+        if (s.kind == BrokerKind::freshdesk)
             std::cout << "  (hash = " << (s.digest == Digest::sha256 ? "HMAC-SHA256" : "HMAC-MD5")
                       << " with the shared secret of name + secret + email + timestamp)\n";
     }
     if (!out.frame_ancestor.empty())
         std::cout << "header: Content-Security-Policy: frame-ancestors " << out.frame_ancestor << "\n";
+}
+
+}  // namespace
+
+int broker_test(const Args& a) {
+    if (auto bad = a.check({"email", "name", "subject", "given-name", "family-name", "groups", "attribute", "claim",
+                            "ttl", "now", "query"},
+                           3, 4))
+        return usage(*bad);
+    const auto& pos = a.positional;
+    auto kind = parse_broker_kind(pos[0]);
+    if (!kind) return usage("KIND takes deskpro, zendesk, kayako, freshworks or freshdesk");
+    std::string host = pos[1];
+    for (char& ch : host) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    if (host.empty() || host.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789.-:") != std::string::npos)
+        return usage("HOST takes the helpdesk's host name, such as acme.zendesk.com");
+    BrokerSettings s;
+    s.host = host;
+    Identity id;
+    BrokerOptions o;
+    std::int64_t now = 0;
+    if (Step e = broker_from(pos, *kind, s)) return *e;
+    if (Step e = identity_from(a, id)) return *e;
+    if (Step e = options_from(a, o, now)) return *e;
+    std::string query = a.one("query").value_or(default_query(*kind, host));
+    if (!query.empty() && query[0] == '?') query.erase(0, 1);
+    auto params = parse_query(query);
+    if (!params) return usage("--query: " + params.error().detail);
+    auto action = broker_sign_in(s, o, id, params.value(), now);
+    if (!action) return fail(action.error());
+    print_action(s, query, action.value());
     return kOk;
 }
 
