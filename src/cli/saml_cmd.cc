@@ -1,5 +1,6 @@
 // hdsso saml verify, metadata, keygen and fetch-metadata.
 #include <iostream>
+#include <optional>
 
 #include "cli/cli.h"
 #include "core/secret_file.h"
@@ -78,44 +79,36 @@ std::string response_in_response_to(const std::string& message) {
 
 }  // namespace
 
-int saml_verify(const Args& a) {
-    if (auto bad = a.check({"idp-metadata", "idp-cert", "idp-cert-fingerprint", "idp-entity-id", "sp-entity-id", "acs-url", "request-id",
-                            "allow-unsolicited", "now", "sp-key", "allow-legacy", "policy", "skew", "attribute", "repeat"},
-                           1, 1))
-        return usage(*bad);
-    if (int(!!a.one("idp-metadata")) + int(!!a.one("idp-cert")) + int(!!a.one("idp-cert-fingerprint")) != 1)
-        return usage("give exactly one of --idp-metadata, --idp-cert and --idp-cert-fingerprint");
-    if (!a.one("sp-entity-id") || !a.one("acs-url")) return usage("--sp-entity-id and --acs-url are required");
-    if (a.one("request-id") && a.one("allow-unsolicited")) return usage("--request-id and --allow-unsolicited exclude each other");
-    std::int64_t now = SystemClock().now();
-    if (auto v = a.one("now")) {
-        auto n = parse_now(*v);
-        if (!n) return usage("--now takes Unix seconds or a UTC xs:dateTime");
-        now = *n;
-    }
-    auto message = read_config_file(a.positional[0]);
-    if (!message) return fail(message.error());
+namespace {
 
-    SamlIdpSettings idp;
+using Step = std::optional<int>;
+
+// --idp-metadata | --idp-cert | --idp-cert-fingerprint, --idp-entity-id:
+// the IdP to trust (the issuer the response names when no entity ID is given
+// with a certificate: the certificate is what is pinned).
+Step idp_source(const Args& a, const std::string& message, SamlIdpSettings& idp) {
     if (auto f = a.one("idp-metadata")) {
         auto md = read_config_file(*f);
         if (!md) return fail(md.error());
         idp.metadata_xml = md.value();
         idp.entity_id = a.one("idp-entity-id").value_or("");  // picks the IdP in an aggregate
-    } else {
-        if (auto f = a.one("idp-cert")) {
-            auto cert = read_config_file(*f);
-            if (!cert) return fail(cert.error());
-            idp.cert_pem = cert.value();
-        } else {
-            idp.cert_fingerprint = *a.one("idp-cert-fingerprint");
-        }
-        // Without --idp-entity-id, the certificate is trusted for the issuer
-        // the response names (the certificate is what is pinned); a
-        // response without one is refused by the checks themselves.
-        idp.entity_id = a.one("idp-entity-id").value_or(saml_response_issuer(message.value()));
-        if (idp.entity_id.empty()) idp.entity_id = "urn:hdsso:no-issuer";
+        return std::nullopt;
     }
+    if (auto f = a.one("idp-cert")) {
+        auto cert = read_config_file(*f);
+        if (!cert) return fail(cert.error());
+        idp.cert_pem = cert.value();
+    } else {
+        idp.cert_fingerprint = *a.one("idp-cert-fingerprint");
+    }
+    // A response without an issuer is refused by the checks themselves.
+    idp.entity_id = a.one("idp-entity-id").value_or(saml_response_issuer(message));
+    if (idp.entity_id.empty()) idp.entity_id = "urn:hdsso:no-issuer";
+    return std::nullopt;
+}
+
+// --allow-legacy, --policy, --skew, --allow-unsolicited, --attribute.
+Step idp_checks(const Args& a, SamlIdpSettings& idp) {
     if (auto l = a.one("allow-legacy")) {
         auto legacy = parse_saml_legacy(*l);
         if (!legacy) return usage(legacy.error().detail);
@@ -140,6 +133,44 @@ int saml_verify(const Args& a) {
             return usage("--attribute takes ROLE=NAME (ROLE: email, firstName, lastName, displayName, groups)");
         idp.attribute_names[spec.substr(0, eq)].push_back(spec.substr(eq + 1));
     }
+    return std::nullopt;
+}
+
+// A response captured from the browser answers a request ID nobody wrote
+// down: say which, when every other check passes with it.
+void hint_request_id(const SamlSp& saml, const std::string& message, std::int64_t now, const Clock& clock,
+                     const std::string& given) {
+    std::string irt = response_in_response_to(message);
+    if (irt.empty() || irt == given) return;
+    MemoryKvStore store(clock);
+    ReplayCache replay(store);
+    if (saml.process_response(message, now, irt, replay))
+        std::cerr << "hint: the response answers --request-id " << irt
+                  << " (its InResponseTo); with it, every other check passes\n";
+}
+
+}  // namespace
+
+int saml_verify(const Args& a) {
+    if (auto bad = a.check({"idp-metadata", "idp-cert", "idp-cert-fingerprint", "idp-entity-id", "sp-entity-id", "acs-url", "request-id",
+                            "allow-unsolicited", "now", "sp-key", "allow-legacy", "policy", "skew", "attribute", "repeat"},
+                           1, 1))
+        return usage(*bad);
+    if (int(!!a.one("idp-metadata")) + int(!!a.one("idp-cert")) + int(!!a.one("idp-cert-fingerprint")) != 1)
+        return usage("give exactly one of --idp-metadata, --idp-cert and --idp-cert-fingerprint");
+    if (!a.one("sp-entity-id") || !a.one("acs-url")) return usage("--sp-entity-id and --acs-url are required");
+    if (a.one("request-id") && a.one("allow-unsolicited")) return usage("--request-id and --allow-unsolicited exclude each other");
+    std::int64_t now = SystemClock().now();
+    if (auto v = a.one("now")) {
+        auto n = parse_now(*v);
+        if (!n) return usage("--now takes Unix seconds or a UTC xs:dateTime");
+        now = *n;
+    }
+    auto message = read_config_file(a.positional[0]);
+    if (!message) return fail(message.error());
+    SamlIdpSettings idp;
+    if (Step e = idp_source(a, message.value(), idp)) return *e;
+    if (Step e = idp_checks(a, idp)) return *e;
     SamlSpSettings sp;
     sp.entity_id = *a.one("sp-entity-id");
     sp.acs_url = *a.one("acs-url");
@@ -168,18 +199,8 @@ int saml_verify(const Args& a) {
     }
     if (!login) {
         int rc = fail(login.error());
-        if (login.error().code == Status::saml_in_response_to) {
-            // A response captured from the browser answers a request ID nobody
-            // wrote down: say which, when every other check passes with it.
-            std::string irt = response_in_response_to(message.value());
-            if (!irt.empty() && irt != a.one("request-id").value_or("")) {
-                MemoryKvStore store2(clock);
-                ReplayCache replay2(store2);
-                if (saml.value()->process_response(message.value(), now, irt, replay2))
-                    std::cerr << "hint: the response answers --request-id " << irt
-                              << " (its InResponseTo); with it, every other check passes\n";
-            }
-        }
+        if (login.error().code == Status::saml_in_response_to)
+            hint_request_id(*saml.value(), message.value(), now, clock, a.one("request-id").value_or(""));
         return rc;
     }
     std::cout << identity_to_json(login.value().identity, {{"name_id", login.value().name_id},
