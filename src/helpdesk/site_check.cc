@@ -29,97 +29,116 @@ bool readable(const std::string& path) {
 
 }  // namespace
 
-std::vector<Finding> check_site(const SiteFacts& f) {
+namespace {
+
+struct Findings {
     std::vector<Finding> out;
-    auto error = [&](const char* code, const std::string& m) { out.push_back({true, code, m}); };
-    auto warn = [&](const char* code, const std::string& m) { out.push_back({false, code, m}); };
-    if (!f.enabled) {
-        if (f.saml_configured || !f.idps.empty() || !f.brokers.empty())
-            warn("site.off", "sign-in is configured but HelpdeskSSO is Off here: its endpoints are not served");
-        return out;
-    }
+    void error(const char* code, const std::string& m) { out.push_back({true, code, m}); }
+    void warn(const char* code, const std::string& m) { out.push_back({false, code, m}); }
+};
 
-    // SAML: the SP is built from the vhost's settings, once.
-    if (f.saml_configured) {
-        if (f.saml_base_url.empty()) {
-            error("saml.base_url", "HelpdeskSSOSAMLBaseURL is required where an IdP is configured");
-        } else {
-            auto [scheme, host] = scheme_host(f.saml_base_url);
-            if (scheme == "http" && f.cookie_secure)
-                warn("saml.base_url_scheme", "HelpdeskSSOSAMLBaseURL is http:// but the session cookie is Secure "
-                                             "(HelpdeskSSOCookieSecure On): browsers will not send it back over http");
-            if (scheme == "https" && !f.cookie_secure)
-                warn("cookie.not_secure", "the site is https but HelpdeskSSOCookieSecure is Off");
-            bool named = f.names.empty();
-            for (const auto& n : f.names) {
-                std::string lower = n;
-                for (char& c : lower) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-                named = named || lower == host;
-            }
-            if (!named)
-                warn("saml.base_url_host", "HelpdeskSSOSAMLBaseURL names host '" + host +
-                                               "', which is not a ServerName or ServerAlias of this site");
+// SAML: the SP is built from the vhost's settings, once.
+void check_saml(const SiteFacts& f, Findings& r) {
+    if (f.saml_base_url.empty()) {
+        r.error("saml.base_url", "HelpdeskSSOSAMLBaseURL is required where an IdP is configured");
+    } else {
+        auto [scheme, host] = scheme_host(f.saml_base_url);
+        if (scheme == "http" && f.cookie_secure)
+            r.warn("saml.base_url_scheme", "HelpdeskSSOSAMLBaseURL is http:// but the session cookie is Secure "
+                                           "(HelpdeskSSOCookieSecure On): browsers will not send it back over http");
+        if (scheme == "https" && !f.cookie_secure)
+            r.warn("cookie.not_secure", "the site is https but HelpdeskSSOCookieSecure is Off");
+        bool named = f.names.empty();
+        for (const auto& n : f.names) {
+            std::string lower = n;
+            for (char& c : lower) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+            named = named || lower == host;
         }
-        if (!f.saml_error.empty()) error("saml.idp", f.saml_error);
-        if (f.saml_sp_key && !f.saml_sp_cert)
-            warn("saml.sp_cert", "HelpdeskSSOSAMLKeyFile without HelpdeskSSOSAMLCertFile: the SP metadata carries "
-                                 "no certificate, so the IdP cannot check signed requests or encrypt to this site");
-        if (f.saml_sp_cert && !f.saml_sp_key)
-            warn("saml.sp_key", "HelpdeskSSOSAMLCertFile without HelpdeskSSOSAMLKeyFile: the site can neither sign "
-                                "nor decrypt, so its metadata does not publish the certificate");
-        if (!f.saml_idp_slo) warn("saml.no_slo", "the IdP has no single logout URL: signing out here does not sign out there");
+        if (!named)
+            r.warn("saml.base_url_host", "HelpdeskSSOSAMLBaseURL names host '" + host +
+                                             "', which is not a ServerName or ServerAlias of this site");
     }
+    if (!f.saml_error.empty()) r.error("saml.idp", f.saml_error);
+    if (f.saml_sp_key && !f.saml_sp_cert)
+        r.warn("saml.sp_cert", "HelpdeskSSOSAMLKeyFile without HelpdeskSSOSAMLCertFile: the SP metadata carries "
+                               "no certificate, so the IdP cannot check signed requests or encrypt to this site");
+    if (f.saml_sp_cert && !f.saml_sp_key)
+        r.warn("saml.sp_key", "HelpdeskSSOSAMLCertFile without HelpdeskSSOSAMLKeyFile: the site can neither sign "
+                              "nor decrypt, so its metadata does not publish the certificate");
+    if (!f.saml_idp_slo) r.warn("saml.no_slo", "the IdP has no single logout URL: signing out here does not sign out there");
+}
 
-    // Files named at startup must still be readable by the server.
+// Files named at startup must still be readable by the server.
+void check_keys(const SiteFacts& f, Findings& r) {
     if (f.check_files && !f.jwt_key_path.empty() && !readable(f.jwt_key_path))
-        error("jwt.key_file", "HelpdeskSSOJWTKeyFile " + f.jwt_key_path + " cannot be read");
+        r.error("jwt.key_file", "HelpdeskSSOJWTKeyFile " + f.jwt_key_path + " cannot be read");
     if (!f.jwt_key_path.empty() && !f.jwt_audience)
-        warn("jwt.audience", "HelpdeskSSOJWTKeyFile without HelpdeskSSOJWTAudience at this level: every location "
-                             "that takes JWTs must set it, or /jwt answers config.invalid");
+        r.warn("jwt.audience", "HelpdeskSSOJWTKeyFile without HelpdeskSSOJWTAudience at this level: every location "
+                               "that takes JWTs must set it, or /jwt answers config.invalid");
     if (f.check_files && !f.remote_secret_path.empty() && !readable(f.remote_secret_path))
-        error("remote.secret_file", "HelpdeskSSORemoteSecretFile " + f.remote_secret_path + " cannot be read");
+        r.error("remote.secret_file", "HelpdeskSSORemoteSecretFile " + f.remote_secret_path + " cannot be read");
+}
 
-    // Where does a visitor without a session go?
+// Each HelpdeskSSOIdP line of the chooser has what its kind needs.
+void check_choice(const SiteFacts& f, const SiteFacts::Choice& c, Findings& r) {
+    if (c.kind == "saml" && !f.saml_configured)
+        r.error("idp.saml", "HelpdeskSSOIdP " + c.name + " is saml but no SAML IdP is configured for this site");
+    bool known = false;
+    for (const auto& e : f.saml_idps) known = known || e == c.saml_entity;
+    if (c.kind == "saml" && !c.saml_entity.empty() && !f.saml_idps.empty() && !known)
+        r.error("idp.saml_entity", "HelpdeskSSOIdP " + c.name + " names IdP " + c.saml_entity +
+                                       ", which no SAML setting of this site describes");
+    if (c.kind == "saml" && c.saml_entity.empty() && f.saml_idps.size() > 1)
+        r.error("idp.saml_entity", "HelpdeskSSOIdP " + c.name + ": this site trusts " +
+                                       std::to_string(f.saml_idps.size()) + " SAML IdPs; name one (its entity ID)");
+    if (c.kind == "jwt" && !c.own_login_url && !f.jwt_login_url)
+        r.error("idp.login_url", "HelpdeskSSOIdP " + c.name + " has no login URL (HelpdeskSSOJWTLoginURL)");
+    if (c.kind == "jwt" && f.jwt_key_path.empty())
+        r.error("idp.jwt_key", "HelpdeskSSOIdP " + c.name + " is jwt but HelpdeskSSOJWTKeyFile is not set");
+    if (c.kind == "remote" && !c.own_login_url && !f.remote_login_url)
+        r.error("idp.login_url", "HelpdeskSSOIdP " + c.name + " has no login URL (HelpdeskSSORemoteLoginURL)");
+    if (c.kind == "remote" && f.remote_secret_path.empty())
+        r.error("idp.remote_secret", "HelpdeskSSOIdP " + c.name + " is remote but HelpdeskSSORemoteSecretFile is not set");
+}
+
+// Where does a visitor without a session go?
+void check_sign_in(const SiteFacts& f, Findings& r) {
     bool can_sign_in = f.saml_configured || f.remote_login_url || f.jwt_login_url || !f.idps.empty();
     if (f.saml_idps.size() > 1 && f.idps.empty())
-        warn("saml.several_idps", "this site trusts " + std::to_string(f.saml_idps.size()) +
-                                      " SAML IdPs: HelpdeskSSOIdP lines let people choose (else sign-in cannot start)");
+        r.warn("saml.several_idps", "this site trusts " + std::to_string(f.saml_idps.size()) +
+                                        " SAML IdPs: HelpdeskSSOIdP lines let people choose (else sign-in cannot start)");
     if (!can_sign_in)
-        warn("site.no_sign_in", "no sign-in method is set at this level (SAML IdP, HelpdeskSSORemoteLoginURL, "
-                                "HelpdeskSSOJWTLoginURL or HelpdeskSSOIdP): protected locations answer config.invalid");
+        r.warn("site.no_sign_in", "no sign-in method is set at this level (SAML IdP, HelpdeskSSORemoteLoginURL, "
+                                  "HelpdeskSSOJWTLoginURL or HelpdeskSSOIdP): protected locations answer config.invalid");
     bool default_found = f.default_idp.empty();
     for (const auto& c : f.idps) {
         default_found = default_found || c.name == f.default_idp;
-        if (c.kind == "saml" && !f.saml_configured)
-            error("idp.saml", "HelpdeskSSOIdP " + c.name + " is saml but no SAML IdP is configured for this site");
-        bool known = false;
-        for (const auto& e : f.saml_idps) known = known || e == c.saml_entity;
-        if (c.kind == "saml" && !c.saml_entity.empty() && !f.saml_idps.empty() && !known)
-            error("idp.saml_entity", "HelpdeskSSOIdP " + c.name + " names IdP " + c.saml_entity +
-                                         ", which no SAML setting of this site describes");
-        if (c.kind == "saml" && c.saml_entity.empty() && f.saml_idps.size() > 1)
-            error("idp.saml_entity", "HelpdeskSSOIdP " + c.name + ": this site trusts " +
-                                         std::to_string(f.saml_idps.size()) + " SAML IdPs; name one (its entity ID)");
-        if (c.kind == "jwt" && !c.own_login_url && !f.jwt_login_url)
-            error("idp.login_url", "HelpdeskSSOIdP " + c.name + " has no login URL (HelpdeskSSOJWTLoginURL)");
-        if (c.kind == "jwt" && f.jwt_key_path.empty())
-            error("idp.jwt_key", "HelpdeskSSOIdP " + c.name + " is jwt but HelpdeskSSOJWTKeyFile is not set");
-        if (c.kind == "remote" && !c.own_login_url && !f.remote_login_url)
-            error("idp.login_url", "HelpdeskSSOIdP " + c.name + " has no login URL (HelpdeskSSORemoteLoginURL)");
-        if (c.kind == "remote" && f.remote_secret_path.empty())
-            error("idp.remote_secret", "HelpdeskSSOIdP " + c.name + " is remote but HelpdeskSSORemoteSecretFile is not set");
+        check_choice(f, c, r);
     }
-    if (!default_found) error("idp.default", "HelpdeskSSODefaultIdP " + f.default_idp + " names no HelpdeskSSOIdP");
+    if (!default_found) r.error("idp.default", "HelpdeskSSODefaultIdP " + f.default_idp + " names no HelpdeskSSOIdP");
+}
 
+}  // namespace
+
+std::vector<Finding> check_site(const SiteFacts& f) {
+    Findings r;
+    if (!f.enabled) {
+        if (f.saml_configured || !f.idps.empty() || !f.brokers.empty())
+            r.warn("site.off", "sign-in is configured but HelpdeskSSO is Off here: its endpoints are not served");
+        return r.out;
+    }
+    if (f.saml_configured) check_saml(f, r);
+    check_keys(f, r);
+    check_sign_in(f, r);
     for (const auto& b : f.brokers)
         if (b == "deskpro" && !f.samesite_none)
-            warn("broker.deskpro_iframe", "Deskpro may sign users in inside an iframe: set HelpdeskSSOCookieSameSite None "
-                                          "(and serve the site over https)");
+            r.warn("broker.deskpro_iframe", "Deskpro may sign users in inside an iframe: set HelpdeskSSOCookieSameSite None "
+                                            "(and serve the site over https)");
     if (f.idle_timeout > 0 && f.idle_timeout >= f.lifetime)
-        warn("session.idle_timeout", "HelpdeskSSOSessionIdleTimeout is not shorter than HelpdeskSSOSessionLifetime");
+        r.warn("session.idle_timeout", "HelpdeskSSOSessionIdleTimeout is not shorter than HelpdeskSSOSessionLifetime");
     if (f.diagnostics)
-        warn("diagnostics.on", "the diagnostics endpoint is on: protect it with its own Require line");
-    return out;
+        r.warn("diagnostics.on", "the diagnostics endpoint is on: protect it with its own Require line");
+    return r.out;
 }
 
 }  // namespace hdsso
