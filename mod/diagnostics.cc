@@ -137,6 +137,60 @@ int check_sites(apr_pool_t*, apr_pool_t*, apr_pool_t* ptemp, server_rec* main) {
     return errors ? HTTP_INTERNAL_SERVER_ERROR : OK;
 }
 
+namespace {
+
+// Each attribute, and the fields its values became.
+std::string attributes_section(request_rec* r, const Identity& id) {
+    std::string html = "<h2>Attributes received</h2>\n";
+    if (id.attributes.empty()) return html + "<p>The identity provider sent no attributes.</p>\n";
+    html += "<table>\n<tr><th scope=\"col\">Name</th><th scope=\"col\">Values</th><th scope=\"col\">Mapped "
+            "to</th></tr>\n";
+    const std::pair<const char*, const std::string*> fields[] = {
+        {"email", &id.email}, {"display name", &id.display_name}, {"given name", &id.given_name},
+        {"family name", &id.family_name}, {"user name", &id.subject}};
+    for (const auto& [name, values] : id.attributes) {
+        std::vector<std::string> used;
+        for (const auto& [field, value] : fields)
+            for (const auto& v : values)
+                if (!value->empty() && v == *value) {
+                    used.emplace_back(field);
+                    break;
+                }
+        if (!values.empty() && values == id.groups) used.emplace_back("groups");
+        html += "<tr><td>" + esc(r, name) + "</td><td>" + esc(r, join(values)) + "</td><td>" +
+                esc(r, used.empty() ? "-" : join(used)) + "</td></tr>\n";
+    }
+    return html + "</table>\n";
+}
+
+// What this location hands to the helpdesk.
+std::string handoff_section(request_rec* r, const DirConfig* c, const Identity& id) {
+    HandoffOptions options = handoff_options(c);
+    std::string html = "<h2>What the helpdesk receives</h2>\n<p>Profile: <code>" +
+                       esc(r, helpdesk_profile_name(options.profile)) + "</code></p>\n";
+    auto h = make_handoff(id, options);
+    if (!h)
+        return html + "<p>Nothing: <code>" + esc(r, status_name(h.error().code)) + "</code> " +
+               esc(r, h.error().detail) + "</p>\n";
+    std::vector<std::pair<std::string, std::string>> out{{"REMOTE_USER", h.value().user}};
+    for (const auto& [k, v] : h.value().headers) out.emplace_back("Header " + k, v);
+    for (const auto& [k, v] : h.value().variables) out.emplace_back("Variable " + k, v);
+    return html + rows(r, out);
+}
+
+std::string check_section(request_rec* r, const DirConfig* c) {
+    std::string html = "<h2>Configuration check</h2>\n";
+    auto findings = check_site(site_facts(r->server, c, false));
+    if (findings.empty()) return html + "<p>No problems found.</p>\n";
+    html += "<ul>\n";
+    for (const auto& f : findings)
+        html += std::string("<li>") + (f.error ? "Error" : "Warning") + ": <code>" + esc(r, f.code) + "</code> " +
+                esc(r, f.message) + "</li>\n";
+    return html + "</ul>\n";
+}
+
+}  // namespace
+
 int diagnostics_endpoint(request_rec* r, const DirConfig* c) {
     const Session* session = find_session(r);
     const char* type = ap_auth_type(r);
@@ -157,46 +211,8 @@ int diagnostics_endpoint(request_rec* r, const DirConfig* c) {
                      {"NameID", id.name_id},
                      {"NameID format", id.name_id_format},
                      {"SessionIndex", id.session_index}});
-
-    // Each attribute, and the fields its values became.
-    html += "<h2>Attributes received</h2>\n";
-    if (id.attributes.empty()) {
-        html += "<p>The identity provider sent no attributes.</p>\n";
-    } else {
-        html += "<table>\n<tr><th scope=\"col\">Name</th><th scope=\"col\">Values</th><th scope=\"col\">Mapped "
-                "to</th></tr>\n";
-        const std::pair<const char*, const std::string*> fields[] = {
-            {"email", &id.email}, {"display name", &id.display_name}, {"given name", &id.given_name},
-            {"family name", &id.family_name}, {"user name", &id.subject}};
-        for (const auto& [name, values] : id.attributes) {
-            std::vector<std::string> used;
-            for (const auto& [field, value] : fields)
-                for (const auto& v : values)
-                    if (!value->empty() && v == *value) {
-                        used.emplace_back(field);
-                        break;
-                    }
-            if (!values.empty() && values == id.groups) used.emplace_back("groups");
-            html += "<tr><td>" + esc(r, name) + "</td><td>" + esc(r, join(values)) + "</td><td>" +
-                    esc(r, used.empty() ? "-" : join(used)) + "</td></tr>\n";
-        }
-        html += "</table>\n";
-    }
-
-    // What this location hands to the helpdesk.
-    HandoffOptions options = handoff_options(c);
-    html += "<h2>What the helpdesk receives</h2>\n<p>Profile: <code>" + esc(r, helpdesk_profile_name(options.profile)) +
-            "</code></p>\n";
-    if (auto h = make_handoff(id, options)) {
-        std::vector<std::pair<std::string, std::string>> out{{"REMOTE_USER", h.value().user}};
-        for (const auto& [k, v] : h.value().headers) out.emplace_back("Header " + k, v);
-        for (const auto& [k, v] : h.value().variables) out.emplace_back("Variable " + k, v);
-        html += rows(r, out);
-    } else {
-        html += "<p>Nothing: <code>" + esc(r, status_name(h.error().code)) + "</code> " + esc(r, h.error().detail) +
-                "</p>\n";
-    }
-
+    html += attributes_section(r, id);
+    html += handoff_section(r, c, id);
     html += "<h2>Session</h2>\n";
     html += rows(r, {{"Authenticated at the IdP", utc(id.auth_time)},
                      {"Session started", utc(session->created)},
@@ -204,18 +220,7 @@ int diagnostics_endpoint(request_rec* r, const DirConfig* c) {
                      {"Last activity recorded", utc(session->last_seen)},
                      {"Idle timeout", idle_timeout(c) ? std::to_string(idle_timeout(c)) + " s" : "none"},
                      {"Identity valid until (IdP)", utc(id.expiry)}});
-
-    html += "<h2>Configuration check</h2>\n";
-    auto findings = check_site(site_facts(r->server, c, false));
-    if (findings.empty()) {
-        html += "<p>No problems found.</p>\n";
-    } else {
-        html += "<ul>\n";
-        for (const auto& f : findings)
-            html += std::string("<li>") + (f.error ? "Error" : "Warning") + ": <code>" + esc(r, f.code) + "</code> " +
-                    esc(r, f.message) + "</li>\n";
-        html += "</ul>\n";
-    }
+    html += check_section(r, c);
     return html_response(r, "Single sign-on diagnostics", html);
 }
 
