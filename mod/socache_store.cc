@@ -426,47 +426,32 @@ int attach_sessions(Persistent* ps, apr_pool_t* ptemp, server_rec* s) {
 
 // The replay table: the one an earlier generation made, or a new one; on a
 // capacity change, a new table holding the old one's live records.
-int attach_replay(Persistent* ps, server_rec* s) {
-    apr_pool_t* proc = s->process->pool;
-    const Clock& clock = RequestStores::clock();
-    std::size_t want = ReplayTable::rounded_capacity(
-        store_config().replay_capacity ? store_config().replay_capacity : kDefaultReplayCapacity);
-    auto make_region = [&](std::size_t capacity, apr_shm_t** shm) {
-        apr_status_t rv = apr_shm_create(shm, ReplayTable::bytes_for(capacity), nullptr, proc);
-        if (rv != APR_SUCCESS)
-            ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s,
-                         "HDSSO006: cannot create %" APR_SIZE_T_FMT " bytes of shared memory for %" APR_SIZE_T_FMT
-                         " one-time records",
-                         ReplayTable::bytes_for(capacity), capacity);
-        return rv == APR_SUCCESS;
-    };
-    if (!ps->replay_region) {
-        apr_shm_t* shm = nullptr;
-        if (!make_region(want, &shm)) return HTTP_INTERNAL_SERVER_ERROR;
-        auto table = ReplayTable::open(apr_shm_baseaddr_get(shm), apr_shm_size_get(shm), want, clock);
-        if (!table) {
-            ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "HDSSO006: %s", table.error().detail.c_str());
-            return HTTP_INTERNAL_SERVER_ERROR;
-        }
-        ps->replay_region = apr_shm_baseaddr_get(shm);
-        ps->replay_bytes = apr_shm_size_get(shm);
-        ps->replay_capacity = want;
-        live().table = table.value();
-        return OK;
-    }
-    auto current = ReplayTable::open(ps->replay_region, ps->replay_bytes, ps->replay_capacity, clock);
-    if (!current || !current.value().attached()) {
-        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "HDSSO006: the replay table was not found again");
-        return HTTP_INTERNAL_SERVER_ERROR;
-    }
-    live().table = current.value();
-    if (want == ps->replay_capacity) return OK;
-
-    // Old children may be writing: copy under the mutex, and retire the old
-    // table there, so none of them can record a use the new table misses
-    // (they answer store.unavailable until they exit).
+// Shared memory for a replay table of `capacity` records, in the process
+// pool (it outlives graceful restarts); null, logged, when it cannot be made.
+apr_shm_t* replay_region(server_rec* s, std::size_t capacity) {
     apr_shm_t* shm = nullptr;
-    if (!make_region(want, &shm)) return HTTP_INTERNAL_SERVER_ERROR;
+    apr_status_t rv = apr_shm_create(&shm, ReplayTable::bytes_for(capacity), nullptr, s->process->pool);
+    if (rv == APR_SUCCESS) return shm;
+    ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s,
+                 "HDSSO006: cannot create %" APR_SIZE_T_FMT " bytes of shared memory for %" APR_SIZE_T_FMT
+                 " one-time records",
+                 ReplayTable::bytes_for(capacity), capacity);
+    return nullptr;
+}
+
+void remember_region(Persistent* ps, apr_shm_t* shm, std::size_t capacity) {
+    ps->replay_region = apr_shm_baseaddr_get(shm);
+    ps->replay_bytes = apr_shm_size_get(shm);
+    ps->replay_capacity = capacity;
+}
+
+// HelpdeskSSOReplayCapacity changed: the live records move to a new table.
+// Old children may be writing: copy under the mutex, and retire the old
+// table there, so none of them can record a use the new table misses (they
+// answer store.unavailable until they exit).
+int resize_replay(Persistent* ps, server_rec* s, ReplayTable& current, std::size_t want) {
+    apr_shm_t* shm = replay_region(s, want);
+    if (!shm) return HTTP_INTERNAL_SERVER_ERROR;
     std::optional<Result<ReplayTable>> copy;
     std::size_t live_records = 0;
     {
@@ -475,9 +460,9 @@ int attach_replay(Persistent* ps, server_rec* s) {
             ap_log_error(APLOG_MARK, APLOG_CRIT, lock.status(), s, "HDSSO009: cannot take the store's mutex");
             return HTTP_INTERNAL_SERVER_ERROR;
         }
-        live_records = current.value().live();
-        copy = ReplayTable::copy_of(current.value(), apr_shm_baseaddr_get(shm), apr_shm_size_get(shm), want);
-        if (copy->ok()) current.value().retire();
+        live_records = current.live();
+        copy = ReplayTable::copy_of(current, apr_shm_baseaddr_get(shm), apr_shm_size_get(shm), want);
+        if (copy->ok()) current.retire();
     }
     if (!copy->ok()) {
         ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
@@ -493,11 +478,34 @@ int attach_replay(Persistent* ps, server_rec* s) {
                  ": %" APR_SIZE_T_FMT " live one-time records copied; children of the previous configuration "
                  "refuse sign-ins (503) until they exit",
                  ps->replay_capacity, want, live_records);
-    ps->replay_region = apr_shm_baseaddr_get(shm);
-    ps->replay_bytes = apr_shm_size_get(shm);
-    ps->replay_capacity = want;
+    remember_region(ps, shm, want);
     live().table = copy->value();
     return OK;
+}
+
+int attach_replay(Persistent* ps, server_rec* s) {
+    const Clock& clock = RequestStores::clock();
+    std::size_t want = ReplayTable::rounded_capacity(
+        store_config().replay_capacity ? store_config().replay_capacity : kDefaultReplayCapacity);
+    if (!ps->replay_region) {
+        apr_shm_t* shm = replay_region(s, want);
+        if (!shm) return HTTP_INTERNAL_SERVER_ERROR;
+        auto table = ReplayTable::open(apr_shm_baseaddr_get(shm), apr_shm_size_get(shm), want, clock);
+        if (!table) {
+            ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "HDSSO006: %s", table.error().detail.c_str());
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+        remember_region(ps, shm, want);
+        live().table = table.value();
+        return OK;
+    }
+    auto current = ReplayTable::open(ps->replay_region, ps->replay_bytes, ps->replay_capacity, clock);
+    if (!current || !current.value().attached()) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "HDSSO006: the replay table was not found again");
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    live().table = current.value();
+    return want == ps->replay_capacity ? OK : resize_replay(ps, s, current.value(), want);
 }
 
 std::unique_ptr<KvStore> make_engine(const StoreConfig& sc) {
