@@ -534,6 +534,30 @@ class GracefulRestartTest(StoreTestBase):
         r = self.store(Redis())
         self.run_graceful("HelpdeskSSOCache " + r.spec())
 
+    def test_replay_capacity_changed(self):
+        """A graceful restart with a larger HelpdeskSSOReplayCapacity moves
+        the live one-time records to the new table: links used before stay
+        refused after."""
+        a = self.apache(main="HelpdeskSSOReplayCapacity 1024")
+        c = self.client(a)
+        users = [sign_in(c, "resize-%d-%s@example.test" % (i, uuid.uuid4().hex[:6])) for i in range(5)]
+        for s in users:
+            self.assertTrue(s.accepted, "%r\n%s" % (s, a.error_log()))
+        c.close()
+        a.fmt["main"] = "HelpdeskSSOReplayCapacity 4096"
+        a.write("httpd.conf", a.config_text())
+        graceful_restart(a)
+        m = re.search(r"HDSSO009: HelpdeskSSOReplayCapacity changed from 1024 to 4096: (\d+) live", a.error_log())
+        self.assertTrue(m, a.error_log()[-2000:])
+        self.assertGreaterEqual(int(m.group(1)), len(users))
+        c = self.client(a)
+        for s in users:
+            self.assert_session(a, s.email, s.cookie, c)
+            self.assert_refused_as_replay(a, s, c)
+        late = sign_in(c, "resize-late-%s@example.test" % uuid.uuid4().hex[:6])
+        self.assertTrue(late.accepted, "%r\n%s" % (late, a.error_log()[-2000:]))
+        c.close()
+
 
 class TwoServersTest(StoreTestBase):
     """Two Apache servers on one store, the same link sent to both at the
