@@ -51,7 +51,7 @@ const char* add_broker(cmd_parms* cmd, void* m, int argc, char* const argv[]) {
             else if (strcasecmp(argv[3], "md5")) return bad_value(cmd, "md5 or sha256 for freshdesk", argv[3]);
         }
         auto secret = read_secret_file(path);
-        if (!secret) return apr_psprintf(cmd->pool, "%s: %s", cmd->cmd->name, secret.error().detail.c_str());
+        if (!secret) return directive_error(cmd, secret.error().detail);
         settings->secret = std::move(secret.value());
     } else {
         std::vector<JwsAlg> allowed = broker_algorithms(*kind);
@@ -68,7 +68,7 @@ const char* add_broker(cmd_parms* cmd, void* m, int argc, char* const argv[]) {
             alg = *a;
         }
         auto keys = load_key_file(path, {alg});
-        if (!keys) return apr_psprintf(cmd->pool, "%s: %s", cmd->cmd->name, keys.error().detail.c_str());
+        if (!keys) return directive_error(cmd, keys.error().detail);
         const JwsKey& k = keys.value().front();
         if (!(k.has_private || is_hmac(k.alg)))
             return apr_psprintf(cmd->pool, "%s: %s holds no signing key (a private key or a shared secret)",
@@ -100,10 +100,9 @@ const char* add_broker_claim(cmd_parms* cmd, void* m, const char* claim, const c
 }
 
 const char* set_broker_ttl(cmd_parms* cmd, void* m, const char* arg) {
-    char* end = nullptr;
-    long v = std::strtol(arg, &end, 10);
-    if (!*arg || *end || v < 30 || v > 900) return bad_value(cmd, "a number of seconds from 30 to 900", arg);
-    cfg(m)->broker_ttl = {static_cast<int>(v), 1};
+    int v = 0;
+    if (const char* e = parse_seconds(cmd, arg, 30, 900, v)) return e;
+    cfg(m)->broker_ttl = {v, 1};
     return nullptr;
 }
 

@@ -36,13 +36,6 @@ T pick(const Setting<T>& s, T dflt) { return s.set ? s.value : dflt; }
 
 
 
-const char* parse_seconds(cmd_parms* cmd, const char* arg, int min, int max, int& out) {
-    long v = 0;
-    if (!parse_long(arg, min, max, v))
-        return bad_value(cmd, apr_psprintf(cmd->pool, "a number of seconds from %d to %d", min, max), arg);
-    out = static_cast<int>(v);
-    return nullptr;
-}
 
 // A directive that takes a number of seconds within [Min, Max].
 template <int Min, int Max, Setting<int> DirConfig::*Field>
@@ -105,7 +98,7 @@ const char* set_secret_file(cmd_parms* cmd, void* m, const char* arg) {
     if (!path) return bad_value(cmd, "a file path", arg);
     auto secret = read_secret_file(path);
     if (!secret)
-        return apr_psprintf(cmd->pool, "%s: %s", cmd->cmd->name, secret.error().detail.c_str());
+        return directive_error(cmd, secret.error().detail);
     auto* s = static_cast<Secret*>(apr_pcalloc(cmd->pool, sizeof(Secret)));
     s->path = path;
     s->len = secret.value().size();
@@ -179,7 +172,7 @@ const char* set_jwt_key_file(cmd_parms* cmd, void* m, int argc, char* const argv
         algs.push_back(*a);
     }
     auto keys = load_key_file(path, algs);
-    if (!keys) return apr_psprintf(cmd->pool, "%s: %s", cmd->cmd->name, keys.error().detail.c_str());
+    if (!keys) return directive_error(cmd, keys.error().detail);
     auto* k = new JwtKeys{path, std::make_shared<const JwsVerifier>(std::move(keys.value()))};
     apr_pool_cleanup_register(cmd->pool, k, delete_jwt_keys, apr_pool_cleanup_null);
     cfg(m)->jwt_keys = {k, 1};
@@ -232,6 +225,18 @@ bool parse_long(const char* arg, long min, long max, long& out) {
 
 const char* bad_value(cmd_parms* cmd, const char* expected, const char* got) {
     return apr_psprintf(cmd->pool, "%s: expected %s, got '%s'", cmd->cmd->name, expected, got);
+}
+
+const char* parse_seconds(cmd_parms* cmd, const char* arg, int min, int max, int& out) {
+    long v = 0;
+    if (!parse_long(arg, min, max, v))
+        return bad_value(cmd, apr_psprintf(cmd->pool, "a number of seconds from %d to %d", min, max), arg);
+    out = static_cast<int>(v);
+    return nullptr;
+}
+
+const char* directive_error(cmd_parms* cmd, const std::string& detail) {
+    return apr_psprintf(cmd->pool, "%s: %s", cmd->cmd->name, detail.c_str());
 }
 
 const char* check_url(cmd_parms* cmd, const char* arg) {

@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <string>
 
 #include "helpdesk/handoff.h"
 #include "jose/jws.h"
@@ -151,6 +152,10 @@ inline DirConfig* cfg(void* mconfig) { return static_cast<DirConfig*>(mconfig); 
 bool parse_long(const char* arg, long min, long max, long& out);
 // "HelpdeskSSOX: expected ..., got '...'": what apachectl -t prints.
 const char* bad_value(cmd_parms* cmd, const char* expected, const char* got);
+// "HelpdeskSSOX: <detail>".
+const char* directive_error(cmd_parms* cmd, const std::string& detail);
+// A number of seconds from min to max, or bad_value's error.
+const char* parse_seconds(cmd_parms* cmd, const char* arg, int min, int max, int& out);
 // An absolute http(s) URL or a local path, for directives that name where
 // the module sends people; the error apachectl -t prints, or null.
 const char* check_url(cmd_parms* cmd, const char* arg);

@@ -53,9 +53,9 @@ ServerConfig* scfg(cmd_parms* cmd) { return scfg(cmd->server); }
 
 const char* read_file(cmd_parms* cmd, const char* arg, const char*& out) {
     const char* path = ap_server_root_relative(cmd->pool, arg);
-    if (!path) return apr_psprintf(cmd->pool, "%s: expected a file path, got '%s'", cmd->cmd->name, arg);
+    if (!path) return bad_value(cmd, "a file path", arg);
     auto text = read_config_file(path, 1024 * 1024);
-    if (!text) return apr_psprintf(cmd->pool, "%s: %s", cmd->cmd->name, text.error().detail.c_str());
+    if (!text) return directive_error(cmd, text.error().detail);
     if (text.value().empty()) return apr_psprintf(cmd->pool, "%s: %s is empty", cmd->cmd->name, arg);
     out = apr_pstrmemdup(cmd->pool, text.value().data(), text.value().size());
     return nullptr;
@@ -88,7 +88,7 @@ const char* add_entity_id(cmd_parms* cmd, void*, const char* arg) {
     if (!n || n > 1024) return apr_psprintf(cmd->pool, "%s: expected entity IDs of 1 to 1024 characters", cmd->cmd->name);
     for (const char* p = arg; *p; ++p)
         if (static_cast<unsigned char>(*p) <= 0x20 || *p == 0x7f)
-            return apr_psprintf(cmd->pool, "%s: expected no control characters, got '%s'", cmd->cmd->name, arg);
+            return bad_value(cmd, "no control characters", arg);
     append<const char*>(cmd->pool, scfg(cmd)->idp_entity_ids, arg);
     return nullptr;
 }
@@ -142,8 +142,8 @@ const char* set_text(cmd_parms* cmd, void*, const char* arg) {
     if (!n || n > 1024) return apr_psprintf(cmd->pool, "%s: expected a value of 1 to 1024 characters", cmd->cmd->name);
     for (const char* p = arg; *p; ++p)
         if (static_cast<unsigned char>(*p) <= 0x20 || *p == 0x7f)
-            return apr_psprintf(cmd->pool, "%s: expected no spaces or control characters, got '%s'", cmd->cmd->name, arg);
-    if (Url && !is_url(arg)) return apr_psprintf(cmd->pool, "%s: expected an http(s) URL, got '%s'", cmd->cmd->name, arg);
+            return bad_value(cmd, "no spaces or control characters", arg);
+    if (Url && !is_url(arg)) return bad_value(cmd, "an http(s) URL", arg);
     scfg(cmd)->*Field = {arg, 1};
     return nullptr;
 }
@@ -151,15 +151,14 @@ const char* set_text(cmd_parms* cmd, void*, const char* arg) {
 const char* set_base_url(cmd_parms* cmd, void* m, const char* arg) {
     std::size_t n = std::strlen(arg);
     if (n && arg[n - 1] == '/')
-        return apr_psprintf(cmd->pool, "%s: expected a base URL without a trailing '/', got '%s'", cmd->cmd->name, arg);
+        return bad_value(cmd, "a base URL without a trailing '/'", arg);
     return set_text<&ServerConfig::base_url, true>(cmd, m, arg);
 }
 
 const char* set_fingerprint(cmd_parms* cmd, void*, const char* arg) {
     // (A SHA-1 fingerprint also needs HelpdeskSSOSAMLAllowLegacy sha1: checked at startup.)
     if (auto bad = saml_fingerprint_check(arg); !bad)
-        return apr_psprintf(cmd->pool, "%s: expected a SHA-256 (64 hex digits) or SHA-1 (40) fingerprint, colons allowed, got '%s'",
-                            cmd->cmd->name, arg);
+        return bad_value(cmd, "a SHA-256 (64 hex digits) or SHA-1 (40) fingerprint, colons allowed", arg);
     scfg(cmd)->idp_fingerprint = {arg, 1};
     return nullptr;
 }
@@ -171,14 +170,13 @@ const char* set_policy(cmd_parms* cmd, void*, const char* arg) {
             scfg(cmd)->policy = {i, 1};
             return nullptr;
         }
-    return apr_psprintf(cmd->pool, "%s: expected assertion, response, both or either, got '%s'", cmd->cmd->name, arg);
+    return bad_value(cmd, "assertion, response, both or either", arg);
 }
 
 const char* set_name_id_format(cmd_parms* cmd, void*, const char* arg) {
     auto uri = parse_saml_name_id_format(arg);
     if (!uri)
-        return apr_psprintf(cmd->pool, "%s: expected email, persistent, transient, unspecified or a urn:, got '%s'",
-                            cmd->cmd->name, arg);
+        return bad_value(cmd, "email, persistent, transient, unspecified or a urn:", arg);
     scfg(cmd)->name_id_format = {apr_pstrdup(cmd->pool, uri->c_str()), 1};
     return nullptr;
 }
@@ -190,11 +188,9 @@ const char* set_flag(cmd_parms* cmd, void*, int on) {
 }
 
 const char* set_skew(cmd_parms* cmd, void*, const char* arg) {
-    char* end = nullptr;
-    long v = std::strtol(arg, &end, 10);
-    if (!*arg || *end || v < 0 || v > 3600)
-        return apr_psprintf(cmd->pool, "%s: expected a number of seconds from 0 to 3600, got '%s'", cmd->cmd->name, arg);
-    scfg(cmd)->skew = {static_cast<int>(v), 1};
+    int v = 0;
+    if (const char* e = parse_seconds(cmd, arg, 0, 3600, v)) return e;
+    scfg(cmd)->skew = {v, 1};
     return nullptr;
 }
 
@@ -202,15 +198,14 @@ const char* set_signature_algorithm(cmd_parms* cmd, void*, const char* arg) {
     // (rsa-sha1 also needs HelpdeskSSOSAMLAllowLegacy sha1: checked with the whole site.)
     auto alg = parse_saml_signature_algorithm(arg);
     if (!alg)
-        return apr_psprintf(cmd->pool, "%s: expected rsa-sha256, rsa-sha384, rsa-sha512 or rsa-sha1, got '%s'",
-                            cmd->cmd->name, arg);
+        return bad_value(cmd, "rsa-sha256, rsa-sha384, rsa-sha512 or rsa-sha1", arg);
     scfg(cmd)->signature_algorithm = {static_cast<int>(*alg), 1};
     return nullptr;
 }
 
 const char* add_legacy(cmd_parms* cmd, void*, const char* arg) {
     if (!parse_saml_legacy(arg))
-        return apr_psprintf(cmd->pool, "%s: expected sha1, rsa1024, xmlenc-cbc or rsa1_5, got '%s'", cmd->cmd->name, arg);
+        return bad_value(cmd, "sha1, rsa1024, xmlenc-cbc or rsa1_5", arg);
     ServerConfig* c = scfg(cmd);
     c->legacy = {c->legacy.set ? apr_pstrcat(cmd->pool, c->legacy.value, ",", arg, nullptr) : arg, 1};
     return nullptr;
