@@ -87,24 +87,15 @@ const char* set_samesite(cmd_parms* cmd, void* m, const char* arg) {
     return nullptr;
 }
 
-apr_status_t wipe_secret(void* data) {
-    auto* s = static_cast<Secret*>(data);
-    OPENSSL_cleanse(const_cast<char*>(s->data), s->len);
-    return APR_SUCCESS;
-}
-
 const char* set_secret_file(cmd_parms* cmd, void* m, const char* arg) {
     const char* path = ap_server_root_relative(cmd->pool, arg);
     if (!path) return bad_value(cmd, "a file path", arg);
     auto secret = read_secret_file(path);
     if (!secret)
         return directive_error(cmd, secret.error().detail);
-    auto* s = static_cast<Secret*>(apr_pcalloc(cmd->pool, sizeof(Secret)));
-    s->path = path;
-    s->len = secret.value().size();
-    s->data = static_cast<const char*>(apr_pmemdup(cmd->pool, secret.value().view().data(), s->len));
-    apr_pool_cleanup_register(cmd->pool, s, wipe_secret, apr_pool_cleanup_null);
-    cfg(m)->remote_secret = {s, 1};
+    std::size_t len = secret.value().size();
+    const char* data = static_cast<const char*>(apr_pmemdup(cmd->pool, secret.value().view().data(), len));
+    cfg(m)->remote_secret = {pool_secret(cmd->pool, path, data, len), 1};
     return nullptr;
 }
 
@@ -237,6 +228,23 @@ const char* parse_seconds(cmd_parms* cmd, const char* arg, int min, int max, int
 
 const char* directive_error(cmd_parms* cmd, const std::string& detail) {
     return apr_psprintf(cmd->pool, "%s: %s", cmd->cmd->name, detail.c_str());
+}
+
+namespace {
+apr_status_t wipe_secret(void* data) {
+    auto* s = static_cast<Secret*>(data);
+    OPENSSL_cleanse(const_cast<char*>(s->data), s->len);
+    return APR_SUCCESS;
+}
+}  // namespace
+
+const Secret* pool_secret(apr_pool_t* pool, const char* path, const char* data, std::size_t len) {
+    auto* s = static_cast<Secret*>(apr_pcalloc(pool, sizeof(Secret)));
+    s->path = path;
+    s->data = data;
+    s->len = len;
+    apr_pool_cleanup_register(pool, s, wipe_secret, apr_pool_cleanup_null);
+    return s;
 }
 
 const char* check_url(cmd_parms* cmd, const char* arg) {

@@ -154,6 +154,9 @@ bool parse_long(const char* arg, long min, long max, long& out);
 const char* bad_value(cmd_parms* cmd, const char* expected, const char* got);
 // "HelpdeskSSOX: <detail>".
 const char* directive_error(cmd_parms* cmd, const std::string& detail);
+// A secret held in `pool` (`data`, `len` bytes, already a pool copy),
+// wiped when the pool goes away.
+const Secret* pool_secret(apr_pool_t* pool, const char* path, const char* data, std::size_t len);
 // A number of seconds from min to max, or bad_value's error.
 const char* parse_seconds(cmd_parms* cmd, const char* arg, int min, int max, int& out);
 // An absolute http(s) URL or a local path, for directives that name where

@@ -56,7 +56,7 @@ const char* read_file(cmd_parms* cmd, const char* arg, const char*& out) {
     if (!path) return bad_value(cmd, "a file path", arg);
     auto text = read_config_file(path, 1024 * 1024);
     if (!text) return directive_error(cmd, text.error().detail);
-    if (text.value().empty()) return apr_psprintf(cmd->pool, "%s: %s is empty", cmd->cmd->name, arg);
+    if (text.value().empty()) return directive_error(cmd, std::string(arg) + " is empty");
     out = apr_pstrmemdup(cmd->pool, text.value().data(), text.value().size());
     return nullptr;
 }
@@ -67,12 +67,6 @@ const char* set_file(cmd_parms* cmd, void*, const char* arg) {
     if (const char* e = read_file(cmd, arg, text)) return e;
     scfg(cmd)->*Field = {text, 1};
     return nullptr;
-}
-
-apr_status_t wipe(void* data) {
-    auto* s = static_cast<Secret*>(data);
-    OPENSSL_cleanse(const_cast<char*>(s->data), s->len);
-    return APR_SUCCESS;
 }
 
 // Repeatable: several metadata files, each one IdP or an aggregate.
@@ -103,13 +97,8 @@ const char* set_key_file(cmd_parms* cmd, void*, const char* arg) {
     const char* text = nullptr;
     if (const char* e = read_file(cmd, arg, text)) return e;
     if (!std::strstr(text, "PRIVATE KEY-----"))
-        return apr_psprintf(cmd->pool, "%s: %s is not a PEM private key", cmd->cmd->name, arg);
-    auto* s = static_cast<Secret*>(apr_pcalloc(cmd->pool, sizeof(Secret)));
-    s->path = arg;
-    s->data = text;
-    s->len = std::strlen(text);
-    apr_pool_cleanup_register(cmd->pool, s, wipe, apr_pool_cleanup_null);
-    scfg(cmd)->sp_key = {s, 1};
+        return directive_error(cmd, std::string(arg) + " is not a PEM private key");
+    scfg(cmd)->sp_key = {pool_secret(cmd->pool, arg, text, std::strlen(text)), 1};
     return nullptr;
 }
 
