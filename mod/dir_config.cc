@@ -10,6 +10,11 @@
 #include <cstring>
 #include <string>
 
+#include "helpdesk/handoff.h"
+#include "jose/claims.h"
+#include "remote/remote_auth.h"
+#include "session/session_store.h"
+
 #include "ap_provider.h"
 #include "apr_lib.h"
 #include "apr_strings.h"
@@ -28,7 +33,6 @@ namespace {
 
 constexpr const char* kDefaultEndpoint = "/sso";
 constexpr const char* kDefaultCookie = "hdsso_session";
-constexpr const char* kDefaultHeaderPrefix = "X-Remote-";
 constexpr int kMaxSeconds = 365 * 24 * 3600;
 
 template <class T>
@@ -260,8 +264,9 @@ const char* check_url(cmd_parms* cmd, const char* arg) {
 bool enabled(const DirConfig* c) { return pick(c->enabled, 0) != 0; }
 const char* endpoint(const DirConfig* c) { return pick(c->endpoint, kDefaultEndpoint); }
 const char* cookie_name(const DirConfig* c) { return pick(c->cookie_name, kDefaultCookie); }
-int lifetime(const DirConfig* c) { return pick(c->lifetime, 8 * 3600); }
-int idle_timeout(const DirConfig* c) { return pick(c->idle_timeout, 3600); }
+// Defaults that the core's own structs hold are read from them.
+int lifetime(const DirConfig* c) { return pick(c->lifetime, static_cast<int>(SessionPolicy{}.lifetime)); }
+int idle_timeout(const DirConfig* c) { return pick(c->idle_timeout, static_cast<int>(SessionPolicy{}.idle_timeout)); }
 bool cookie_secure(const DirConfig* c) { return pick(c->cookie_secure, 1) != 0; }
 bool cookie_httponly(const DirConfig* c) { return pick(c->cookie_httponly, 1) != 0; }
 bool cookie_persistent(const DirConfig* c) { return pick(c->cookie_persistent, 0) != 0; }
@@ -269,10 +274,13 @@ Unauthenticated unauthenticated(const DirConfig* c) {
     return static_cast<Unauthenticated>(pick(c->unauthenticated, static_cast<int>(Unauthenticated::auth)));
 }
 SameSite cookie_samesite(const DirConfig* c) { return pick(c->cookie_samesite, SameSite::lax); }
-int window_back(const DirConfig* c) { return pick(c->window_back, 1800); }
-int window_ahead(const DirConfig* c) { return pick(c->window_ahead, 60); }
-const char* header_prefix(const DirConfig* c) { return pick(c->header_prefix, kDefaultHeaderPrefix); }
-int jwt_leeway(const DirConfig* c) { return pick(c->jwt_leeway, 60); }
+int window_back(const DirConfig* c) { return pick(c->window_back, static_cast<int>(RemoteAuthPolicy{}.max_age)); }
+int window_ahead(const DirConfig* c) { return pick(c->window_ahead, static_cast<int>(RemoteAuthPolicy{}.max_future)); }
+const char* header_prefix(const DirConfig* c) {
+    static const std::string dflt = HandoffOptions{}.header_prefix;
+    return pick(c->header_prefix, dflt.c_str());
+}
+int jwt_leeway(const DirConfig* c) { return pick(c->jwt_leeway, static_cast<int>(ClaimsPolicy{}.leeway)); }
 bool jwt_replay(const DirConfig* c) { return pick(c->jwt_replay, 1) != 0; }
 
 void* create_dir_config(apr_pool_t* p, char*) { return apr_pcalloc(p, sizeof(DirConfig)); }

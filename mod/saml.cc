@@ -293,10 +293,10 @@ Result<std::shared_ptr<SamlSp>> build_sp(server_rec* s, std::string* entity_id_o
                           "with HelpdeskSSOSAMLIdPCertFile or HelpdeskSSOSAMLIdPCertFingerprint, set one "
                           "HelpdeskSSOSAMLIdPEntityID and HelpdeskSSOSAMLIdPSSOURL too (or use "
                           "HelpdeskSSOSAMLIdPMetadataFile)");
-    idp.policy = static_cast<SamlSignaturePolicy>(c->policy.set ? c->policy.value : 3);
+    if (c->policy.set) idp.policy = static_cast<SamlSignaturePolicy>(c->policy.value);
     sp.want_assertions_signed = idp.policy == SamlSignaturePolicy::assertion || idp.policy == SamlSignaturePolicy::both;
     idp.allow_unsolicited = c->unsolicited.set && c->unsolicited.value;
-    idp.skew = c->skew.set ? c->skew.value : 180;
+    if (c->skew.set) idp.skew = c->skew.value;
     idp.legacy = parse_saml_legacy(c->legacy.set ? c->legacy.value : "").value();
     if (c->signature_algorithm.set)
         sp.signature_algorithm = static_cast<SamlSignatureAlgorithm>(c->signature_algorithm.value);
