@@ -289,49 +289,9 @@ void* merge_dir_config(apr_pool_t* p, void* base_v, void* add_v) {
     auto* base = cfg(base_v);
     auto* add = cfg(add_v);
     auto* out = static_cast<DirConfig*>(apr_pcalloc(p, sizeof(DirConfig)));
-    merge(out->enabled, base->enabled, add->enabled);
-    merge(out->endpoint, base->endpoint, add->endpoint);
-    merge(out->cookie_name, base->cookie_name, add->cookie_name);
-    merge(out->lifetime, base->lifetime, add->lifetime);
-    merge(out->idle_timeout, base->idle_timeout, add->idle_timeout);
-    merge(out->cookie_secure, base->cookie_secure, add->cookie_secure);
-    merge(out->cookie_httponly, base->cookie_httponly, add->cookie_httponly);
-    merge(out->cookie_samesite, base->cookie_samesite, add->cookie_samesite);
-    merge(out->remote_secret, base->remote_secret, add->remote_secret);
-    merge(out->window_back, base->window_back, add->window_back);
-    merge(out->window_ahead, base->window_ahead, add->window_ahead);
-    merge(out->digest_sha256, base->digest_sha256, add->digest_sha256);
-    merge(out->login_url, base->login_url, add->login_url);
-    merge(out->logout_url, base->logout_url, add->logout_url);
-    merge(out->fallback_url, base->fallback_url, add->fallback_url);
-    merge(out->allow_hosts, base->allow_hosts, add->allow_hosts);
-    merge(out->header_prefix, base->header_prefix, add->header_prefix);
-    merge(out->jwt_keys, base->jwt_keys, add->jwt_keys);
-    merge(out->jwt_issuer, base->jwt_issuer, add->jwt_issuer);
-    merge(out->jwt_audiences, base->jwt_audiences, add->jwt_audiences);
-    merge(out->jwt_leeway, base->jwt_leeway, add->jwt_leeway);
-    merge(out->jwt_max_age, base->jwt_max_age, add->jwt_max_age);
-    merge(out->jwt_replay, base->jwt_replay, add->jwt_replay);
-    merge(out->jwt_user_claim, base->jwt_user_claim, add->jwt_user_claim);
-    merge(out->jwt_email_claim, base->jwt_email_claim, add->jwt_email_claim);
-    merge(out->jwt_name_claim, base->jwt_name_claim, add->jwt_name_claim);
-    merge(out->jwt_groups_claim, base->jwt_groups_claim, add->jwt_groups_claim);
-    merge(out->jwt_login_url, base->jwt_login_url, add->jwt_login_url);
-    merge(out->helpdesk, base->helpdesk, add->helpdesk);
-    merge(out->user_field, base->user_field, add->user_field);
-    merge(out->user_header, base->user_header, add->user_header);
-    merge(out->break_glass, base->break_glass, add->break_glass);
-    merge(out->break_glass_query, base->break_glass_query, add->break_glass_query);
-    merge(out->unauthenticated, base->unauthenticated, add->unauthenticated);
-    merge(out->post_replay_max, base->post_replay_max, add->post_replay_max);
-    merge(out->cookie_persistent, base->cookie_persistent, add->cookie_persistent);
-    merge(out->denied_text, base->denied_text, add->denied_text);
-    merge(out->brokers, base->brokers, add->brokers);
-    merge(out->broker_claims, base->broker_claims, add->broker_claims);
-    merge(out->broker_ttl, base->broker_ttl, add->broker_ttl);
-    merge(out->idps, base->idps, add->idps);
-    merge(out->default_idp, base->default_idp, add->default_idp);
-    merge(out->diagnostics, base->diagnostics, add->diagnostics);
+#define HDSSO_MERGE_SETTING(type, name) merge(out->name, base->name, add->name);
+    HDSSO_DIR_SETTINGS(HDSSO_MERGE_SETTING)
+#undef HDSSO_MERGE_SETTING
     return out;
 }
 

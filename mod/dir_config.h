@@ -45,54 +45,63 @@ struct JwtKeys {
     std::shared_ptr<const JwsVerifier> verifier;
 };
 
+// Every per-directory setting, X(type, name): the one list DirConfig and
+// its merge (mod/dir_config.cc) are made from, so no setting can be left
+// out of the merge.
+#define HDSSO_DIR_SETTINGS(X) \
+    X(int, enabled) /* HelpdeskSSO On|Off: endpoints and header scrubbing */ \
+    X(const char*, endpoint) /* HelpdeskSSOEndpoint, default /sso */ \
+    X(const char*, cookie_name) /* HelpdeskSSOCookieName */ \
+    X(int, lifetime) /* HelpdeskSSOSessionLifetime (s) */ \
+    X(int, idle_timeout) /* HelpdeskSSOSessionIdleTimeout (s, 0 = none) */ \
+    X(int, cookie_secure) /* HelpdeskSSOCookieSecure */ \
+    X(int, cookie_httponly) /* HelpdeskSSOCookieHttpOnly */ \
+    X(SameSite, cookie_samesite) /* HelpdeskSSOCookieSameSite */ \
+    X(const Secret*, remote_secret) /* HelpdeskSSORemoteSecretFile */ \
+    X(int, window_back) /* HelpdeskSSORemoteWindow BACK [AHEAD] */ \
+    X(int, window_ahead) \
+    X(int, digest_sha256) /* HelpdeskSSORemoteDigest md5|sha256 */ \
+    X(const char*, login_url) /* HelpdeskSSORemoteLoginURL */ \
+    X(const char*, logout_url) /* HelpdeskSSORemoteLogoutURL */ \
+    X(const char*, fallback_url) /* HelpdeskSSOFallbackLoginURL */ \
+    X(apr_array_header_t*, allow_hosts) /* HelpdeskSSORedirectAllowHosts */ \
+    X(const char*, header_prefix) /* HelpdeskSSOHeaderPrefix */ \
+    /* JWT identity provider */ \
+    X(const JwtKeys*, jwt_keys) /* HelpdeskSSOJWTKeyFile PATH [ALG...] */ \
+    X(const char*, jwt_issuer) /* HelpdeskSSOJWTIssuer */ \
+    X(apr_array_header_t*, jwt_audiences) /* HelpdeskSSOJWTAudience */ \
+    X(int, jwt_leeway) /* HelpdeskSSOJWTLeeway (s) */ \
+    X(int, jwt_max_age) /* HelpdeskSSOJWTMaxAge (s, 0 = none) */ \
+    X(int, jwt_replay) /* HelpdeskSSOJWTReplayCheck On|Off */ \
+    X(const char*, jwt_user_claim) /* HelpdeskSSOJWTUserClaim */ \
+    X(const char*, jwt_email_claim) /* HelpdeskSSOJWTEmailClaim */ \
+    X(const char*, jwt_name_claim) /* HelpdeskSSOJWTNameClaim */ \
+    X(const char*, jwt_groups_claim) /* HelpdeskSSOJWTGroupsClaim */ \
+    X(const char*, jwt_login_url) /* HelpdeskSSOJWTLoginURL */ \
+    /* Handing the identity to the helpdesk (mod/helpdesk.cc) */ \
+    X(HelpdeskProfile, helpdesk) /* HelpdeskSSOHelpdesk */ \
+    X(UserField, user_field) /* HelpdeskSSOUserField */ \
+    X(const char*, user_header) /* HelpdeskSSOUserHeader NAME|None ("" = none) */ \
+    X(int, break_glass) /* HelpdeskSSOBreakGlass On|Off */ \
+    X(int, unauthenticated) /* HelpdeskSSOUnauthenticated auth|401|pass (Unauthenticated) */ \
+    X(int, cookie_persistent) /* HelpdeskSSOCookiePersistent On|Off */ \
+    X(apr_array_header_t*, break_glass_query) /* HelpdeskSSOBreakGlassQuery NAME=VALUE... */ \
+    X(const char*, denied_text) /* HelpdeskSSODeniedText */ \
+    /* Signing users into helpdesks (mod/broker.cc) */ \
+    X(apr_array_header_t*, brokers) /* HelpdeskSSOBroker: const BrokerSettings* */ \
+    X(apr_table_t*, broker_claims) /* HelpdeskSSOBrokerClaim CLAIM SOURCE */ \
+    X(int, broker_ttl) /* HelpdeskSSOBrokerTokenLifetime */ \
+    /* Several identity providers (mod/chooser.cc) */ \
+    X(apr_array_header_t*, idps) /* HelpdeskSSOIdP: IdpChoice */ \
+    X(const char*, default_idp) /* HelpdeskSSODefaultIdP */ \
+    X(int, diagnostics) /* HelpdeskSSODiagnostics On|Off */ \
+    X(int, post_replay_max) /* HelpdeskSSOPostReplayMaxSize (bytes, 0 = off; mod/kept_post.cc) */ \
+    /* end */
+
 struct DirConfig {
-    Setting<int> enabled;              // HelpdeskSSO On|Off: endpoints and header scrubbing
-    Setting<const char*> endpoint;     // HelpdeskSSOEndpoint, default /sso
-    Setting<const char*> cookie_name;  // HelpdeskSSOCookieName
-    Setting<int> lifetime;             // HelpdeskSSOSessionLifetime (s)
-    Setting<int> idle_timeout;         // HelpdeskSSOSessionIdleTimeout (s, 0 = none)
-    Setting<int> cookie_secure;        // HelpdeskSSOCookieSecure
-    Setting<int> cookie_httponly;      // HelpdeskSSOCookieHttpOnly
-    Setting<SameSite> cookie_samesite; // HelpdeskSSOCookieSameSite
-    Setting<const Secret*> remote_secret;  // HelpdeskSSORemoteSecretFile
-    Setting<int> window_back;          // HelpdeskSSORemoteWindow BACK [AHEAD]
-    Setting<int> window_ahead;
-    Setting<int> digest_sha256;        // HelpdeskSSORemoteDigest md5|sha256
-    Setting<const char*> login_url;    // HelpdeskSSORemoteLoginURL
-    Setting<const char*> logout_url;   // HelpdeskSSORemoteLogoutURL
-    Setting<const char*> fallback_url; // HelpdeskSSOFallbackLoginURL
-    Setting<apr_array_header_t*> allow_hosts;  // HelpdeskSSORedirectAllowHosts
-    Setting<const char*> header_prefix;        // HelpdeskSSOHeaderPrefix
-    // JWT identity provider
-    Setting<const JwtKeys*> jwt_keys;          // HelpdeskSSOJWTKeyFile PATH [ALG...]
-    Setting<const char*> jwt_issuer;           // HelpdeskSSOJWTIssuer
-    Setting<apr_array_header_t*> jwt_audiences;  // HelpdeskSSOJWTAudience
-    Setting<int> jwt_leeway;                   // HelpdeskSSOJWTLeeway (s)
-    Setting<int> jwt_max_age;                  // HelpdeskSSOJWTMaxAge (s, 0 = none)
-    Setting<int> jwt_replay;                   // HelpdeskSSOJWTReplayCheck On|Off
-    Setting<const char*> jwt_user_claim;       // HelpdeskSSOJWTUserClaim
-    Setting<const char*> jwt_email_claim;      // HelpdeskSSOJWTEmailClaim
-    Setting<const char*> jwt_name_claim;       // HelpdeskSSOJWTNameClaim
-    Setting<const char*> jwt_groups_claim;     // HelpdeskSSOJWTGroupsClaim
-    Setting<const char*> jwt_login_url;        // HelpdeskSSOJWTLoginURL
-    // Handing the identity to the helpdesk (mod/helpdesk.cc)
-    Setting<HelpdeskProfile> helpdesk;         // HelpdeskSSOHelpdesk
-    Setting<UserField> user_field;             // HelpdeskSSOUserField
-    Setting<const char*> user_header;          // HelpdeskSSOUserHeader NAME|None ("" = none)
-    Setting<int> break_glass;                  // HelpdeskSSOBreakGlass On|Off
-    Setting<int> unauthenticated;              // HelpdeskSSOUnauthenticated auth|401|pass (Unauthenticated)
-    Setting<int> cookie_persistent;            // HelpdeskSSOCookiePersistent On|Off
-    Setting<apr_array_header_t*> break_glass_query;  // HelpdeskSSOBreakGlassQuery NAME=VALUE...
-    Setting<const char*> denied_text;          // HelpdeskSSODeniedText
-    // Signing users into helpdesks (mod/broker.cc)
-    Setting<apr_array_header_t*> brokers;      // HelpdeskSSOBroker: const BrokerSettings*
-    Setting<apr_table_t*> broker_claims;       // HelpdeskSSOBrokerClaim CLAIM SOURCE
-    Setting<int> broker_ttl;                   // HelpdeskSSOBrokerTokenLifetime
-    // Several identity providers (mod/chooser.cc)
-    Setting<apr_array_header_t*> idps;         // HelpdeskSSOIdP: IdpChoice
-    Setting<const char*> default_idp;          // HelpdeskSSODefaultIdP
-    Setting<int> diagnostics;                  // HelpdeskSSODiagnostics On|Off
-    Setting<int> post_replay_max;              // HelpdeskSSOPostReplayMaxSize (bytes, 0 = off; mod/kept_post.cc)
+#define HDSSO_SETTING_FIELD(type, name) Setting<type> name;
+    HDSSO_DIR_SETTINGS(HDSSO_SETTING_FIELD)
+#undef HDSSO_SETTING_FIELD
 };
 
 // What a request without a session gets here (HelpdeskSSOUnauthenticated).

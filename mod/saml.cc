@@ -23,26 +23,34 @@ namespace hdsso::mod {
 
 namespace {
 
+// Every SAML setting of a virtual host, X(type, name): the one list
+// ServerConfig and its merge are made from.
+#define HDSSO_SAML_SETTINGS(X) \
+    X(const char*, base_url) /* HelpdeskSSOSAMLBaseURL */ \
+    X(const char*, entity_id) /* HelpdeskSSOSAMLEntityID */ \
+    X(const Secret*, sp_key) /* HelpdeskSSOSAMLKeyFile */ \
+    X(const char*, sp_cert) /* HelpdeskSSOSAMLCertFile (content) */ \
+    X(const char*, sp_cert_path) /* HelpdeskSSOSAMLCertFile (the file, for messages) */ \
+    X(apr_array_header_t*, idp_metadata) /* HelpdeskSSOSAMLIdPMetadataFile: file contents, one per line */ \
+    X(const char*, idp_cert) /* HelpdeskSSOSAMLIdPCertFile (content) */ \
+    X(const char*, idp_fingerprint) /* HelpdeskSSOSAMLIdPCertFingerprint */ \
+    X(apr_array_header_t*, idp_entity_ids) /* HelpdeskSSOSAMLIdPEntityID ID... */ \
+    X(const char*, idp_sso_url) /* HelpdeskSSOSAMLIdPSSOURL */ \
+    X(const char*, idp_slo_url) /* HelpdeskSSOSAMLIdPSLOURL */ \
+    X(const char*, name_id_format) /* HelpdeskSSOSAMLNameIDFormat */ \
+    X(int, policy) /* HelpdeskSSOSAMLSignaturePolicy */ \
+    X(int, unsolicited) /* HelpdeskSSOSAMLAllowUnsolicited */ \
+    X(int, skew) /* HelpdeskSSOSAMLSkew */ \
+    X(int, force_authn) /* HelpdeskSSOSAMLForceAuthn */ \
+    X(const char*, legacy) /* HelpdeskSSOSAMLAllowLegacy, as "a,b,c" */ \
+    X(int, signature_algorithm) /* HelpdeskSSOSAMLSignatureAlgorithm (SamlSignatureAlgorithm) */ \
+    X(apr_table_t*, attributes) /* HelpdeskSSOSAMLAttribute ROLE NAME...: role -> names */ \
+    /* end */
+
 struct ServerConfig {
-    Setting<const char*> base_url;       // HelpdeskSSOSAMLBaseURL
-    Setting<const char*> entity_id;      // HelpdeskSSOSAMLEntityID
-    Setting<const Secret*> sp_key;       // HelpdeskSSOSAMLKeyFile
-    Setting<const char*> sp_cert;        // HelpdeskSSOSAMLCertFile (content)
-    Setting<const char*> sp_cert_path;   // HelpdeskSSOSAMLCertFile (the file, for messages)
-    Setting<apr_array_header_t*> idp_metadata;  // HelpdeskSSOSAMLIdPMetadataFile: file contents, one per line
-    Setting<const char*> idp_cert;       // HelpdeskSSOSAMLIdPCertFile (content)
-    Setting<const char*> idp_fingerprint;  // HelpdeskSSOSAMLIdPCertFingerprint
-    Setting<apr_array_header_t*> idp_entity_ids;  // HelpdeskSSOSAMLIdPEntityID ID...
-    Setting<const char*> idp_sso_url;    // HelpdeskSSOSAMLIdPSSOURL
-    Setting<const char*> idp_slo_url;    // HelpdeskSSOSAMLIdPSLOURL
-    Setting<const char*> name_id_format; // HelpdeskSSOSAMLNameIDFormat
-    Setting<int> policy;                 // HelpdeskSSOSAMLSignaturePolicy
-    Setting<int> unsolicited;            // HelpdeskSSOSAMLAllowUnsolicited
-    Setting<int> skew;                   // HelpdeskSSOSAMLSkew
-    Setting<int> force_authn;            // HelpdeskSSOSAMLForceAuthn
-    Setting<const char*> legacy;         // HelpdeskSSOSAMLAllowLegacy, as "a,b,c"
-    Setting<int> signature_algorithm;    // HelpdeskSSOSAMLSignatureAlgorithm (SamlSignatureAlgorithm)
-    Setting<apr_table_t*> attributes;    // HelpdeskSSOSAMLAttribute ROLE NAME...: role -> names
+#define HDSSO_SETTING_FIELD(type, name) Setting<type> name;
+    HDSSO_SAML_SETTINGS(HDSSO_SETTING_FIELD)
+#undef HDSSO_SETTING_FIELD
     std::shared_ptr<SamlSp>* sp;         // built at startup; owned by the config pool
 };
 
@@ -233,25 +241,9 @@ void* merge_server_config(apr_pool_t* p, void* base_v, void* add_v) {
     auto* base = static_cast<ServerConfig*>(base_v);
     auto* add = static_cast<ServerConfig*>(add_v);
     auto* out = static_cast<ServerConfig*>(apr_pcalloc(p, sizeof(ServerConfig)));
-    merge(out->base_url, base->base_url, add->base_url);
-    merge(out->entity_id, base->entity_id, add->entity_id);
-    merge(out->sp_key, base->sp_key, add->sp_key);
-    merge(out->sp_cert, base->sp_cert, add->sp_cert);
-    merge(out->sp_cert_path, base->sp_cert_path, add->sp_cert_path);
-    merge(out->idp_metadata, base->idp_metadata, add->idp_metadata);
-    merge(out->idp_cert, base->idp_cert, add->idp_cert);
-    merge(out->idp_fingerprint, base->idp_fingerprint, add->idp_fingerprint);
-    merge(out->idp_entity_ids, base->idp_entity_ids, add->idp_entity_ids);
-    merge(out->idp_sso_url, base->idp_sso_url, add->idp_sso_url);
-    merge(out->idp_slo_url, base->idp_slo_url, add->idp_slo_url);
-    merge(out->name_id_format, base->name_id_format, add->name_id_format);
-    merge(out->policy, base->policy, add->policy);
-    merge(out->unsolicited, base->unsolicited, add->unsolicited);
-    merge(out->skew, base->skew, add->skew);
-    merge(out->force_authn, base->force_authn, add->force_authn);
-    merge(out->legacy, base->legacy, add->legacy);
-    merge(out->signature_algorithm, base->signature_algorithm, add->signature_algorithm);
-    merge(out->attributes, base->attributes, add->attributes);
+#define HDSSO_MERGE_SETTING(type, name) merge(out->name, base->name, add->name);
+    HDSSO_SAML_SETTINGS(HDSSO_MERGE_SETTING)
+#undef HDSSO_MERGE_SETTING
     return out;
 }
 
