@@ -12,7 +12,8 @@
 #include "broker/broker.h"
 #include "core/secret_file.h"
 #include "jose/key_source.h"
-#include "mod/endpoints.h"
+#include "mod/chooser.h"
+#include "mod/sign_in.h"
 #include "mod/http.h"
 #include "mod/socache_store.h"
 

@@ -8,7 +8,7 @@
 #include "http_log.h"
 #include "http_protocol.h"
 
-#include "mod/endpoints.h"
+#include "mod/sign_in.h"
 #include "mod/http.h"
 #include "mod/saml.h"
 #include "url/query.h"
@@ -178,5 +178,13 @@ int login_endpoint(request_rec* r, const DirConfig* c) {
     }
     return chooser_page(r, c, back, preselected);
 }
+
+int start_login(request_rec* r, const DirConfig* c) {
+    std::string back = return_path(r, c);
+    // Several IdPs: the login endpoint picks one (or asks).
+    if (has_idp_choices(c)) return redirect(r, append_query(std::string(endpoint(c)) + "/login", {{"return", back}}));
+    return start_login_to(r, c, back);
+}
+
 
 }  // namespace hdsso::mod

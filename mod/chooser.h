@@ -35,4 +35,8 @@ int login_endpoint(request_rec* r, const DirConfig* c);
 // <prefix>/login with the page as the return path.
 bool has_idp_choices(const DirConfig* c);
 
+// A request without a session on a protected location: off to sign in,
+// through the chooser when the site has several IdPs.
+int start_login(request_rec* r, const DirConfig* c);
+
 }  // namespace hdsso::mod

@@ -90,25 +90,6 @@ std::string rows(request_rec* r, const std::vector<std::pair<std::string, std::s
 
 }  // namespace
 
-std::string site_name(const server_rec* s) {
-    std::string name = s->server_hostname ? s->server_hostname : "?";
-    int port = s->port;
-    for (const server_addr_rec* a = s->addrs; !port && s->is_virtual && a; a = a->next) port = a->host_port;
-    return port ? name + ":" + std::to_string(port) : name;
-}
-
-std::string site_defined_at(const server_rec* s) {
-    if (!s->is_virtual || !s->defn_name) return "the main server configuration";
-    std::string addrs;
-    for (const server_addr_rec* a = s->addrs; a; a = a->next) {
-        // "*" may stand for an IPv4 and an IPv6 address: name it once.
-        std::string one = a->virthost ? a->virthost : "*";
-        if (a->host_port) one += ":" + std::to_string(a->host_port);
-        if ((" " + addrs + " ").find(" " + one + " ") == std::string::npos) addrs += (addrs.empty() ? "" : " ") + one;
-    }
-    return "<VirtualHost " + addrs + "> at " + s->defn_name + ":" + std::to_string(s->defn_line_number);
-}
-
 const command_rec* diagnostics_commands() {
     static const command_rec table[] = {
         AP_INIT_FLAG("HelpdeskSSODiagnostics", HDSSO_CMD(set_diagnostics), nullptr, RSRC_CONF | ACCESS_CONF,

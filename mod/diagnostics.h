@@ -14,11 +14,6 @@
 
 namespace hdsso::mod {
 
-// A site as its administrator wrote it, for log lines: ServerName:port (the
-// port of ServerName, else of the <VirtualHost> address), and where it is
-// defined ("<VirtualHost *:443> at /etc/apache2/sites-enabled/x.conf:12").
-std::string site_name(const server_rec* s);
-std::string site_defined_at(const server_rec* s);
 
 // HelpdeskSSODiagnostics (ends with an empty entry).
 const command_rec* diagnostics_commands();

@@ -1,11 +1,4 @@
 #include "mod/dir_config.h"
-#include "mod/broker.h"
-#include "mod/chooser.h"
-#include "mod/diagnostics.h"
-#include "mod/helpdesk.h"
-#include "mod/kept_post.h"
-#include "mod/saml.h"
-#include "mod/socache_store.h"
 
 #include <cstring>
 #include <string>
@@ -298,8 +291,12 @@ void* merge_dir_config(apr_pool_t* p, void* base_v, void* add_v) {
 #define HDSSO_SCOPE (RSRC_CONF | ACCESS_CONF)
 
 
-namespace {
-const command_rec base_commands[] = {
+
+// A function-local table: initialised on first use, so that the module's
+// table (mod/mod_helpdesk_sso.cc), filled when the module is loaded, never
+// reads it before it is made.
+const command_rec* dir_commands() {
+    static const command_rec table[] = {
     AP_INIT_FLAG("HelpdeskSSO", HDSSO_CMD(set_enabled), nullptr, HDSSO_SCOPE,
                  "On to serve the sign-in endpoints and scrub identity headers here (default Off)"),
     AP_INIT_TAKE1("HelpdeskSSOEndpoint", HDSSO_CMD(set_endpoint), nullptr, HDSSO_SCOPE,
@@ -360,19 +357,7 @@ const command_rec base_commands[] = {
                   "sign-in URL); it receives redirect_to"),
     {nullptr, nullptr, nullptr, 0, RAW_ARGS, nullptr},
 };
-}  // namespace
-
-// One table for Apache: the directives above, then the SAML ones
-// (mod/saml.cc). Filled when the module is loaded, before Apache reads it.
-command_rec commands[kMaxCommands];
-namespace {
-const bool commands_filled = [] {
-    std::size_t n = 0;
-    for (const command_rec* table : {base_commands, helpdesk_commands(), broker_commands(), chooser_commands(), diagnostics_commands(), saml_commands(), store_commands(), kept_post_commands()})
-        for (const command_rec* c = table; c->name && n + 1 < kMaxCommands; ++c) commands[n++] = *c;
-    commands[n] = command_rec{nullptr, nullptr, nullptr, 0, RAW_ARGS, nullptr};
-    return true;
-}();
-}  // namespace
+    return table;
+}
 
 }  // namespace hdsso::mod

@@ -174,7 +174,7 @@ const char* check_url(cmd_parms* cmd, const char* arg);
 
 void* create_dir_config(apr_pool_t* p, char* dir);
 void* merge_dir_config(apr_pool_t* p, void* base, void* add);
-constexpr std::size_t kMaxCommands = 96;
-extern command_rec commands[kMaxCommands];
+// The directives of this file (the other files have their own tables).
+const command_rec* dir_commands();
 
 }  // namespace hdsso::mod

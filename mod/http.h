@@ -100,4 +100,10 @@ Result<std::optional<std::string>> read_request_body(request_rec* r, apr_off_t m
 // A plain information page (e.g. "signed out"), sent with status 200.
 int info_page(request_rec* r, const char* title, const char* text, const char* link_url, const char* link_text);
 
+// A site as its administrator wrote it, for log lines: ServerName:port (the
+// port of ServerName, else of the <VirtualHost> address), and where it is
+// defined ("<VirtualHost *:443> at /etc/apache2/sites-enabled/x.conf:12").
+std::string site_name(const server_rec* s);
+std::string site_defined_at(const server_rec* s);
+
 }  // namespace hdsso::mod

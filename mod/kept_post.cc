@@ -14,7 +14,7 @@
 #include "unixd.h"
 #include "util_filter.h"
 
-#include "mod/endpoints.h"
+#include "mod/sign_in.h"
 #include "mod/http.h"
 #include "mod/socache_store.h"
 #include "core/crypto.h"

@@ -13,7 +13,10 @@
 
 #include "mod/dir_config.h"
 #include "mod/authz.h"
+#include "mod/broker.h"
+#include "mod/chooser.h"
 #include "mod/diagnostics.h"
+#include "mod/sign_in.h"
 #include "mod/endpoints.h"
 #include "mod/guard.h"
 #include "mod/helpdesk.h"
@@ -146,6 +149,19 @@ int handler(request_rec* r) {
         return handle_route(r, c, *e);
     });
 }
+
+// One table for Apache: every file's directives. Filled when the module is
+// loaded, before Apache reads it.
+constexpr std::size_t kMaxCommands = 96;
+command_rec commands[kMaxCommands];
+const bool commands_filled = [] {
+    std::size_t n = 0;
+    for (const command_rec* table : {dir_commands(), helpdesk_commands(), broker_commands(), chooser_commands(),
+                                     diagnostics_commands(), saml_commands(), store_commands(), kept_post_commands()})
+        for (const command_rec* c = table; c->name && n + 1 < kMaxCommands; ++c) commands[n++] = *c;
+    commands[n] = command_rec{nullptr, nullptr, nullptr, 0, RAW_ARGS, nullptr};
+    return true;
+}();
 
 void register_hooks(apr_pool_t* p) {
     register_authz_providers(p);

@@ -15,7 +15,7 @@
 #include "core/crypto.h"
 #include "core/secret_file.h"
 #include "mod/dir_config.h"
-#include "mod/diagnostics.h"
+#include "mod/http.h"
 
 APLOG_USE_MODULE(helpdesk_sso);
 
