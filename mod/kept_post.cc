@@ -156,6 +156,8 @@ void supply_body(request_rec* r, const std::string& body) {
     ap_add_input_filter(kFilter, kb, r, r->connection);
 }
 
+std::string client_of(request_rec* r) { return r->useragent_ip ? r->useragent_ip : ""; }
+
 long max_size(const DirConfig* c) { return c->post_replay_max.set ? c->post_replay_max.value : kDefaultMaxSize; }
 
 }  // namespace
@@ -221,7 +223,7 @@ int keep_post(request_rec* r, const DirConfig* c) {
     if (!secret) return not_kept(r, c, secret.error());
     KeptPost post{r->unparsed_uri ? r->unparsed_uri : "/", type, std::move(*body.value()), now + kKeepSeconds,
                   hex_encode(secret.value())};
-    auto name = spool()->keep(post, r->useragent_ip ? r->useragent_ip : "", now);
+    auto name = spool()->keep(post, client_of(r), now);
     if (!name) return not_kept(r, c, name.error());
     set_attempt_cookie(r, c, kept_cookie_name(c), name.value(), kKeepSeconds);
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "HDSSO037: a form of %" APR_SIZE_T_FMT " bytes posted to %s without a session is "
@@ -234,7 +236,7 @@ int replay_page(request_rec* r, const DirConfig* c, const std::string& target) {
     auto names = cookie_values(r, kept_cookie_name(c).c_str());
     if (names.empty()) return DECLINED;
     std::string name(names.front());
-    auto post = spool()->peek(name, target, RequestStores::clock().now());
+    auto post = spool()->peek(name, target, client_of(r), RequestStores::clock().now());
     if (!post) return DECLINED;
     // A form posted to the target with the kept post's secret alone: its
     // body is replaced by the kept one (restore_kept_post). Works with a
@@ -258,7 +260,7 @@ void restore_kept_post(request_rec* r, const DirConfig* c) {
     std::string name(names.front());
     const char* url = r->unparsed_uri ? r->unparsed_uri : "/";
     std::int64_t now = RequestStores::clock().now();
-    auto kept = spool()->peek(name, url, now);
+    auto kept = spool()->peek(name, url, client_of(r), now);
     if (!kept) return;
     // The replay page's post is "hdsso_replay=SECRET", urlencoded, exactly:
     // anything else is the user's own post, left as it is.
@@ -276,7 +278,7 @@ void restore_kept_post(request_rec* r, const DirConfig* c) {
         supply_body(r, own_body);
         return;
     }
-    auto taken = spool()->take(name, url, now);
+    auto taken = spool()->take(name, url, client_of(r), now);
     if (!taken || !taken.value()) {
         supply_body(r, own_body);
         return;

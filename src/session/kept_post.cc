@@ -93,6 +93,8 @@ std::optional<std::int64_t> expiry_of(const std::string& path) {
 
 PostSpool::PostSpool(std::string directory, PostSpoolLimits limits) : dir_(std::move(directory)), limits_(limits) {}
 
+std::string PostSpool::client_tag(std::string_view client) { return hex_encode(sha256(client)).substr(0, 8); }
+
 bool PostSpool::valid_name(std::string_view name) {
     return name.size() == 41 && name[8] == '.' && is_hex(name.substr(0, 8)) && is_hex(name.substr(9));
 }
@@ -174,7 +176,7 @@ Result<std::string> PostSpool::keep(const KeptPost& post, std::string_view clien
         post.content_type.find_first_of("\r\n") != std::string::npos ||
         post.secret.find_first_of("\r\n") != std::string::npos)
         return make_error(Status::url_malformed, "a line break in the URL, the content type or the secret");
-    std::string who = hex_encode(sha256(client)).substr(0, 8);
+    std::string who = client_tag(client);
     auto census = take_census(dir_, who, now);
     if (!census) return census.error();
     if (census.value().total >= limits_.max_posts)
@@ -190,8 +192,11 @@ Result<std::string> PostSpool::keep(const KeptPost& post, std::string_view clien
     return name;
 }
 
-std::optional<KeptPost> PostSpool::peek(std::string_view name, std::string_view url, std::int64_t now) const {
-    if (!valid_name(name)) return std::nullopt;
+std::optional<KeptPost> PostSpool::peek(std::string_view name, std::string_view url, std::string_view client,
+                                        std::int64_t now) const {
+    // A name is only ever used by the client that kept it (its address is
+    // hashed into the name): a cookie planted from elsewhere names nothing.
+    if (!valid_name(name) || name.substr(0, 8) != client_tag(client)) return std::nullopt;
     auto text = read_file(dir_ + "/" + std::string(name));
     if (!text) return std::nullopt;
     auto post = decode(*text);
@@ -199,8 +204,9 @@ std::optional<KeptPost> PostSpool::peek(std::string_view name, std::string_view 
     return post;
 }
 
-Result<std::optional<KeptPost>> PostSpool::take(std::string_view name, std::string_view url, std::int64_t now) const {
-    if (!peek(name, url, now)) return std::optional<KeptPost>();
+Result<std::optional<KeptPost>> PostSpool::take(std::string_view name, std::string_view url,
+                                                std::string_view client, std::int64_t now) const {
+    if (!peek(name, url, client, now)) return std::optional<KeptPost>();
     // The rename is the one-time step: of two takers only one finds the file.
     auto rnd = random_bytes(8);
     if (!rnd) return rnd.error();

@@ -45,18 +45,23 @@ public:
     // the way); store.unavailable when the directory cannot be written.
     Result<std::string> keep(const KeptPost& post, std::string_view client, std::int64_t now) const;
 
-    // The post kept under `name` if it was posted to `url` and has not
-    // expired, removed from the spool (once: a second take finds nothing).
-    // nullopt for a name of the wrong form, one not (or no longer) kept, or
-    // kept for another URL (left in place).
-    Result<std::optional<KeptPost>> take(std::string_view name, std::string_view url, std::int64_t now) const;
+    // The post kept under `name` if `client` (the same address) posted it
+    // to `url` and it has not expired, removed from the spool (once: a
+    // second take finds nothing). nullopt for a name of the wrong form, one
+    // not (or no longer) kept, or kept for another URL or client (left in
+    // place).
+    Result<std::optional<KeptPost>> take(std::string_view name, std::string_view url, std::string_view client,
+                                         std::int64_t now) const;
 
-    // The post kept under `name` for `url`, unexpired, read but not taken.
-    std::optional<KeptPost> peek(std::string_view name, std::string_view url, std::int64_t now) const;
+    // The same post, read but not taken.
+    std::optional<KeptPost> peek(std::string_view name, std::string_view url, std::string_view client,
+                                 std::int64_t now) const;
 
     // A name as keep() makes them: 8 hex digits (the client), '.', 32 hex
     // digits (random).
     static bool valid_name(std::string_view name);
+    // The 8 hex digits of a client address that begin its names.
+    static std::string client_tag(std::string_view client);
 
 private:
     std::string dir_;

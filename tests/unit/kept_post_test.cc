@@ -68,13 +68,13 @@ public:
         auto name = spool.keep(post("/Ticket/Update.html?id=7", body), "192.0.2.1", 100);
         CPPUNIT_ASSERT_MESSAGE(name.ok() ? "" : name.error().detail, name.ok());
         CPPUNIT_ASSERT(PostSpool::valid_name(name.value()));
-        auto peeked = spool.peek(name.value(), "/Ticket/Update.html?id=7", 200);
+        auto peeked = spool.peek(name.value(), "/Ticket/Update.html?id=7", "192.0.2.1", 200);
         CPPUNIT_ASSERT(peeked && peeked->body == body && peeked->secret == "0123456789abcdef0123456789abcdef");
-        auto got = spool.take(name.value(), "/Ticket/Update.html?id=7", 200);
+        auto got = spool.take(name.value(), "/Ticket/Update.html?id=7", "192.0.2.1", 200);
         CPPUNIT_ASSERT(got.ok() && got.value());
         CPPUNIT_ASSERT(got.value()->body == body);
         CPPUNIT_ASSERT_EQUAL(std::string("multipart/form-data; boundary=----x"), got.value()->content_type);
-        auto again = spool.take(name.value(), "/Ticket/Update.html?id=7", 200);
+        auto again = spool.take(name.value(), "/Ticket/Update.html?id=7", "192.0.2.1", 200);
         CPPUNIT_ASSERT(again.ok() && !again.value());
         CPPUNIT_ASSERT_EQUAL(std::size_t(0), dir.files());
     }
@@ -84,10 +84,13 @@ public:
         PostSpool spool(dir.path, {});
         auto name = spool.keep(post("/a", "x=1"), "c", 100);
         CPPUNIT_ASSERT(name.ok());
-        auto other = spool.take(name.value(), "/b", 200);
+        auto other = spool.take(name.value(), "/b", "c", 200);
         CPPUNIT_ASSERT(other.ok() && !other.value());
-        CPPUNIT_ASSERT(!spool.peek(name.value(), "/a?x", 200));
-        auto right = spool.take(name.value(), "/a", 200);
+        // Another client (address) never reaches it, even with its name.
+        auto stranger = spool.take(name.value(), "/a", "d", 200);
+        CPPUNIT_ASSERT(stranger.ok() && !stranger.value());
+        CPPUNIT_ASSERT(!spool.peek(name.value(), "/a?x", "c", 200));
+        auto right = spool.take(name.value(), "/a", "c", 200);
         CPPUNIT_ASSERT(right.ok() && right.value() && right.value()->body == "x=1");
     }
 
@@ -96,8 +99,8 @@ public:
         PostSpool spool(dir.path, {});
         auto name = spool.keep(post("/a", "x=1", 1000), "c", 100);
         CPPUNIT_ASSERT(name.ok());
-        CPPUNIT_ASSERT(!spool.peek(name.value(), "/a", 1000));
-        auto late = spool.take(name.value(), "/a", 1000);
+        CPPUNIT_ASSERT(!spool.peek(name.value(), "/a", "c", 1000));
+        auto late = spool.take(name.value(), "/a", "c", 1000);
         CPPUNIT_ASSERT(late.ok() && !late.value());
         // Expired posts are removed when the next one is kept.
         CPPUNIT_ASSERT(spool.keep(post("/b", "y", 5000), "d", 1001).ok());
@@ -127,7 +130,7 @@ public:
                                 "0000000g.00000000000000000000000000000000", "00000000/0000000000000000000000000000000",
                                 "00000000.0000000000000000000000000000000A"}) {
             CPPUNIT_ASSERT(!PostSpool::valid_name(bad));
-            auto got = spool.take(bad, "/a", 0);
+            auto got = spool.take(bad, "/a", "c", 0);
             CPPUNIT_ASSERT(got.ok() && !got.value());
         }
         unlink((dir.path + "/../hdsso-kept-outside").c_str());
