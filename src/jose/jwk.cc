@@ -1,6 +1,7 @@
 #include "jose/jwk.h"
 
 #include <cstring>
+#include <optional>
 
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
@@ -112,6 +113,13 @@ constexpr Curve kCurves[] = {
     {"P-521", "P-521", 66, JwsAlg::ES512},
 };
 
+// Big-endian bytes of at most `size`, with the leading zeros a minimal
+// encoding dropped put back; nullopt when empty or longer than `size`.
+std::optional<std::string> left_pad(const std::string& bytes, std::size_t size) {
+    if (bytes.empty() || bytes.size() > size) return std::nullopt;
+    return std::string(size - bytes.size(), '\0') + bytes;
+}
+
 Result<JwsKey> ec_from_jwk(const JsonObject& jwk, JwsKey key) {
     auto crv = jwk.string("crv");
     const Curve* curve = nullptr;
@@ -124,9 +132,14 @@ Result<JwsKey> ec_from_jwk(const JsonObject& jwk, JwsKey key) {
     if (!x) return x.error();
     auto y = b64_member(jwk, "y", true);
     if (!y) return y.error();
-    if (x.value().size() != curve->bytes || y.value().size() != curve->bytes)
+    // RFC 7518 wants each coordinate at the curve's full size, but PyJWT
+    // before 2.8 (Debian 12's python3-jwt) drops leading zero bytes, so one
+    // key in 128 it makes has a short one: those are put back. Never longer.
+    auto x_full = left_pad(x.value(), curve->bytes);
+    auto y_full = left_pad(y.value(), curve->bytes);
+    if (!x_full || !y_full)
         return invalid("EC JWK: x and y must be " + std::to_string(curve->bytes) + " bytes");
-    std::string point = "\x04" + x.value() + y.value();
+    std::string point = "\x04" + *x_full + *y_full;
     ParamBldPtr bld(OSSL_PARAM_BLD_new());
     OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, curve->group, 0);
     OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, point.data(), point.size());
@@ -135,8 +148,9 @@ Result<JwsKey> ec_from_jwk(const JsonObject& jwk, JwsKey key) {
     if (key.has_private) {
         auto dv = b64_member(jwk, "d", true);
         if (!dv) return dv.error();
-        if (dv.value().size() != curve->bytes) return invalid("EC JWK: d has the wrong length");
-        d.reset(bn(dv.value()));
+        auto d_full = left_pad(dv.value(), curve->bytes);
+        if (!d_full) return invalid("EC JWK: d has the wrong length");
+        d.reset(bn(*d_full));
         OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_PRIV_KEY, d.get());
     }
     auto pkey = from_params("EC", bld.get(), key.has_private);

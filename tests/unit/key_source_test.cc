@@ -39,9 +39,32 @@ class KeySourceTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testJwkWithoutAlgGetsEachFittingAlgorithm);
     CPPUNIT_TEST(testLoneJwkMustBeUsable);
     CPPUNIT_TEST(testSecretNeedsHmacAlgorithms);
+    CPPUNIT_TEST(testShortEcCoordinateIsPadded);
     CPPUNIT_TEST_SUITE_END();
 
 public:
+    // Found by CI: python3-jwt 2.6 (Debian 12) writes EC coordinates without
+    // their leading zero bytes, one key in 128. Such a JWK names the same
+    // point as the full-length one; longer or empty coordinates stay refused.
+    void testShortEcCoordinateIsPadded() {
+        auto load = [](const std::string& x) {
+            auto doc = JsonObject::parse(R"({"kty":"EC","crv":"P-256","x":")" + x +
+                                             R"(","y":"gf1j-NPQvzf__VpVI6DDsS0MW5XnGijGZEdGCzsoMV4"})",
+                                         Status::jwt_key_invalid);
+            CPPUNIT_ASSERT(doc.ok());
+            return jwk_to_key(doc.value(), JwsAlg::ES256);
+        };
+        auto short_x = load("HKFOqPupfSwGczIuUay7LmL973NFlEmUSLLTUyFLrQ");  // 31 bytes
+        auto full_x = load("AByhTqj7qX0sBnMyLlGsuy5i_e9zRZRJlEiy01MhS60");  // the same, 32
+        CPPUNIT_ASSERT_MESSAGE(short_x.ok() ? "" : short_x.error().detail, short_x.ok());
+        CPPUNIT_ASSERT(full_x.ok());
+        CPPUNIT_ASSERT_EQUAL(1, EVP_PKEY_eq(short_x.value().pkey.get(), full_x.value().pkey.get()));
+        auto too_long = load("AAAcoU6o-6l9LAZzMi5RrLsuYv3vc0WUSZRIstNTIUut");  // 33 bytes
+        CPPUNIT_ASSERT(!too_long.ok());
+        CPPUNIT_ASSERT_EQUAL(Status::jwt_key_invalid, too_long.error().code);
+        auto empty = load("");
+        CPPUNIT_ASSERT(!empty.ok());
+    }
     // Found by tests/fuzz/fuzz_jwk: a private JWK whose "d" is not the
     // private half of its public key loaded, and signed tokens that did not
     // verify. The RFC 7520 keys, with d altered (the RSA one without CRT
