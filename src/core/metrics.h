@@ -1,0 +1,78 @@
+// Counters for Prometheus. One table in memory that every Apache process
+// shares (the module maps it before the children fork, and keeps it across
+// graceful restarts): each series is a slot named by its full Prometheus
+// name with its labels, found by hash, added to with an atomic add. No lock,
+// so processes and threads count at once, and a reader sees every process's
+// sum. Label values come from the configuration and the code only (method,
+// IdP name, error name, phase), never from a client, so the table's size is
+// bounded by the configuration.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <initializer_list>
+#include <string>
+#include <string_view>
+
+namespace hdsso {
+
+struct MetricLabel {
+    std::string_view name;
+    std::string_view value;
+};
+
+// The families the module counts; render() writes their HELP and TYPE.
+enum class MetricType { counter, histogram };
+struct MetricFamily {
+    const char* name;
+    MetricType type;
+    const char* help;
+};
+extern const MetricFamily kMetricFamilies[];
+extern const std::size_t kMetricFamilyCount;
+
+// Upper bounds of the time histograms: microseconds, and as Prometheus
+// writes them (seconds); the last is +Inf.
+struct DurationBucket {
+    std::uint64_t microseconds;
+    const char* le;
+};
+extern const DurationBucket kDurationBuckets[];
+extern const std::size_t kDurationBucketCount;
+
+class MetricsTable {
+public:
+    static constexpr std::size_t kSlots = 1024;
+    static constexpr std::size_t kNameMax = 112;  // a series name and its labels, with the NUL
+
+    // The memory a table needs. Zeroed memory is an empty table.
+    static std::size_t bytes();
+    // A table over `memory` (bytes() bytes, zeroed when first mapped, living
+    // as long as any user of the table).
+    explicit MetricsTable(void* memory);
+
+    // Adds n to the counter `family{labels}`.
+    void add(std::string_view family, std::initializer_list<MetricLabel> labels, std::uint64_t n = 1);
+    // One observation of `microseconds` in the histogram `family{labels}`.
+    void observe(std::string_view family, std::initializer_list<MetricLabel> labels, std::uint64_t microseconds);
+    // The value of one series by its full name (0 when absent): for tests.
+    std::uint64_t value(std::string_view series) const;
+
+    // Prometheus text exposition format 0.0.4, families in name order.
+    std::string render() const;
+
+private:
+    struct Slot;
+    Slot* slot_for(std::string_view series);
+    const Slot* find(std::string_view series) const;
+    void add_series(std::string_view series, std::uint64_t n);
+
+    std::atomic<std::uint64_t>* dropped_;
+    Slot* slots_;
+};
+
+// A monotonic clock in microseconds, for the module's own time per request.
+std::uint64_t monotonic_microseconds();
+
+}  // namespace hdsso
