@@ -95,6 +95,7 @@ struct JwtKeys {
     X(apr_array_header_t*, idps) /* HelpdeskSSOIdP: IdpChoice */ \
     X(const char*, default_idp) /* HelpdeskSSODefaultIdP */ \
     X(int, diagnostics) /* HelpdeskSSODiagnostics On|Off */ \
+    X(int, metrics) /* HelpdeskSSOMetrics On|Off */ \
     X(int, post_replay_max) /* HelpdeskSSOPostReplayMaxSize (bytes, 0 = off; mod/kept_post.cc) */ \
     /* end */
 

@@ -16,6 +16,7 @@
 #include "mod/broker.h"
 #include "mod/chooser.h"
 #include "mod/diagnostics.h"
+#include "mod/metrics.h"
 #include "mod/http.h"
 #include "mod/kept_post.h"
 #include "mod/saml.h"
@@ -51,7 +52,7 @@ Result<void> destroy_sessions(request_rec* r, const DirConfig* c, SessionStore& 
 // `on_created` (optional) runs with the new session's id before the cookie
 // is set; its failure fails the sign-in.
 int finish_login(request_rec* r, const DirConfig* c, RequestStores& stores, const Identity& identity,
-                 const std::string& target, const char* how,
+                 const std::string& target, const char* how, const char* method,
                  const std::function<Result<void>(const std::string&)>& on_created = nullptr) {
     SessionStore& store = stores.sessions();
     if (auto rm = destroy_sessions(r, c, store); !rm) return fail(r, c, rm.error());
@@ -60,6 +61,7 @@ int finish_login(request_rec* r, const DirConfig* c, RequestStores& stores, cons
     if (on_created)
         if (auto done = on_created(session.value()->id); !done) return fail(r, c, done.error());
     set_session_cookie(r, c, session.value()->id);
+    count_sign_in(method, identity);
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "HDSSO030: signed in %s through %s", identity.subject.c_str(), how);
     // A form kept when this sign-in began is posted again to where it went.
     if (int rc = replay_page(r, c, target); rc != DECLINED) return rc;
@@ -83,7 +85,7 @@ int remote_login(request_rec* r, const DirConfig* c) {
     auto login = verifier.verify(params.value(), RequestStores::clock().now(), replay);
     if (!login) return fail(r, c, login.error());
 
-    return finish_login(r, c, stores, login.value().identity, login.value().redirect_to, "remote authentication");
+    return finish_login(r, c, stores, login.value().identity, login.value().redirect_to, "remote authentication", "remote");
 }
 
 constexpr apr_off_t kMaxFormBody = 64 * 1024;
@@ -170,7 +172,7 @@ int jwt_login(request_rec* r, const DirConfig* c) {
     const std::string& token = id_token.value().empty() ? jwt.value() : id_token.value();
     auto identity = verifier.verify(token, RequestStores::clock().now(), replay);
     if (!identity) return fail(r, c, identity.error());
-    return finish_login(r, c, stores, identity.value(), target, "a JWT");
+    return finish_login(r, c, stores, identity.value(), target, "a JWT", "jwt");
 }
 
 int logout(request_rec* r, const DirConfig* c) {
@@ -193,9 +195,11 @@ int logout(request_rec* r, const DirConfig* c) {
     }
     if (auto rm = destroy_sessions(r, c, stores.sessions()); !rm) return fail(r, c, rm.error());
     clear_session_cookie(r, c);
-    if (!who.empty())
+    if (!who.empty()) {
+        count("hdsso_sign_outs_total");
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "HDSSO034: signed out %s%s", who.c_str(),
                       idp_logout.empty() ? "" : " (single logout at the IdP follows)");
+    }
     if (!idp_logout.empty()) return redirect(r, idp_logout);
     if (c->logout_url.set) return redirect(r, append_query(c->logout_url.value, {{"host_url", host_url(r)}}));
     return info_page(r, "Signed out", "You are signed out of the helpdesk.", "/", "Back to the start page");
@@ -209,6 +213,7 @@ bool served(const EndpointSpec& e, request_rec* r, const DirConfig* c) {
     case ServedWhen::jwt_keys: return c->jwt_keys.set;
     case ServedWhen::saml: return saml_sp(r) != nullptr;
     case ServedWhen::diagnostics: return c->diagnostics.set && c->diagnostics.value;
+    case ServedWhen::metrics: return c->metrics.set && c->metrics.value;
     case ServedWhen::broker: return broker_configured(c, e.leaf);
     }
     return false;
@@ -270,7 +275,7 @@ int saml_acs(request_rec* r, const DirConfig* c, const SamlSp& sp) {
         return SloIndex(stores.shared()).record(identity, SessionStore::handle(id),
                                                 RequestStores::clock().now() + lifetime(c));
     };
-    return finish_login(r, c, stores, identity, back, "SAML", index);
+    return finish_login(r, c, stores, identity, back, "SAML", "saml", index);
 }
 
 // Single logout at <prefix>/slo: the IdP's LogoutResponse (after a logout
@@ -347,6 +352,7 @@ int handle_route(request_rec* r, const DirConfig* c, const EndpointSpec& e) {
     case Endpoint::slo: return saml_slo(r, c, *saml_sp(r));
     case Endpoint::metadata: return saml_metadata(r, *saml_sp(r));
     case Endpoint::diagnostics: return diagnostics_endpoint(r, c);
+    case Endpoint::metrics: return metrics_endpoint(r);
     case Endpoint::deskpro:
     case Endpoint::zendesk:
     case Endpoint::kayako:

@@ -15,6 +15,7 @@
 #include "apr_date.h"
 #include "core/crypto.h"
 #include "core/text.h"
+#include "mod/metrics.h"
 
 APLOG_USE_MODULE(helpdesk_sso);
 
@@ -182,6 +183,7 @@ int fail(request_rec* r, const DirConfig* c, const Error& e, const char* try_aga
     ap_log_rerror(APLOG_MARK, level, 0, r, "HDSSO020: %s: %s (ref %s)", status_name(e.code),
                   e.detail.empty() ? status_message(e.code) : e.detail.c_str(), ref.c_str());
     apr_table_setn(r->notes, "hdsso-error", status_name(e.code));
+    count_failure(e.code);
     char when[APR_RFC822_DATE_LEN];
     apr_rfc822_date(when, r->request_time);
     std::string body = "<p>" + html_escape(r, status_message(e.code)) + "</p>\n";
@@ -199,6 +201,7 @@ int fail(request_rec* r, const DirConfig* c, const Error& e, const char* try_aga
 }
 
 void denied_page(request_rec* r, const DirConfig* c, const Identity& id) {
+    count("hdsso_denials_total");
     std::string who = id.display_name.empty() ? id.subject : id.display_name;
     if (!id.email.empty() && id.email != who) who += " (" + id.email + ")";
     std::string body = "<p>You are signed in as <strong>" + html_escape(r, who) +

@@ -22,6 +22,7 @@
 #include "mod/helpdesk.h"
 #include "mod/http.h"
 #include "mod/kept_post.h"
+#include "mod/metrics.h"
 #include "mod/saml.h"
 #include "mod/socache_store.h"
 #include "session/session_store.h"
@@ -43,6 +44,7 @@ bool our_auth_type(request_rec* r) {
 int pre_config(apr_pool_t* pconf, apr_pool_t*, apr_pool_t*) {
     try {
         kept_post_pre_config();
+        metrics_pre_config();
         return cache_pre_config(pconf);
     } catch (const std::exception& e) {
         ap_log_perror(APLOG_MARK, APLOG_CRIT, 0, pconf, "HDSSO091: internal error while starting: %s", e.what());
@@ -54,7 +56,8 @@ int pre_config(apr_pool_t* pconf, apr_pool_t*, apr_pool_t*) {
 
 int post_config(apr_pool_t* pconf, apr_pool_t*, apr_pool_t* ptemp, server_rec* s) {
     return guard_server(s, [&] {
-        int rc = cache_post_config(pconf, ptemp, s);
+        int rc = metrics_post_config(s);
+        if (rc == OK) rc = cache_post_config(pconf, ptemp, s);
         if (rc == OK) rc = kept_post_post_config(pconf, s);
         return rc == OK ? saml_post_config(pconf, s) : rc;
     });
@@ -78,14 +81,15 @@ int post_read_request(request_rec* r) {
     });
 }
 
-int check_authn(request_rec* r) {
-    if (!our_auth_type(r)) return DECLINED;
+// The authentication hook: a session, a sign-in endpoint, or what a
+// request without a session gets here.
+int authenticate(request_rec* r) {
     return guard_request(r, [&] {
         const DirConfig* c = dir_config(r);
         scrub_identity_headers(r, c, !r->prev && !r->main);
         // Only an exact row of the endpoint table that this site serves, with
-        // a method the row takes, passes without a session (but diagnostics,
-        // which shows the session). Every other path under the prefix is an
+        // a method the row takes, passes without a session (but diagnostics and metrics,
+        // which Require protects). Every other path under the prefix is an
         // ordinary protected path: nothing reaches a backend unauthenticated.
         if (const EndpointSpec* e = find_route(r, c)) {
             if (int rc = check_route(r, c, *e); rc != OK) return rc;
@@ -126,6 +130,14 @@ int check_authn(request_rec* r) {
     });
 }
 
+int check_authn(request_rec* r) {
+    if (!our_auth_type(r)) return DECLINED;
+    std::uint64_t start = monotonic_microseconds();
+    int rc = authenticate(r);
+    time_phase("authn", start);
+    return rc;
+}
+
 int fixups(request_rec* r) {
     return guard_request(r, [&] {
         const DirConfig* c = dir_config(r);
@@ -146,7 +158,10 @@ int handler(request_rec* r) {
         const EndpointSpec* e = find_route(r, c);
         if (!e) return DECLINED;
         if (int rc = check_route(r, c, *e); rc != OK) return rc;
-        return handle_route(r, c, *e);
+        std::uint64_t start = monotonic_microseconds();
+        int rc = handle_route(r, c, *e);
+        time_phase(e->leaf + 1, start);
+        return rc;
     });
 }
 
@@ -157,7 +172,7 @@ command_rec commands[kMaxCommands];
 const bool commands_filled = [] {
     std::size_t n = 0;
     for (const command_rec* table : {dir_commands(), helpdesk_commands(), broker_commands(), chooser_commands(),
-                                     diagnostics_commands(), saml_commands(), store_commands(), kept_post_commands()})
+                                     diagnostics_commands(), metrics_commands(), saml_commands(), store_commands(), kept_post_commands()})
         for (const command_rec* c = table; c->name && n + 1 < kMaxCommands; ++c) commands[n++] = *c;
     commands[n] = command_rec{nullptr, nullptr, nullptr, 0, RAW_ARGS, nullptr};
     return true;
@@ -166,6 +181,7 @@ const bool commands_filled = [] {
 void register_hooks(apr_pool_t* p) {
     register_authz_providers(p);
     register_kept_post_filter();
+    register_metrics_hooks();
     ap_hook_pre_config(pre_config, nullptr, nullptr, APR_HOOK_MIDDLE);
     ap_hook_check_config(check_config, nullptr, nullptr, APR_HOOK_MIDDLE);
     ap_hook_post_config(post_config, nullptr, nullptr, APR_HOOK_MIDDLE);

@@ -21,7 +21,7 @@ packages=(
     build-essential autoconf automake libtool pkg-config
     apache2 apache2-dev libapr1-dev libaprutil1-dev
     libssl-dev libxml2-dev liblasso3-dev libxmlsec1-dev libglib2.0-dev zlib1g-dev libsimdjson-dev libcppunit-dev libjwt-dev libcurl4-openssl-dev libhiredis-dev libmemcached-dev
-    python3 python3-requests python3-jwt
+    python3 python3-requests python3-jwt python3-prometheus-client
     simplesamlphp php-xml php-mbstring libapache2-mod-php xmlsec1
     debhelper dpkg-dev fakeroot git lintian man-db groff-base openssl libapache2-mod-fcgid
     memcached redis-server wrk

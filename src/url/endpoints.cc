@@ -29,6 +29,7 @@ const char* served_when_name(ServedWhen w) {
     case ServedWhen::jwt_keys: return "HelpdeskSSOJWTKeyFile";
     case ServedWhen::saml: return "a SAML service provider (HelpdeskSSOSAMLBaseURL)";
     case ServedWhen::diagnostics: return "HelpdeskSSODiagnostics On";
+    case ServedWhen::metrics: return "HelpdeskSSOMetrics On";
     case ServedWhen::broker: return "HelpdeskSSOBroker of this kind";
     }
     return "?";

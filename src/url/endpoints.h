@@ -22,6 +22,7 @@ enum class Endpoint {
     slo,
     metadata,
     diagnostics,
+    metrics,
     deskpro,
     zendesk,
     kayako,
@@ -35,6 +36,7 @@ enum class ServedWhen {
     jwt_keys,     // HelpdeskSSOJWTKeyFile
     saml,         // a SAML service provider on this virtual host
     diagnostics,  // HelpdeskSSODiagnostics On
+    metrics,      // HelpdeskSSOMetrics On
     broker,       // HelpdeskSSOBroker of the leaf's kind
 };
 
@@ -60,6 +62,7 @@ inline constexpr EndpointSpec kEndpoints[] = {
     {Endpoint::slo, "/slo", kGet, ServedWhen::saml, false, "SAML single logout (HTTP-Redirect)"},
     {Endpoint::metadata, "/metadata", kGet | kHead, ServedWhen::saml, false, "SAML service provider metadata"},
     {Endpoint::diagnostics, "/diagnostics", kGet, ServedWhen::diagnostics, true, "what the module knows of the signed-in user"},
+    {Endpoint::metrics, "/metrics", kGet, ServedWhen::metrics, true, "counters for Prometheus (behind its own Require)"},
     {Endpoint::deskpro, "/deskpro", kGet, ServedWhen::broker, false, "sign the user into Deskpro (JWT)"},
     {Endpoint::zendesk, "/zendesk", kGet, ServedWhen::broker, false, "sign the user into Zendesk (JWT, POST form)"},
     {Endpoint::kayako, "/kayako", kGet, ServedWhen::broker, false, "sign the user into Kayako (JWT)"},

@@ -48,6 +48,9 @@ CONF = """
     Require valid-user
     ProxyPass http://127.0.0.1:{backend}/
   </Location>
+  <Location /sso/metrics>
+    HelpdeskSSOMetrics On
+  </Location>
 </VirtualHost>
 <VirtualHost 127.0.0.1:{port2}>
   ServerName 127.0.0.1
@@ -116,7 +119,7 @@ class EndpointTableTest(unittest.TestCase):
 
     def test_the_table_lists_the_endpoints(self):
         paths = {row["path"] for row in self.rows}
-        for leaf in ("remote", "jwt", "login", "logout", "acs", "slo", "metadata", "diagnostics", "deskpro",
+        for leaf in ("remote", "jwt", "login", "logout", "acs", "slo", "metadata", "diagnostics", "metrics", "deskpro",
                      "zendesk", "kayako", "freshworks", "freshdesk"):
             self.assertIn("/sso/" + leaf, paths)
 
