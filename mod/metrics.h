@@ -14,6 +14,7 @@
 #include "core/identity.h"
 #include "core/metrics.h"
 #include "mod/dir_config.h"
+#include "url/endpoints.h"
 
 namespace hdsso::mod {
 
@@ -34,8 +35,10 @@ void count_sign_in(const char* method, const Identity& id);
 // store failure when it is one.
 void count_failure(Status code);
 // The module's own time spent on a request since `start`
-// (monotonic_microseconds()), by phase: "authn" or an endpoint's leaf.
-void time_phase(const char* phase, std::uint64_t start);
+// (monotonic_microseconds()): in the authentication hook, or serving an
+// endpoint (by its leaf).
+void time_authn(std::uint64_t start);
+void time_endpoint(const EndpointSpec& e, std::uint64_t start);
 
 int metrics_endpoint(request_rec* r);
 

@@ -134,7 +134,7 @@ int check_authn(request_rec* r) {
     if (!our_auth_type(r)) return DECLINED;
     std::uint64_t start = monotonic_microseconds();
     int rc = authenticate(r);
-    time_phase("authn", start);
+    time_authn(start);
     return rc;
 }
 
@@ -160,7 +160,7 @@ int handler(request_rec* r) {
         if (int rc = check_route(r, c, *e); rc != OK) return rc;
         std::uint64_t start = monotonic_microseconds();
         int rc = handle_route(r, c, *e);
-        time_phase(e->leaf + 1, start);
+        time_endpoint(*e, start);
         return rc;
     });
 }

@@ -156,16 +156,52 @@ void MetricsTable::add(std::string_view family, std::initializer_list<MetricLabe
     add_series(series_name(family, labels), n);
 }
 
+namespace {
+// The bucket of an observation; the last bound is UINT64_MAX.
+std::size_t bucket_of(std::uint64_t microseconds) {
+    std::size_t i = 0;
+    while (microseconds > kDurationBuckets[i].microseconds) ++i;
+    return i;
+}
+}  // namespace
+
 // Each observation adds to its own bucket and to the sum; render() makes the
 // buckets cumulative and the count, so a scrape is always consistent.
 void MetricsTable::observe(std::string_view family, std::initializer_list<MetricLabel> labels,
                            std::uint64_t microseconds) {
-    std::size_t i = 0;
-    while (microseconds > kDurationBuckets[i].microseconds) ++i;  // the last bound is UINT64_MAX
-    MetricLabel le{"le", kDurationBuckets[i].le};
+    MetricLabel le{"le", kDurationBuckets[bucket_of(microseconds)].le};
     std::string f(family);
     add_series(series_name(f + "_bucket", labels, &le), 1);
     add_series(series_name(f + "_sum", labels), microseconds);
+}
+
+MetricsTable::Histogram::Histogram(MetricsTable& table, std::string_view family,
+                                   std::initializer_list<MetricLabel> labels)
+    : table_(table), buckets_(new Series[kDurationBucketCount]) {
+    std::string f(family);
+    for (std::size_t i = 0; i < kDurationBucketCount; ++i) {
+        MetricLabel le{"le", kDurationBuckets[i].le};
+        buckets_[i].name = series_name(f + "_bucket", labels, &le);
+    }
+    sum_.name = series_name(f + "_sum", labels);
+}
+
+void MetricsTable::Histogram::add(Series& s, std::uint64_t n) {
+    Slot* slot = s.slot.load(std::memory_order_acquire);
+    if (!slot) {
+        slot = table_.slot_for(s.name);  // the same slot whichever thread finds it
+        if (!slot) {
+            table_.dropped_->fetch_add(1, std::memory_order_relaxed);
+            return;
+        }
+        s.slot.store(slot, std::memory_order_release);
+    }
+    slot->value.fetch_add(n, std::memory_order_relaxed);
+}
+
+void MetricsTable::Histogram::observe(std::uint64_t microseconds) {
+    add(buckets_[bucket_of(microseconds)], 1);
+    add(sum_, microseconds);
 }
 
 std::uint64_t MetricsTable::value(std::string_view series) const {

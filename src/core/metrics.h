@@ -12,6 +12,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -62,8 +63,28 @@ public:
     // Prometheus text exposition format 0.0.4, families in name order.
     std::string render() const;
 
-private:
     struct Slot;
+
+    // One histogram series set (family{labels}) whose slots are found once
+    // per process, on first use of each: an observation on the request path
+    // is then two atomic adds, no string and no search. Thread-safe.
+    class Histogram {
+    public:
+        Histogram(MetricsTable& table, std::string_view family, std::initializer_list<MetricLabel> labels);
+        void observe(std::uint64_t microseconds);
+
+    private:
+        struct Series {
+            std::string name;
+            std::atomic<Slot*> slot{nullptr};
+        };
+        void add(Series& s, std::uint64_t n);
+        MetricsTable& table_;
+        std::unique_ptr<Series[]> buckets_;
+        Series sum_;
+    };
+
+private:
     Slot* slot_for(std::string_view series);
     const Slot* find(std::string_view series) const;
     void add_series(std::string_view series, std::uint64_t n);
