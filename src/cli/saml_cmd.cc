@@ -3,6 +3,7 @@
 #include <optional>
 
 #include "cli/cli.h"
+#include "core/fetch.h"
 #include "core/secret_file.h"
 #include "core/clock.h"
 #include "core/crypto.h"
@@ -28,7 +29,6 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include <curl/curl.h>
 
 
 namespace hdsso {
@@ -210,19 +210,6 @@ int saml_verify(const Args& a) {
     return kOk;
 }
 
-namespace {
-
-constexpr std::size_t kMaxMetadata = 16 * 1024 * 1024;
-
-std::size_t collect(char* data, std::size_t size, std::size_t n, void* out) {
-    auto* body = static_cast<std::string*>(out);
-    if (body->size() + size * n > kMaxMetadata) return 0;  // stops the transfer
-    body->append(data, size * n);
-    return size * n;
-}
-
-}  // namespace
-
 // hdsso saml fetch-metadata URL [--out FILE]: what an administrator (or a
 // timer) runs to refresh the file HelpdeskSSOSAMLIdPMetadataFile reads; the
 // module never depends on the network to start.
@@ -230,22 +217,13 @@ int saml_fetch_metadata(const Args& a) {
     if (auto bad = a.check({"out"}, 1, 1)) return usage(*bad);
     const std::string& url = a.positional[0];
     if (url.rfind("https://", 0) != 0 && url.rfind("http://", 0) != 0) return usage("the URL must be http(s)");
-    CPtr<CURL, curl_easy_cleanup> curl(curl_easy_init());
-    if (!curl) return fail(make_error(Status::internal, "libcurl did not start"));
-    std::string body;
-    char errbuf[CURL_ERROR_SIZE] = "";
-    curl_easy_setopt(curl.get(), CURLOPT_URL, url.c_str());
-    curl_easy_setopt(curl.get(), CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(curl.get(), CURLOPT_REDIR_PROTOCOLS_STR, "https");
-    curl_easy_setopt(curl.get(), CURLOPT_FOLLOWLOCATION, 1L);
-    curl_easy_setopt(curl.get(), CURLOPT_MAXREDIRS, 3L);
-    curl_easy_setopt(curl.get(), CURLOPT_TIMEOUT, 60L);
-    curl_easy_setopt(curl.get(), CURLOPT_FAILONERROR, 1L);
-    curl_easy_setopt(curl.get(), CURLOPT_WRITEFUNCTION, collect);
-    curl_easy_setopt(curl.get(), CURLOPT_WRITEDATA, &body);
-    curl_easy_setopt(curl.get(), CURLOPT_ERRORBUFFER, errbuf);
-    if (CURLcode rc = curl_easy_perform(curl.get()); rc != CURLE_OK)
-        return fail(make_error(Status::config_io, url + ": " + (*errbuf ? errbuf : curl_easy_strerror(rc))));
+    FetchOptions fetch;
+    fetch.url = url;
+    fetch.timeout_seconds = 60;
+    fetch.allow_plain_http = true;  // what is fetched is the administrator's to check
+    auto fetched = fetch_url(fetch);
+    if (!fetched) return fail(fetched.error());
+    const std::string& body = fetched.value();
     auto idps = saml_metadata_idps(body);
     if (!idps) return fail(make_error(idps.error().code, url + ": " + idps.error().detail));
     if (auto out = a.one("out")) {

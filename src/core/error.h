@@ -58,6 +58,11 @@ enum class Status {
     saml_replayed,
     saml_missing_name_id,
     saml_decryption_failed,
+    // IdP metadata and keys fetched from a URL.
+    metadata_fetch_failed,
+    metadata_unsigned,
+    metadata_bad_signature,
+    metadata_expired,
     // Handing the identity to the helpdesk.
     identity_missing_value,
     identity_unsafe_value,

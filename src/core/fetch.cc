@@ -1,0 +1,62 @@
+#include "core/fetch.h"
+
+#include <curl/curl.h>
+
+#include "core/crypto.h"
+
+namespace hdsso {
+
+namespace {
+
+struct Sink {
+    std::string body;
+    std::size_t max;
+    bool too_large = false;
+};
+
+std::size_t collect(char* data, std::size_t size, std::size_t n, void* out) {
+    auto* sink = static_cast<Sink*>(out);
+    if (sink->body.size() + size * n > sink->max) {
+        sink->too_large = true;
+        return 0;  // stops the transfer
+    }
+    sink->body.append(data, size * n);
+    return size * n;
+}
+
+}  // namespace
+
+Result<std::string> fetch_url(const FetchOptions& o) {
+    auto failed = [&](const std::string& why) { return make_error(Status::metadata_fetch_failed, o.url + ": " + why); };
+    bool https = o.url.rfind("https://", 0) == 0;
+    if (!https && !(o.allow_plain_http && o.url.rfind("http://", 0) == 0))
+        return failed(o.allow_plain_http ? "not an http(s) URL" : "not an https URL");
+    CPtr<CURL, curl_easy_cleanup> curl(curl_easy_init());
+    if (!curl) return failed("libcurl did not start");
+    Sink sink{{}, o.max_bytes};
+    char errbuf[CURL_ERROR_SIZE] = "";
+    CURL* c = curl.get();
+    curl_easy_setopt(c, CURLOPT_URL, o.url.c_str());
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, o.allow_plain_http ? "http,https" : "https");
+    curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "https");
+    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+    curl_easy_setopt(c, CURLOPT_MAXREDIRS, 3L);
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+    if (!o.ca_file.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, o.ca_file.c_str());
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, o.timeout_seconds);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, o.timeout_seconds < 10 ? o.timeout_seconds : 10L);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);  // from a background thread
+    curl_easy_setopt(c, CURLOPT_FAILONERROR, 1L);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+    curl_easy_setopt(c, CURLOPT_USERAGENT, "mod_helpdesk_sso");
+    if (CURLcode rc = curl_easy_perform(c); rc != CURLE_OK) {
+        if (sink.too_large) return failed("the document is over " + std::to_string(o.max_bytes) + " bytes");
+        return failed(*errbuf ? errbuf : curl_easy_strerror(rc));
+    }
+    return std::move(sink.body);
+}
+
+}  // namespace hdsso

@@ -1,0 +1,27 @@
+// Fetching a document over HTTPS with libcurl, for what the module refreshes
+// in the background (IdP metadata) and the CLI's fetch-metadata: TLS peer
+// and host verified (the system's CAs, or a CA file of the site's), bounded
+// in time and size, redirects only to https.
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+#include "core/error.h"
+
+namespace hdsso {
+
+struct FetchOptions {
+    std::string url;                 // https://... (http:// only with allow_plain_http)
+    std::string ca_file;             // PEM CA certificates to trust instead of the system's; "" for the system's
+    long timeout_seconds = 30;       // the whole transfer
+    std::size_t max_bytes = 16u << 20;
+    bool allow_plain_http = false;   // for a document whose signature is checked
+};
+
+// The body of a 2xx answer; metadata.fetch_failed naming the URL and
+// libcurl's reason otherwise (no TLS, certificate not trusted, timeout, HTTP
+// status, over max_bytes).
+Result<std::string> fetch_url(const FetchOptions& o);
+
+}  // namespace hdsso
