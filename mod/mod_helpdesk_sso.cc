@@ -68,7 +68,10 @@ int check_config(apr_pool_t* pconf, apr_pool_t* plog, apr_pool_t* ptemp, server_
 }
 
 void child_init(apr_pool_t* p, server_rec* s) {
-    guard_child(s, [&] { cache_child_init(p, s); });
+    guard_child(s, [&] {
+        cache_child_init(p, s);
+        saml_child_init(p, s);
+    });
 }
 
 // Before anything else sees the request: drop forged identity headers for

@@ -16,6 +16,7 @@
 #include "core/secret_file.h"
 #include "mod/dir_config.h"
 #include "mod/http.h"
+#include "mod/metadata_url.h"
 
 APLOG_USE_MODULE(helpdesk_sso);
 
@@ -32,6 +33,7 @@ namespace {
     X(const char*, sp_cert) /* HelpdeskSSOSAMLCertFile (content) */ \
     X(const char*, sp_cert_path) /* HelpdeskSSOSAMLCertFile (the file, for messages) */ \
     X(apr_array_header_t*, idp_metadata) /* HelpdeskSSOSAMLIdPMetadataFile: file contents, one per line */ \
+    X(apr_array_header_t*, metadata_urls) /* HelpdeskSSOSAMLIdPMetadataURL: const MetadataUrl* */ \
     X(const char*, idp_cert) /* HelpdeskSSOSAMLIdPCertFile (content) */ \
     X(const char*, idp_fingerprint) /* HelpdeskSSOSAMLIdPCertFingerprint */ \
     X(apr_array_header_t*, idp_entity_ids) /* HelpdeskSSOSAMLIdPEntityID ID... */ \
@@ -51,7 +53,10 @@ struct ServerConfig {
 #define HDSSO_SETTING_FIELD(type, name) Setting<type> name;
     HDSSO_SAML_SETTINGS(HDSSO_SETTING_FIELD)
 #undef HDSSO_SETTING_FIELD
-    std::shared_ptr<SamlSp>* sp;         // built at startup; owned by the config pool
+    // Built at startup, owned by the config pool; replaced (std::atomic_store)
+    // by the child's metadata refresh, read with std::atomic_load.
+    std::shared_ptr<SamlSp>* sp;
+    std::vector<std::string>* url_docs;  // the document in use of each metadata URL
 };
 
 ServerConfig* scfg(server_rec* s) {
@@ -74,6 +79,14 @@ const char* set_file(cmd_parms* cmd, void*, const char* arg) {
     const char* text = nullptr;
     if (const char* e = read_file(cmd, arg, text)) return e;
     scfg(cmd)->*Field = {text, 1};
+    return nullptr;
+}
+
+// Repeatable: several URLs, each one IdP or an aggregate.
+const char* add_metadata_url(cmd_parms* cmd, void*, int argc, char* const argv[]) {
+    const MetadataUrl* u = nullptr;
+    if (const char* e = parse_metadata_url(cmd, argc, argv, u)) return e;
+    append<const MetadataUrl*>(cmd->pool, scfg(cmd)->metadata_urls, u);
     return nullptr;
 }
 
@@ -231,7 +244,21 @@ apr_status_t delete_sp(void* data) {
     return APR_SUCCESS;
 }
 
-bool configured(const ServerConfig* c) { return c->idp_metadata.set || c->idp_cert.set || c->idp_fingerprint.set; }
+bool configured(const ServerConfig* c) {
+    return c->idp_metadata.set || c->metadata_urls.set || c->idp_cert.set || c->idp_fingerprint.set;
+}
+
+std::vector<const MetadataUrl*> metadata_urls(const ServerConfig* c) {
+    std::vector<const MetadataUrl*> out;
+    for (int i = 0; c->metadata_urls.set && i < c->metadata_urls.value->nelts; ++i)
+        out.push_back(APR_ARRAY_IDX(c->metadata_urls.value, i, const MetadataUrl*));
+    return out;
+}
+
+apr_status_t delete_docs(void* data) {
+    delete static_cast<std::vector<std::string>*>(data);
+    return APR_SUCCESS;
+}
 
 }  // namespace
 
@@ -251,8 +278,9 @@ namespace {
 
 // The SP of virtual host `s` (null when SAML is not configured there), or
 // why it cannot be built.
-Result<std::shared_ptr<SamlSp>> build_sp(server_rec* s, std::string* entity_id_out = nullptr,
-                                         std::string* acs_out = nullptr) {
+// `url_docs`: the document in use of each HelpdeskSSOSAMLIdPMetadataURL.
+Result<std::shared_ptr<SamlSp>> build_sp(server_rec* s, const std::vector<std::string>& url_docs,
+                                         std::string* entity_id_out = nullptr, std::string* acs_out = nullptr) {
     ServerConfig* c = scfg(s);
     if (!configured(c)) return std::shared_ptr<SamlSp>();
     if (!c->base_url.set)
@@ -280,7 +308,9 @@ Result<std::shared_ptr<SamlSp>> build_sp(server_rec* s, std::string* entity_id_o
     if (c->idp_sso_url.set) idp.sso_url = c->idp_sso_url.value;
     if (c->idp_slo_url.set) idp.slo_url = c->idp_slo_url.value;
     std::vector<std::string> wanted = strings(c->idp_entity_ids);
-    if (!c->idp_metadata.set && (wanted.size() != 1 || !c->idp_sso_url.set))
+    std::vector<std::string> docs = strings(c->idp_metadata);
+    docs.insert(docs.end(), url_docs.begin(), url_docs.end());
+    if (docs.empty() && (wanted.size() != 1 || !c->idp_sso_url.set))
         return make_error(Status::config_invalid,
                           "with HelpdeskSSOSAMLIdPCertFile or HelpdeskSSOSAMLIdPCertFingerprint, set one "
                           "HelpdeskSSOSAMLIdPEntityID and HelpdeskSSOSAMLIdPSSOURL too (or use "
@@ -306,10 +336,10 @@ Result<std::shared_ptr<SamlSp>> build_sp(server_rec* s, std::string* entity_id_o
     // Every IdP the metadata files describe, or those HelpdeskSSOSAMLIdPEntityID
     // names; else the one IdP given field by field.
     std::vector<SamlIdpSettings> idps;
-    if (c->idp_metadata.set) {
-        auto selected = saml_select_idps(strings(c->idp_metadata), wanted, idp);
+    if (!docs.empty()) {
+        auto selected = saml_select_idps(docs, wanted, idp);
         if (!selected)
-            return make_error(selected.error().code, "HelpdeskSSOSAMLIdPMetadataFile: " + selected.error().detail);
+            return make_error(selected.error().code, "IdP metadata: " + selected.error().detail);
         idps = std::move(selected.value());
     } else {
         idp.entity_id = wanted.front();
@@ -329,9 +359,19 @@ int saml_post_config(apr_pool_t* pconf, server_rec* main) {
     for (server_rec* s = main; s; s = s->next) {
         ServerConfig* c = scfg(s);
         c->sp = nullptr;
+        c->url_docs = nullptr;
         const char* where = apr_pstrdup(pconf, site_name(s).c_str());
+        std::vector<std::string> url_docs;
+        for (const MetadataUrl* u : metadata_urls(c)) {
+            auto doc = startup_metadata(s, *u, true);
+            if (!doc) {
+                ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "HDSSO012: %s: %s", where, doc.error().detail.c_str());
+                return HTTP_INTERNAL_SERVER_ERROR;
+            }
+            url_docs.push_back(std::move(doc.value()));
+        }
         std::string entity_id, acs;
-        auto built = build_sp(s, &entity_id, &acs);
+        auto built = build_sp(s, url_docs, &entity_id, &acs);
         if (!built) {
             ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "HDSSO012: %s: %s", where, built.error().detail.c_str());
             return HTTP_INTERNAL_SERVER_ERROR;
@@ -339,6 +379,8 @@ int saml_post_config(apr_pool_t* pconf, server_rec* main) {
         if (!built.value()) continue;
         c->sp = new std::shared_ptr<SamlSp>(built.value());
         apr_pool_cleanup_register(pconf, c->sp, delete_sp, apr_pool_cleanup_null);
+        c->url_docs = new std::vector<std::string>(std::move(url_docs));
+        apr_pool_cleanup_register(pconf, c->url_docs, delete_docs, apr_pool_cleanup_null);
         ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, "HDSSO013: %s: SAML SP %s, ACS %s", where, entity_id.c_str(),
                      acs.c_str());
     }
@@ -355,9 +397,22 @@ void saml_site_facts(server_rec* s, SiteFacts& f, bool try_build) {
     f.saml_idp_slo = c->idp_slo_url.set;
     for (const auto& doc : strings(c->idp_metadata))
         f.saml_idp_slo = f.saml_idp_slo || doc.find("SingleLogoutService") != std::string::npos;
-    std::shared_ptr<SamlSp> sp = c->sp ? *c->sp : nullptr;
+    std::shared_ptr<SamlSp> sp = c->sp ? std::atomic_load(c->sp) : nullptr;
+    // Under apachectl -t the URLs' backing files (never the network); a
+    // missing one is fetched when Apache starts, which reports a failure.
+    std::vector<std::string> url_docs;
+    bool fetched_at_start = false;
+    for (const MetadataUrl* u : metadata_urls(c)) {
+        auto doc = startup_metadata(s, *u, false);
+        if (!doc) fetched_at_start = true;
+        else url_docs.push_back(std::move(doc.value()));
+    }
+    if (c->url_docs) url_docs = *c->url_docs;  // after start: the documents in use
+    for (const auto& doc : url_docs)
+        f.saml_idp_slo = f.saml_idp_slo || doc.find("SingleLogoutService") != std::string::npos;
+    if (fetched_at_start && !sp) return;
     if (try_build && !f.saml_base_url.empty()) {
-        auto built = build_sp(s);
+        auto built = build_sp(s, url_docs);
         if (!built) f.saml_error = built.error().detail;
         else sp = built.value();
     }
@@ -367,7 +422,31 @@ void saml_site_facts(server_rec* s, SiteFacts& f, bool try_build) {
 
 std::shared_ptr<SamlSp> saml_sp(request_rec* r) {
     ServerConfig* c = scfg(r->server);
-    return c && c->sp ? *c->sp : nullptr;
+    return c && c->sp ? std::atomic_load(c->sp) : nullptr;
+}
+
+void saml_child_init(apr_pool_t* pchild, server_rec* main) {
+    std::vector<RefreshJob> jobs;
+    for (server_rec* s = main; s; s = s->next) {
+        ServerConfig* c = scfg(s);
+        if (!c->sp || !c->url_docs) continue;
+        std::vector<const MetadataUrl*> urls = metadata_urls(c);
+        for (std::size_t i = 0; i < urls.size() && i < c->url_docs->size(); ++i) {
+            // Run by the refresh thread only, the one writer of url_docs in
+            // this child: the site rebuilt with the new document, swapped in.
+            auto apply = [s, c, i](const std::string& doc) -> Result<void> {
+                std::vector<std::string> docs = *c->url_docs;
+                docs[i] = doc;
+                auto built = build_sp(s, docs);
+                if (!built) return built.error();
+                std::atomic_store(c->sp, built.value());
+                (*c->url_docs)[i] = doc;
+                return {};
+            };
+            jobs.push_back(RefreshJob{s, urls[i], (*c->url_docs)[i], apply});
+        }
+    }
+    start_metadata_refresh(pchild, std::move(jobs));
 }
 
 // A function-local table: initialised on first use, so that dir_config.cc can
@@ -387,6 +466,11 @@ const command_rec* saml_commands() {
     AP_INIT_TAKE1("HelpdeskSSOSAMLIdPMetadataFile", HDSSO_CMD(add_metadata_file), nullptr, RSRC_CONF,
                   "IdP metadata (an EntityDescriptor or an aggregate); may be repeated: every IdP they describe, "
                   "or those HelpdeskSSOSAMLIdPEntityID names, is trusted"),
+    AP_INIT_TAKE_ARGV("HelpdeskSSOSAMLIdPMetadataURL", HDSSO_CMD(add_metadata_url), nullptr, RSRC_CONF,
+                      "URL BACKING-FILE [refresh=SECONDS] [signer=CERT-FILE] [ca=CA-FILE]: IdP metadata fetched "
+                      "from URL and again in the background, every 3600 s unless refresh= or its cacheDuration "
+                      "or validUntil say sooner; Apache starts from BACKING-FILE, the last good copy; may be "
+                      "repeated"),
     AP_INIT_TAKE1("HelpdeskSSOSAMLIdPCertFile", HDSSO_CMD(set_file<&ServerConfig::idp_cert>), nullptr, RSRC_CONF,
                   "the IdP's signing certificate (PEM), when there is no metadata file"),
     AP_INIT_TAKE1("HelpdeskSSOSAMLIdPCertFingerprint", HDSSO_CMD(set_fingerprint), nullptr, RSRC_CONF,

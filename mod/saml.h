@@ -26,5 +26,7 @@ int saml_post_config(apr_pool_t* pconf, server_rec* s);
 void saml_site_facts(server_rec* s, SiteFacts& f, bool try_build);
 // This virtual host's SP, or nullptr when SAML is not configured here.
 std::shared_ptr<SamlSp> saml_sp(request_rec* r);
+// child_init: the background refresh of every HelpdeskSSOSAMLIdPMetadataURL.
+void saml_child_init(apr_pool_t* pchild, server_rec* main);
 
 }  // namespace hdsso::mod

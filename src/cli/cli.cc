@@ -214,7 +214,8 @@ int usage(const std::string& why) {
 
 int fail(const Error& e) {
     bool config = e.code == Status::config_invalid || e.code == Status::config_io ||
-                  e.code == Status::jwt_key_invalid || e.code == Status::saml_no_certificate;
+                  e.code == Status::jwt_key_invalid || e.code == Status::saml_no_certificate ||
+                  e.code == Status::metadata_fetch_failed;
     std::cerr << "error: " << status_name(e.code) << ": " << status_message(e.code);
     if (!e.detail.empty()) std::cerr << " (" << e.detail << ")";
     std::cerr << "\n";

@@ -24,6 +24,10 @@ std::size_t collect(char* data, std::size_t size, std::size_t n, void* out) {
     return size * n;
 }
 
+int progress(void* cancel, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+    return cancel && static_cast<const std::atomic<bool>*>(cancel)->load() ? 1 : 0;
+}
+
 }  // namespace
 
 Result<std::string> fetch_url(const FetchOptions& o) {
@@ -52,6 +56,11 @@ Result<std::string> fetch_url(const FetchOptions& o) {
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
     curl_easy_setopt(c, CURLOPT_USERAGENT, "mod_helpdesk_sso");
+    if (o.cancel) {
+        curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+        curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, progress);
+        curl_easy_setopt(c, CURLOPT_XFERINFODATA, const_cast<std::atomic<bool>*>(o.cancel));
+    }
     if (CURLcode rc = curl_easy_perform(c); rc != CURLE_OK) {
         if (sink.too_large) return failed("the document is over " + std::to_string(o.max_bytes) + " bytes");
         return failed(*errbuf ? errbuf : curl_easy_strerror(rc));

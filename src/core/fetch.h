@@ -4,6 +4,7 @@
 // in time and size, redirects only to https.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <string>
 
@@ -17,6 +18,7 @@ struct FetchOptions {
     long timeout_seconds = 30;       // the whole transfer
     std::size_t max_bytes = 16u << 20;
     bool allow_plain_http = false;   // for a document whose signature is checked
+    const std::atomic<bool>* cancel = nullptr;  // set: the transfer stops soon after (a child exiting)
 };
 
 // The body of a 2xx answer; metadata.fetch_failed naming the URL and

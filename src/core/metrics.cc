@@ -13,6 +13,8 @@ namespace hdsso {
 const MetricFamily kMetricFamilies[] = {
     {"hdsso_denials_total", MetricType::counter, "Signed-in users refused by a Require line"},
     {"hdsso_failures_total", MetricType::counter, "Requests answered with an error page, by error name"},
+    {"hdsso_metadata_refreshes_total", MetricType::counter,
+     "IdP metadata fetched again from its URL, by result: changed (in use now), unchanged, failed (the previous kept)"},
     {"hdsso_metrics_dropped_total", MetricType::counter,
      "Counts not kept because the metrics table is full or a series name too long"},
     {"hdsso_replays_refused_total", MetricType::counter,

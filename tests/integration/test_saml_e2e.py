@@ -275,7 +275,7 @@ class SamlEndToEndTest(unittest.TestCase):
         p = subprocess.run([HDSSO, "saml", "fetch-metadata", "http://127.0.0.1:%d/metadata" % free_port()],
                            capture_output=True, text=True)
         self.assertEqual(3, p.returncode, p.stderr)
-        self.assertIn("error: config.io:", p.stderr)
+        self.assertIn("error: metadata.fetch_failed:", p.stderr)
 
     def test_sp_metadata_endpoint(self):
         r = requests.get(self.sp.url("/sso/metadata"), timeout=30)
