@@ -1,18 +1,29 @@
 // SAML metadata reading (src/saml): an IdP's metadata document, as an
-// administrator installs it (HelpdeskSSOSAMLIdPMetadataFile) or `hdsso saml
-// fetch-metadata` fetches it. Input: the document.
+// administrator installs it (HelpdeskSSOSAMLIdPMetadataFile), `hdsso saml
+// fetch-metadata` fetches it, or HelpdeskSSOSAMLIdPMetadataURL fetches it
+// again (check_fetched_metadata, with and without a required signer).
+// Input: the document.
 // Invariants: when saml_metadata_idps lists IdPs, none is empty; an SP set up from the document trusts IdPs that the listing
-// names; and its own SP metadata is produced.
+// names; and its own SP metadata is produced. A fetched document accepted
+// names the same IdPs, is not past its validUntil, and one accepted with a
+// signer is accepted without one.
 #include "fuzz_common.h"
 
 #include <algorithm>
 
+#include "saml/metadata_refresh.h"
 #include "saml/saml.h"
 
 using namespace hdsso;
 
+namespace {
+std::string signer;  // tests/vectors/metadata-signing/signer.crt
+constexpr std::int64_t kNow = 1800000000;
+}  // namespace
+
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
     saml_library_init();
+    signer = fuzz::read_vector("metadata-signing/signer.crt");
     return 0;
 }
 
@@ -23,6 +34,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         FUZZ_CHECK(!listed.value().empty(), "success with no IdP");
         for (const auto& e : listed.value()) FUZZ_CHECK(!e.empty(), "an empty entity ID listed");
     }
+    auto fetched = check_fetched_metadata(text, "", kNow);
+    if (fetched) {
+        FUZZ_CHECK(listed.ok() && listed.value() == fetched.value().idps, "a fetched document names other IdPs");
+        FUZZ_CHECK(!fetched.value().valid_until || fetched.value().valid_until > kNow, "expired metadata accepted");
+        FUZZ_CHECK(fetched.value().cache_duration >= 0, "a negative cacheDuration");
+    }
+    auto signed_by = check_fetched_metadata(text, signer, kNow);
+    FUZZ_CHECK(!signed_by || fetched, "accepted with a signer, refused without one");
     SamlIdpSettings idp;
     idp.metadata_xml = std::string(text);
     SamlSpSettings sp;

@@ -113,6 +113,9 @@ def seeds(name):
     elif name == "saml_metadata":
         for p in sorted(glob.glob(os.path.join(saml, "tests", "data", "metadata", "*.xml"))):
             out.append(read(p))
+        # Signed by xmlsec1 (HelpdeskSSOSAMLIdPMetadataURL ... signer=).
+        for p in sorted(glob.glob(os.path.join(vectors, "metadata-signing", "*.xml"))):
+            out.append(read(p))
     elif name == "saml_logout":
         for kind, bit in (("logout_requests", 0), ("logout_responses", 1)):
             for p in sorted(glob.glob(os.path.join(saml, "tests", "data", kind, "**", "*"), recursive=True)):
