@@ -170,12 +170,12 @@ class MetadataUrlTest(unittest.TestCase):
         cls.f.cleanup()
 
     @classmethod
-    def sign(cls, xml):
-        """Signs metadata with xmlsec1 and the signer key."""
+    def sign(cls, xml, key=None, cert=None):
+        """Signs metadata with xmlsec1: by the configured signer, or by `key`."""
         src, out = os.path.join(cls.f.tmp.name, "md-in.xml"), os.path.join(cls.f.tmp.name, "md-out.xml")
         with open(src, "w") as fh:
             fh.write(xml.replace("{SIG}", SIG))
-        subprocess.run(["xmlsec1", "--sign", "--privkey-pem", "%s,%s" % (cls.signer_key, cls.signer_crt),
+        subprocess.run(["xmlsec1", "--sign", "--privkey-pem", "%s,%s" % (key or cls.signer_key, cert or cls.signer_crt),
                         "--id-attr:ID", "urn:oasis:names:tc:SAML:2.0:metadata:EntityDescriptor", "--output", out, src],
                        check=True, capture_output=True)
         with open(out) as fh:
@@ -296,7 +296,7 @@ class MetadataUrlTest(unittest.TestCase):
                     ("unsigned", metadata([self.f.other_cert]).replace("{SIG}", ""), r"metadata\.unsigned"),
                     ("tampered", signed.replace(open(self.f.cert).read().splitlines()[1][:40], "MIIB" * 10),
                      r"metadata\.bad_signature"),
-                    ("signed by another key", self.sign_other(metadata([self.f.other_cert])),
+                    ("signed by another key", self.sign(metadata([self.f.other_cert]), self.f.other_key, self.f.other_cert),
                      r"metadata\.bad_signature")):
                 with self.subTest(label):
                     mark = len(self.apache.error_log())
@@ -313,17 +313,6 @@ class MetadataUrlTest(unittest.TestCase):
             self.assertEqual(302, self.post(key=self.f.other_key, second=True))
         finally:
             self.served.docs["/signed.xml"] = good
-
-    def sign_other(self, xml):
-        """Signed by a key that is not the configured signer's."""
-        src, out = os.path.join(self.f.tmp.name, "o-in.xml"), os.path.join(self.f.tmp.name, "o-out.xml")
-        with open(src, "w") as fh:
-            fh.write(xml.replace("{SIG}", SIG))
-        subprocess.run(["xmlsec1", "--sign", "--privkey-pem", "%s,%s" % (self.f.other_key, self.f.other_cert),
-                        "--id-attr:ID", "urn:oasis:names:tc:SAML:2.0:metadata:EntityDescriptor", "--output", out,
-                        src], check=True, capture_output=True)
-        with open(out) as fh:
-            return fh.read()
 
     def test_g_plain_http_without_signer_refused_by_apachectl(self):
         conf = CONF.replace("https://127.0.0.1:{tls}/idp.xml", "http://127.0.0.1:{plain}/idp.xml")
