@@ -99,7 +99,7 @@ struct Walk {
                 if (i < args.size() && (iequals(args[i], "helpdesk-sso-group") || iequals(args[i], "helpdesk-sso-attribute")))
                     requires.push_back({scope, d});
             } else if (iequals(name, "HelpdeskSSORemoteSecretFile") && !args.empty()) {
-                files.push_back({scope, d, name, args[0], false});
+                for (const auto& file : args) files.push_back({scope, d, name, file, false});
             } else if (iequals(name, "HelpdeskSSOSAMLKeyFile") && !args.empty()) {
                 files.push_back({scope, d, name, args[0], false});
             } else if (iequals(name, "HelpdeskSSOJWTKeyFile") && !args.empty()) {

@@ -84,15 +84,25 @@ const char* set_samesite(cmd_parms* cmd, void* m, const char* arg) {
     return nullptr;
 }
 
-const char* set_secret_file(cmd_parms* cmd, void* m, const char* arg) {
-    const char* path = ap_server_root_relative(cmd->pool, arg);
-    if (!path) return bad_value(cmd, "a file path", arg);
-    auto secret = read_secret_file(path);
-    if (!secret)
-        return directive_error(cmd, secret.error().detail);
-    std::size_t len = secret.value().size();
-    const char* data = static_cast<const char*>(apr_pmemdup(cmd->pool, secret.value().view().data(), len));
-    cfg(m)->remote_secret = {pool_secret(cmd->pool, path, data, len), 1};
+// FILE [FILE...]: the first signs, every one verifies (a secret rotated in
+// or out stays accepted while links made with it are in flight).
+const char* set_secret_file(cmd_parms* cmd, void* m, int argc, char* const argv[]) {
+    if (argc < 1 || argc > 4)
+        return apr_psprintf(cmd->pool, "%s: expected 1 to 4 secret files (the first signs, every one verifies)",
+                            cmd->cmd->name);
+    Secret* last = nullptr;
+    for (int i = 0; i < argc; ++i) {
+        const char* path = ap_server_root_relative(cmd->pool, argv[i]);
+        if (!path) return bad_value(cmd, "a file path", argv[i]);
+        auto secret = read_secret_file(path);
+        if (!secret) return directive_error(cmd, secret.error().detail);
+        std::size_t len = secret.value().size();
+        const char* data = static_cast<const char*>(apr_pmemdup(cmd->pool, secret.value().view().data(), len));
+        auto* s = const_cast<Secret*>(pool_secret(cmd->pool, path, data, len));
+        if (last) last->next = s;
+        else cfg(m)->remote_secret = {s, 1};
+        last = s;
+    }
     return nullptr;
 }
 
@@ -313,8 +323,9 @@ const command_rec* dir_commands() {
                  "hide the session cookie from scripts (default On)"),
     AP_INIT_TAKE1("HelpdeskSSOCookieSameSite", HDSSO_CMD(set_samesite), nullptr, HDSSO_SCOPE,
                   "SameSite attribute of the session cookie: Lax, Strict or None (default Lax)"),
-    AP_INIT_TAKE1("HelpdeskSSORemoteSecretFile", HDSSO_CMD(set_secret_file), nullptr, HDSSO_SCOPE,
-                  "file holding the remote-authentication shared secret"),
+    AP_INIT_TAKE_ARGV("HelpdeskSSORemoteSecretFile", HDSSO_CMD(set_secret_file), nullptr, HDSSO_SCOPE,
+                  "FILE [FILE...]: files each holding a remote-authentication shared secret; the first signs, "
+                  "every one verifies (for rotating it)"),
     AP_INIT_TAKE12("HelpdeskSSORemoteWindow", HDSSO_CMD(set_window), nullptr, HDSSO_SCOPE,
                    "seconds a remote-auth link is valid after its timestamp, and seconds of clock drift "
                    "allowed ahead (default 1800 60)"),

@@ -35,6 +35,7 @@ struct Secret {
     const char* path;
     const char* data;  // wiped when the config pool goes away
     std::size_t len;
+    const Secret* next;  // HelpdeskSSORemoteSecretFile's further files: they verify too
 };
 
 using SameSite = hdsso::SameSite;

@@ -75,6 +75,8 @@ int remote_login(request_rec* r, const DirConfig* c) {
     RemoteAuthPolicy policy;
     const Secret* secret = c->remote_secret.value;
     policy.secret = SecretString(std::string(secret->data, secret->len));
+    for (const Secret* s = secret->next; s; s = s->next)
+        policy.also_verify.emplace_back(std::string(s->data, s->len));
     policy.digest = c->digest_sha256.set && c->digest_sha256.value ? Digest::sha256 : Digest::md5;
     policy.max_age = window_back(c);
     policy.max_future = window_ahead(c);

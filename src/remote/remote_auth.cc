@@ -88,10 +88,16 @@ Result<RemoteLogin> RemoteAuthVerifier::verify(const QueryParams& params, std::i
                          " lowercase hex digits (" + digest_name(policy_.digest) + ")");
     auto presented = hex_decode_lower(hash);
     if (!presented) return malformed("hash: must be lowercase hex");
-    std::string expected_hex = remote_auth_hash(policy_, name, email, p["timestamp"]);
-    auto expected = hex_decode_lower(expected_hex);
-    if (!expected || !constant_time_equal(presented.value(), expected.value()))
-        return make_error(Status::remote_bad_signature, "HMAC does not match");
+    // Every configured secret is tried, each compared in constant time.
+    bool matches = false;
+    auto try_secret = [&](const SecretString& secret) {
+        RemoteAuthPolicy one{secret, {}, policy_.digest, policy_.max_age, policy_.max_future};
+        auto expected = hex_decode_lower(remote_auth_hash(one, name, email, p["timestamp"]));
+        matches = (expected && constant_time_equal(presented.value(), expected.value())) || matches;
+    };
+    try_secret(policy_.secret);
+    for (const auto& other : policy_.also_verify) try_secret(other);
+    if (!matches) return make_error(Status::remote_bad_signature, "HMAC does not match");
 
     std::int64_t t = ts.value();
     if (t < now - policy_.max_age)

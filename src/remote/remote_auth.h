@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/crypto.h"
 #include "core/identity.h"
@@ -17,7 +18,8 @@
 namespace hdsso {
 
 struct RemoteAuthPolicy {
-    SecretString secret;
+    SecretString secret;                  // signs (mint) and verifies
+    std::vector<SecretString> also_verify;  // verify too: a secret being rotated in or out
     Digest digest = Digest::md5;  // md5 for Freshdesk compatibility; sha256 where both sides are ours
     std::int64_t max_age = 1800;  // how long after its timestamp a link is accepted
     std::int64_t max_future = 60; // how far ahead of our clock a timestamp may be

@@ -50,7 +50,7 @@ Alias /portal {dir}/portal
 <VirtualHost 127.0.0.1:{port2}>
   ServerName other.example.test
   HelpdeskSSO On
-  HelpdeskSSORemoteSecretFile {dir}/secret
+  HelpdeskSSORemoteSecretFile {dir}/secret-next {dir}/secret
   HelpdeskSSORemoteLoginURL http://login.example.test/remote-login
   HelpdeskSSOCookieName other_session
   HelpdeskSSOCookieSecure On
@@ -75,6 +75,8 @@ echo "HDSSO_NAME=$HDSSO_NAME"
 echo "HTTP_X_REMOTE_USER=$HTTP_X_REMOTE_USER"
 """
 
+NEXT_SECRET = "the-next-shared-secret"
+
 apache = None
 backend = None
 
@@ -84,6 +86,7 @@ def setUpModule():
     backend = EchoBackend()
     apache = Apache(CONF)
     apache.fmt = {"backend": backend.port}
+    apache.write("secret-next", NEXT_SECRET + "\n", mode=0o600)
     apache.write("cgi/env.cgi", CGI, mode=0o755)
     apache.write("portal/env.cgi", CGI, mode=0o755)
     apache.start()
@@ -212,6 +215,20 @@ class RejectionTest(unittest.TestCase):
         q = urllib.parse.urlencode({"name": "Jane Doe", "email": "jane@example.com", "timestamp": ts,
                                     "hash": sign("Jane Doe", "jane@example.com", ts, secret="wrong")})
         self.assertNamedError(get("/sso/remote?" + q), 401, "remote.bad_signature")
+
+    def test_rotated_secrets_each_verify(self):
+        # The second site has HelpdeskSSORemoteSecretFile NEXT CURRENT: links
+        # made with either sign in there; the first site has CURRENT only.
+        for secret in (NEXT_SECRET, SECRET):
+            with self.subTest(secret=secret[:8]):
+                r = sign_in("Jane Doe", "rotate-%s@example.com" % secret[:4], second=True, secret=secret)
+                self.assertEqual(302, r.status_code, r.text)
+                self.assertIsNotNone(session_cookie(r, "other_session")[0])
+        self.assertNamedError(sign_in("Jane Doe", "next@example.com", secret=NEXT_SECRET), 401,
+                              "remote.bad_signature")
+        r = sign_in("Jane Doe", "neither@example.com", second=True, secret="neither-of-them")
+        self.assertEqual(401, r.status_code)
+        self.assertIn("remote.bad_signature", r.text)
 
     def test_tampered_email_rejected(self):
         q = remote_query("Jane Doe", "jane@example.com").replace("jane%40example.com", "admin%40example.com")

@@ -37,6 +37,7 @@ class RemoteAuthTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testPlusIsASpace);
     CPPUNIT_TEST(testUnicodeNameVerifies);
     CPPUNIT_TEST(testSha256Digest);
+    CPPUNIT_TEST(testRotatedSecretsVerify);
     CPPUNIT_TEST(testMd5HashRejectedInSha256Mode);
     CPPUNIT_TEST(testOldestAcceptedTimestamp);
     CPPUNIT_TEST(testOneSecondTooOldRejected);
@@ -139,6 +140,26 @@ public:
         std::string query = "name=Jane%20Doe&email=jane%40example.com&timestamp=1700000000&hash="
                             "2dcd163491ecb7deb3d3799d08f9cf791e5aaf8a4a07ec8be4934b46c8d8f38e";
         CPPUNIT_ASSERT(verify(query, kTs, policy(Digest::sha256)).ok());
+    }
+
+    // HelpdeskSSORemoteSecretFile NEW OLD: a link signed with either
+    // verifies, one signed with neither does not; the link of the vector
+    // (secret "s3cr3t") verifies whether that secret is first or not.
+    void testRotatedSecretsVerify() {
+        auto rotated = policy();
+        rotated.secret = SecretString("the-new-secret");
+        CPPUNIT_ASSERT(!verify(kVectorQuery, kTs, rotated).ok());
+        rotated.also_verify.emplace_back("s3cr3t");
+        CPPUNIT_ASSERT(verify(kVectorQuery, kTs, rotated).ok());
+        auto mint = policy();
+        mint.secret = SecretString("the-new-secret");
+        std::string hash = remote_auth_hash(mint, "Jane Doe", "jane@example.com", "1700000000");
+        CPPUNIT_ASSERT(verify("name=Jane%20Doe&email=jane%40example.com&timestamp=1700000000&hash=" + hash, kTs,
+                              rotated).ok());
+        auto neither = policy();
+        neither.secret = SecretString("another");
+        neither.also_verify.emplace_back("and-another");
+        expect(Status::remote_bad_signature, verify(kVectorQuery, kTs, neither));
     }
 
     void testMd5HashRejectedInSha256Mode() {
