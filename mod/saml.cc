@@ -56,7 +56,8 @@ struct ServerConfig {
     // Built at startup, owned by the config pool; replaced (std::atomic_store)
     // by the child's metadata refresh, read with std::atomic_load.
     std::shared_ptr<SamlSp>* sp;
-    std::vector<std::string>* url_docs;  // the document in use of each metadata URL
+    // The document in use of each metadata URL: replaced whole, like sp.
+    std::shared_ptr<const std::vector<std::string>>* url_docs;
 };
 
 ServerConfig* scfg(server_rec* s) {
@@ -255,8 +256,10 @@ std::vector<const MetadataUrl*> metadata_urls(const ServerConfig* c) {
     return out;
 }
 
+using UrlDocs = std::shared_ptr<const std::vector<std::string>>;
+
 apr_status_t delete_docs(void* data) {
-    delete static_cast<std::vector<std::string>*>(data);
+    delete static_cast<UrlDocs*>(data);
     return APR_SUCCESS;
 }
 
@@ -379,7 +382,7 @@ int saml_post_config(apr_pool_t* pconf, server_rec* main) {
         if (!built.value()) continue;
         c->sp = new std::shared_ptr<SamlSp>(built.value());
         apr_pool_cleanup_register(pconf, c->sp, delete_sp, apr_pool_cleanup_null);
-        c->url_docs = new std::vector<std::string>(std::move(url_docs));
+        c->url_docs = new UrlDocs(std::make_shared<const std::vector<std::string>>(std::move(url_docs)));
         apr_pool_cleanup_register(pconf, c->url_docs, delete_docs, apr_pool_cleanup_null);
         ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, "HDSSO013: %s: SAML SP %s, ACS %s", where, entity_id.c_str(),
                      acs.c_str());
@@ -402,12 +405,15 @@ void saml_site_facts(server_rec* s, SiteFacts& f, bool try_build) {
     // missing one is fetched when Apache starts, which reports a failure.
     std::vector<std::string> url_docs;
     bool fetched_at_start = false;
-    for (const MetadataUrl* u : metadata_urls(c)) {
-        auto doc = startup_metadata(s, *u, false);
-        if (!doc) fetched_at_start = true;
-        else url_docs.push_back(std::move(doc.value()));
+    if (c->url_docs) {
+        url_docs = *std::atomic_load(c->url_docs);  // after start: the documents in use
+    } else {
+        for (const MetadataUrl* u : metadata_urls(c)) {
+            auto doc = startup_metadata(s, *u, false);
+            if (!doc) fetched_at_start = true;
+            else url_docs.push_back(std::move(doc.value()));
+        }
     }
-    if (c->url_docs) url_docs = *c->url_docs;  // after start: the documents in use
     for (const auto& doc : url_docs)
         f.saml_idp_slo = f.saml_idp_slo || doc.find("SingleLogoutService") != std::string::npos;
     if (fetched_at_start && !sp) return;
@@ -431,19 +437,21 @@ void saml_child_init(apr_pool_t* pchild, server_rec* main) {
         ServerConfig* c = scfg(s);
         if (!c->sp || !c->url_docs) continue;
         std::vector<const MetadataUrl*> urls = metadata_urls(c);
-        for (std::size_t i = 0; i < urls.size() && i < c->url_docs->size(); ++i) {
-            // Run by the refresh thread only, the one writer of url_docs in
-            // this child: the site rebuilt with the new document, swapped in.
+        UrlDocs in_use = std::atomic_load(c->url_docs);
+        for (std::size_t i = 0; i < urls.size() && i < in_use->size(); ++i) {
+            // Run by the refresh thread only, the one writer in this child:
+            // the site rebuilt with the new document, swapped in whole
+            // (requests and the diagnostics page read copies).
             auto apply = [s, c, i](const std::string& doc) -> Result<void> {
-                std::vector<std::string> docs = *c->url_docs;
+                std::vector<std::string> docs = *std::atomic_load(c->url_docs);
                 docs[i] = doc;
                 auto built = build_sp(s, docs);
                 if (!built) return built.error();
                 std::atomic_store(c->sp, built.value());
-                (*c->url_docs)[i] = doc;
+                std::atomic_store(c->url_docs, UrlDocs(std::make_shared<const std::vector<std::string>>(std::move(docs))));
                 return {};
             };
-            jobs.push_back(RefreshJob{s, urls[i], (*c->url_docs)[i], apply});
+            jobs.push_back(RefreshJob{s, urls[i], (*in_use)[i], apply});
         }
     }
     start_metadata_refresh(pchild, std::move(jobs));
