@@ -37,8 +37,10 @@ LassoSession* logout_session(const std::string& idp, const std::string& name_id,
 }
 
 struct LogoutGuard {
-    LassoLogout* l;
-    ~LogoutGuard() { lasso_logout_destroy(l); }
+    LassoLogout* l = nullptr;
+    ~LogoutGuard() {
+        if (l) lasso_logout_destroy(l);
+    }
 };
 
 }  // namespace
@@ -103,37 +105,44 @@ Result<void> same_issuer(LassoProfile* profile, const std::string& checked) {
     return {};
 }
 
+// An IdP's HTTP-Redirect logout message (`param` of `query`): its signature
+// and issuer checked here, then read by Lasso (`process`: the response or
+// the request reader) into a logout object `guard` owns. The issuer, or
+// the named failure.
+Result<std::string> read_idp_logout(const SamlSp::Impl& impl, std::string_view query, const char* param, bool must_sign,
+                                    int (*process)(LassoLogout*, char*), const char* what, LogoutGuard& guard) {
+    auto issuer = check_idp_redirect(impl, query, param, must_sign);
+    if (!issuer) return issuer.error();
+    guard.l = lasso_logout_new(impl.server.get());
+    if (!guard.l) return err(Status::internal, "lasso_logout_new failed");
+    LassoProfile* profile = LASSO_PROFILE(guard.l);
+    lasso_profile_set_signature_verify_hint(profile, LASSO_PROFILE_SIGNATURE_VERIFY_HINT_IGNORE);
+    std::string q = without_signature(query);  // checked above; see redirect_signature.h
+    if (int rc = process(guard.l, const_cast<char*>(q.c_str())); rc != 0) return lasso_error(rc, what);
+    if (auto same = same_issuer(profile, issuer.value()); !same) return same.error();
+    return issuer;
+}
+
 }  // namespace
 
 Result<void> SamlSp::process_logout_response(std::string_view query) const {
     // Unsigned LogoutResponses are read as before (the SP's own sessions
     // ended when it sent the request); a signed one must verify.
-    auto issuer = check_idp_redirect(*impl_, query, "SAMLResponse", false);
+    LogoutGuard guard;
+    auto issuer = read_idp_logout(*impl_, query, "SAMLResponse", false, lasso_logout_process_response_msg,
+                                  "the LogoutResponse", guard);
     if (!issuer) return issuer.error();
-    LassoLogout* logout = lasso_logout_new(impl_->server.get());
-    if (!logout) return err(Status::internal, "lasso_logout_new failed");
-    LogoutGuard guard{logout};
-    LassoProfile* profile = LASSO_PROFILE(logout);
-    lasso_profile_set_signature_verify_hint(profile, LASSO_PROFILE_SIGNATURE_VERIFY_HINT_IGNORE);
-    std::string q = without_signature(query);  // checked above; see redirect_signature.h
-    int rc = lasso_logout_process_response_msg(logout, const_cast<char*>(q.c_str()));
-    if (rc != 0) return lasso_error(rc, "the LogoutResponse");
-    return same_issuer(profile, issuer.value());
+    return {};
 }
 
 Result<SamlIdpLogout> SamlSp::process_logout_request(std::string_view query) const {
     // Only signed LogoutRequests end sessions.
-    auto issuer = check_idp_redirect(*impl_, query, "SAMLRequest", true);
+    LogoutGuard guard;
+    auto issuer = read_idp_logout(*impl_, query, "SAMLRequest", true, lasso_logout_process_request_msg,
+                                  "the LogoutRequest", guard);
     if (!issuer) return issuer.error();
-    LassoLogout* logout = lasso_logout_new(impl_->server.get());
-    if (!logout) return err(Status::internal, "lasso_logout_new failed");
-    LogoutGuard guard{logout};
+    LassoLogout* logout = guard.l;
     LassoProfile* profile = LASSO_PROFILE(logout);
-    lasso_profile_set_signature_verify_hint(profile, LASSO_PROFILE_SIGNATURE_VERIFY_HINT_IGNORE);
-    std::string q = without_signature(query);  // checked above; see redirect_signature.h
-    int rc = lasso_logout_process_request_msg(logout, const_cast<char*>(q.c_str()));
-    if (rc != 0) return lasso_error(rc, "the LogoutRequest");
-    if (auto same = same_issuer(profile, issuer.value()); !same) return same.error();
     auto* request = LASSO_SAMLP2_LOGOUT_REQUEST(profile->request);
     SamlIdpLogout out;
     out.issuer = issuer.value();
@@ -155,7 +164,7 @@ Result<SamlIdpLogout> SamlSp::process_logout_request(std::string_view query) con
     // Lasso sets the response's status from this; the caller ends its own
     // sessions by its own index either way.
     (void)lasso_logout_validate_request(logout);
-    rc = lasso_logout_build_response_msg(logout);
+    int rc = lasso_logout_build_response_msg(logout);
     if (rc != 0 || !profile->msg_url)
         return err(Status::config_invalid, std::string("Lasso (logout response): ") + lasso_strerror(rc));
     out.response_url = profile->msg_url;
