@@ -18,7 +18,13 @@ namespace hdsso::mod {
 
 namespace {
 
-constexpr const char* kTableKey = "hdsso-metrics";
+// The segment is kept across graceful restarts, which load the module again:
+// its key names the layout, so a module whose table differs makes its own.
+const std::string& table_key() {
+    static const std::string key = "hdsso-metrics-" + std::to_string(MetricsTable::bytes()) + "-" +
+                                   std::to_string(MetricsTable::kSlots) + "-" + std::to_string(MetricsTable::kNameMax);
+    return key;
+}
 MetricsTable* g_table = nullptr;  // set in the parent before the fork, then read only
 bool g_collect = true;            // HelpdeskSSOMetricsCollect
 // The time histograms, resolved once: [0] the authentication hook, [1 + i]
@@ -35,7 +41,8 @@ const char* set_collect(cmd_parms* cmd, void*, int on) {
 const char* set_metrics(cmd_parms* cmd, void* m, int on) {
     // In the <Location> whose Require protects it: never served merely
     // because a whole site has it on.
-    if (!cmd->path)
+    std::size_t n = cmd->path ? std::strlen(cmd->path) : 0;
+    if (n < 8 || std::strcmp(cmd->path + n - 8, "/metrics") != 0)
         return "HelpdeskSSOMetrics belongs in the <Location PREFIX/metrics> that protects it with its own Require";
     static_cast<DirConfig*>(m)->metrics = {on, 1};
     return nullptr;
@@ -45,10 +52,13 @@ int status_section(request_rec* r, int flags) {
     if (!g_table) return OK;
     std::string text = g_table->render();
     if (flags & AP_STATUS_SHORT) {
-        // ?auto: the series lines only.
+        // ?auto: "Key: value" lines, as mod_status writes its own.
         for (std::size_t at = 0; at < text.size();) {
             std::size_t end = text.find('\n', at);
-            if (text[at] != '#') ap_rwrite(text.data() + at, static_cast<int>(end - at + 1), r);
+            std::string line = text.substr(at, end - at);
+            std::size_t space = line.rfind(' ');
+            if (line[0] != '#' && space != std::string::npos)
+                ap_rputs((line.substr(0, space) + ": " + line.substr(space + 1) + "\n").c_str(), r);
             at = end + 1;
         }
         return OK;
@@ -82,7 +92,7 @@ int metrics_post_config(server_rec* s) {
     }
     apr_pool_t* proc = s->process->pool;
     void* data = nullptr;
-    apr_pool_userdata_get(&data, kTableKey, proc);
+    apr_pool_userdata_get(&data, table_key().c_str(), proc);
     if (!data) {
         apr_shm_t* shm = nullptr;
         apr_status_t rv = apr_shm_create(&shm, MetricsTable::bytes(), nullptr, proc);
@@ -92,7 +102,7 @@ int metrics_post_config(server_rec* s) {
         }
         data = apr_shm_baseaddr_get(shm);
         std::memset(data, 0, MetricsTable::bytes());
-        apr_pool_userdata_set(data, kTableKey, apr_pool_cleanup_null, proc);
+        apr_pool_userdata_set(data, table_key().c_str(), apr_pool_cleanup_null, proc);
     }
     static MetricsTable table(data);  // the same memory for the parent's life
     g_table = &table;
@@ -112,7 +122,10 @@ void count(std::string_view family, std::initializer_list<MetricLabel> labels, s
 }
 
 void count_sign_in(const char* method, const Identity& id) {
-    count("hdsso_sign_ins_total", {{"method", method}, {"idp", id.idp_name}});
+    // A SAML IdP by its entity ID (only a configured, trusted IdP signs a
+    // user in); JWT and remote authentication by their kind.
+    std::string_view idp = std::strcmp(method, "saml") == 0 ? std::string_view(id.issuer) : std::string_view(id.idp_name);
+    count("hdsso_sign_ins_total", {{"method", method}, {"idp", idp}});
     count("hdsso_sessions_created_total");
 }
 

@@ -47,7 +47,10 @@ Result<std::string> fetch_url(const FetchOptions& o) {
     curl_easy_setopt(c, CURLOPT_MAXREDIRS, 3L);
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
-    if (!o.ca_file.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, o.ca_file.c_str());
+    if (!o.ca_file.empty()) {  // these CAs only, not the system's beside them
+        curl_easy_setopt(c, CURLOPT_CAINFO, o.ca_file.c_str());
+        curl_easy_setopt(c, CURLOPT_CAPATH, nullptr);
+    }
     curl_easy_setopt(c, CURLOPT_TIMEOUT, o.timeout_seconds);
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, o.timeout_seconds < 10 ? o.timeout_seconds : 10L);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);  // from a background thread

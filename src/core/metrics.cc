@@ -65,10 +65,12 @@ std::uint32_t hash_of(std::string_view s) {
 }
 
 // A slot another process is naming is named within a few instructions;
-// wait for it (bounded), then compare.
+// wait for it, briefly (a process killed between the two leaves the slot
+// claimed for good: it is then passed over, and the series it was to hold
+// may be named twice, which render() sums).
 std::uint32_t settled_state(const std::atomic<std::uint32_t>& state) {
     std::uint32_t s = state.load(std::memory_order_acquire);
-    for (int spins = 0; s == kClaimed && spins < 10000; ++spins) {
+    for (int spins = 0; s == kClaimed && spins < 100; ++spins) {
         sched_yield();
         s = state.load(std::memory_order_acquire);
     }
@@ -217,7 +219,7 @@ std::string MetricsTable::render() const {
     std::map<std::string, std::uint64_t> series;
     for (std::size_t i = 0; i < kSlots; ++i)
         if (settled_state(slots_[i].state) == kNamed)
-            series[slots_[i].name] = slots_[i].value.load(std::memory_order_relaxed);
+            series[slots_[i].name] += slots_[i].value.load(std::memory_order_relaxed);
     series["hdsso_metrics_dropped_total"] = value("hdsso_metrics_dropped_total");
 
     std::vector<const MetricFamily*> families;

@@ -32,6 +32,11 @@ Result<void> verify_root_signature(xmlDoc* doc, const std::string& cert_pem) {
     if (!id.empty()) {
         xmlAttr* a = xmlHasProp(root, BAD_CAST "ID");
         if (!xmlGetID(doc, BAD_CAST id.c_str())) xmlAddID(nullptr, doc, BAD_CAST id.c_str(), a);
+        // An xml:id elsewhere that libxml2 registered first must not be
+        // what "#ID" resolves to.
+        xmlAttr* found = xmlGetID(doc, BAD_CAST id.c_str());
+        if (!found || found->parent != root)
+            return err(Status::metadata_bad_signature, "the metadata's ID names another element than its root");
     }
     XmlSecDSigCtxPtr ctx(xmlSecDSigCtxCreate(nullptr));
     if (!ctx) return err(Status::internal, "xmlsec: no signature context");
@@ -40,6 +45,19 @@ Result<void> verify_root_signature(xmlDoc* doc, const std::string& cert_pem) {
     if (!ctx->signKey) return err(Status::config_invalid, "the metadata signing certificate does not load");
     ctx->enabledReferenceUris = static_cast<xmlSecTransformUriType>(xmlSecTransformUriTypeEmpty |
                                                                     xmlSecTransformUriTypeSameDocument);
+    // What a metadata signature needs and nothing more, before xmlsec runs
+    // any transform the document asks for: no Manifests, no XPath/XSLT, no
+    // SHA-1.
+    ctx->flags |= XMLSEC_DSIG_FLAGS_IGNORE_MANIFESTS;
+    for (xmlSecTransformId t : {xmlSecTransformEnvelopedId, xmlSecTransformExclC14NId, xmlSecTransformInclC14NId,
+                                xmlSecTransformSha256Id, xmlSecTransformSha384Id, xmlSecTransformSha512Id})
+        if (xmlSecDSigCtxEnableReferenceTransform(ctx.get(), t) < 0)
+            return err(Status::internal, "xmlsec: cannot restrict the reference transforms");
+    for (xmlSecTransformId t : {xmlSecTransformExclC14NId, xmlSecTransformInclC14NId, xmlSecTransformRsaSha256Id,
+                                xmlSecTransformRsaSha384Id, xmlSecTransformRsaSha512Id, xmlSecTransformEcdsaSha256Id,
+                                xmlSecTransformEcdsaSha384Id, xmlSecTransformEcdsaSha512Id})
+        if (xmlSecDSigCtxEnableSignatureTransform(ctx.get(), t) < 0)
+            return err(Status::internal, "xmlsec: cannot restrict the signature transforms");
     if (xmlSecDSigCtxVerify(ctx.get(), sig) < 0 || ctx->status != xmlSecDSigStatusSucceeded)
         return err(Status::metadata_bad_signature, "the metadata's signature does not verify with the configured certificate");
     if (xmlSecPtrListGetSize(&ctx->signedInfoReferences) != 1)
@@ -48,10 +66,6 @@ Result<void> verify_root_signature(xmlDoc* doc, const std::string& cert_pem) {
     std::string uri = ref && ref->uri ? reinterpret_cast<const char*>(ref->uri) : "";
     if (!uri.empty() && (id.empty() || uri != "#" + id))
         return err(Status::metadata_bad_signature, "the metadata's signature does not cover its root element");
-    if (ctx->signMethod && ctx->signMethod->id == xmlSecTransformRsaSha1Id)
-        return err(Status::metadata_bad_signature, "the metadata is signed with RSA-SHA1");
-    if (ref && ref->digestMethod && ref->digestMethod->id == xmlSecTransformSha1Id)
-        return err(Status::metadata_bad_signature, "the metadata's signature uses a SHA-1 digest");
     return {};
 }
 

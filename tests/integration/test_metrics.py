@@ -214,7 +214,7 @@ class MetricsTest(unittest.TestCase):
         sign_in(5000)
         auto = get("/server-status?auto", second=True)
         self.assertEqual(200, auto.status_code)
-        self.assertRegex(auto.text, r'(?m)^hdsso_sign_ins_total\{method="remote",idp="remote"\} [1-9]')
+        self.assertRegex(auto.text, r'(?m)^hdsso_sign_ins_total\{method="remote",idp="remote"\}: [1-9]')
         self.assertNotIn("# HELP", auto.text)
         page = get("/server-status", second=True)
         self.assertIn("<h2>mod_helpdesk_sso</h2>", page.text)
@@ -236,13 +236,15 @@ class MetricsTest(unittest.TestCase):
             off.cleanup()
 
     def test_directive_outside_a_location_refused_by_apachectl(self):
-        bad = Apache("HelpdeskSSO On\nHelpdeskSSOMetrics On\n", modules=MODULES)
-        try:
-            rc, out = bad.config_test()
-            self.assertNotEqual(0, rc)
-            self.assertIn("HelpdeskSSOMetrics belongs in the <Location PREFIX/metrics>", out)
-        finally:
-            bad.cleanup()
+        for conf in ("HelpdeskSSO On\nHelpdeskSSOMetrics On\n",
+                     "HelpdeskSSO On\n<Location />\n  HelpdeskSSOMetrics On\n  Require all granted\n</Location>\n"):
+            bad = Apache(conf, modules=MODULES)
+            try:
+                rc, out = bad.config_test()
+                self.assertNotEqual(0, rc, conf)
+                self.assertIn("HelpdeskSSOMetrics belongs in the <Location PREFIX/metrics>", out)
+            finally:
+                bad.cleanup()
 
 
 if __name__ == "__main__":
