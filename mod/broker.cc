@@ -46,36 +46,8 @@ const char* add_broker(cmd_parms* cmd, void* m, int argc, char* const argv[]) {
     settings->kind = *kind;
     settings->host = apr_pstrdup(cmd->pool, argv[1]);
     for (char& ch : settings->host) ch = static_cast<char>(apr_tolower(ch));
-    if (*kind == BrokerKind::freshdesk) {
-        if (argc == 4) {
-            if (!strcasecmp(argv[3], "sha256")) settings->digest = Digest::sha256;
-            else if (strcasecmp(argv[3], "md5")) return bad_value(cmd, "md5 or sha256 for freshdesk", argv[3]);
-        }
-        auto secret = read_secret_file(path);
-        if (!secret) return directive_error(cmd, secret.error().detail);
-        settings->secret = std::move(secret.value());
-    } else {
-        std::vector<JwsAlg> allowed = broker_algorithms(*kind);
-        JwsAlg alg = allowed.front();
-        if (argc == 4) {
-            auto a = parse_jws_alg(argv[3]);
-            bool ok = false;
-            for (JwsAlg x : allowed) ok = ok || (a && *a == x);
-            if (!ok) {
-                std::string names;
-                for (JwsAlg x : allowed) names += std::string(names.empty() ? "" : ", ") + jws_alg_name(x);
-                return bad_value(cmd, apr_psprintf(cmd->pool, "an algorithm %s accepts: %s", argv[0], names.c_str()), argv[3]);
-            }
-            alg = *a;
-        }
-        auto keys = load_key_file(path, {alg});
-        if (!keys) return directive_error(cmd, keys.error().detail);
-        const JwsKey& k = keys.value().front();
-        if (!(k.has_private || is_hmac(k.alg)))
-            return apr_psprintf(cmd->pool, "%s: %s holds no signing key (a private key or a shared secret)",
-                                cmd->cmd->name, path);
-        settings->keys = std::move(keys.value());
-    }
+    if (auto r = load_broker_keys(*settings, {path}, argc == 4 ? argv[3] : ""); !r)
+        return directive_error(cmd, r.error().detail);
     DirConfig* c = cfg(m);
     for (int i = 0; c->brokers.set && i < c->brokers.value->nelts; ++i)
         if (APR_ARRAY_IDX(c->brokers.value, i, const BrokerSettings*)->kind == *kind)
@@ -83,6 +55,36 @@ const char* add_broker(cmd_parms* cmd, void* m, int argc, char* const argv[]) {
     BrokerSettings* s = settings.release();
     apr_pool_cleanup_register(cmd->pool, s, delete_broker, apr_pool_cleanup_null);
     append<const BrokerSettings*>(cmd->pool, c->brokers, s);
+    return nullptr;
+}
+
+// HelpdeskSSOBrokerNextKeyFile KIND FILE...: the keys a rollover moves to,
+// after the HelpdeskSSOBroker line of KIND in the same section.
+const char* add_broker_next_keys(cmd_parms* cmd, void* m, int argc, char* const argv[]) {
+    if (argc < 2 || argc > static_cast<int>(kMaxBrokerKeys))
+        return apr_psprintf(cmd->pool, "%s: expected KIND and one to %d key files", cmd->cmd->name,
+                            static_cast<int>(kMaxBrokerKeys - 1));
+    auto kind = parse_broker_kind(argv[0]);
+    if (!kind) return bad_value(cmd, "deskpro, zendesk, kayako, freshworks or freshdesk", argv[0]);
+    DirConfig* c = cfg(m);
+    BrokerSettings* s = nullptr;
+    for (int i = 0; c->brokers.set && i < c->brokers.value->nelts; ++i) {
+        auto* b = APR_ARRAY_IDX(c->brokers.value, i, const BrokerSettings*);
+        // Settings made by this section's own HelpdeskSSOBroker line.
+        if (b->kind == *kind) s = const_cast<BrokerSettings*>(b);
+    }
+    if (!s)
+        return apr_psprintf(cmd->pool, "%s: no 'HelpdeskSSOBroker %s' line before this one in this section",
+                            cmd->cmd->name, argv[0]);
+    if (s->key_files.size() > 1)
+        return apr_psprintf(cmd->pool, "%s: %s already has next keys here", cmd->cmd->name, argv[0]);
+    std::vector<std::string> files{s->key_files.front()};
+    for (int i = 1; i < argc; ++i) {
+        const char* path = ap_server_root_relative(cmd->pool, argv[i]);
+        if (!path) return bad_value(cmd, "a file path", argv[i]);
+        files.emplace_back(path);
+    }
+    if (auto r = load_broker_keys(*s, files, s->alg); !r) return directive_error(cmd, r.error().detail);
     return nullptr;
 }
 
@@ -149,6 +151,10 @@ const command_rec* broker_commands() {
                           "KIND HOST KEYFILE [ALG]: sign users into this helpdesk at <prefix>/KIND: deskpro, zendesk, "
                           "kayako (shared-secret file), freshworks (PEM private key, RS256) or freshdesk (remote "
                           "authentication shared secret)"),
+        AP_INIT_TAKE_ARGV("HelpdeskSSOBrokerNextKeyFile", HDSSO_CMD(add_broker_next_keys), nullptr,
+                          RSRC_CONF | ACCESS_CONF,
+                          "KIND FILE [FILE...]: keys for a rollover of that helpdesk's key, checked now and not "
+                          "used to sign until an administrator moves one to the HelpdeskSSOBroker line"),
         AP_INIT_TAKE2("HelpdeskSSOBrokerClaim", HDSSO_CMD(add_broker_claim), nullptr, RSRC_CONF | ACCESS_CONF,
                       "CLAIM SOURCE: an optional claim the helpdesk reads (organization, role, tags, ...) and the "
                       "attribute or field it comes from"),

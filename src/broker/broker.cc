@@ -1,9 +1,12 @@
 #include "broker/broker.h"
 
+#include <algorithm>
 #include <cctype>
 
+#include "core/secret_file.h"
 #include "jose/json.h"
 #include "jose/jwt.h"
+#include "jose/key_source.h"
 #include "remote/remote_auth.h"
 #include "url/redirect.h"
 
@@ -57,6 +60,29 @@ Result<std::string> helpdesk_url(const BrokerSettings& s, const std::string& url
     if (!starts_with_ci(url, "https://"))
         return make_error(Status::url_redirect_not_allowed, std::string(what) + " is not an https URL");
     return RedirectValidator({s.host}).validate(url);
+}
+
+Error config(std::string why) { return make_error(Status::config_invalid, std::move(why)); }
+
+std::string alg_names(const std::vector<JwsAlg>& algs) {
+    std::string names;
+    for (JwsAlg x : algs) names += std::string(names.empty() ? "" : ", ") + jws_alg_name(x);
+    return names;
+}
+
+// One JWT broker key file: a key that can sign, under a kid.
+Result<JwsKey> signing_key(const std::string& path, JwsAlg alg) {
+    auto keys = load_key_file(path, {alg});
+    if (!keys) return keys.error();
+    JwsKey k = std::move(keys.value().front());
+    if (!(k.has_private || is_hmac(k.alg)))
+        return make_error(Status::jwt_key_invalid, path + " holds no signing key (a private key or a shared secret)");
+    if (k.kid.empty()) {
+        auto kid = jwk_thumbprint(k);
+        if (!kid) return make_error(kid.error().code, path + ": " + kid.error().detail);
+        k.kid = std::move(kid.value());
+    }
+    return k;
 }
 
 Result<std::string> mint(const BrokerSettings& s, const BrokerOptions& o, JsonWriter& w, std::int64_t now) {
@@ -125,6 +151,48 @@ const char* broker_kind_name(BrokerKind kind) {
 std::vector<JwsAlg> broker_algorithms(BrokerKind kind) {
     for (const auto& k : kinds())
         if (k.kind == kind) return k.algs;
+    return {};
+}
+
+Result<void> load_broker_keys(BrokerSettings& s, const std::vector<std::string>& files, const std::string& alg) {
+    if (files.empty() || files.size() > kMaxBrokerKeys)
+        return config("expected one to " + std::to_string(kMaxBrokerKeys) + " key files, the first signing");
+    if (s.kind == BrokerKind::freshdesk) {
+        std::string a = alg;
+        for (char& ch : a) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+        if (!a.empty() && a != "md5" && a != "sha256") return config("md5 or sha256 for freshdesk, not " + alg);
+        s.digest = a == "sha256" ? Digest::sha256 : Digest::md5;
+        for (std::size_t i = 0; i < files.size(); ++i) {
+            auto secret = read_secret_file(files[i]);
+            if (!secret) return secret.error();
+            if (i == 0) s.secret = std::move(secret.value());
+        }
+        s.next_secrets = files.size() - 1;
+        s.key_files = files;
+        s.alg = alg;
+        return {};
+    }
+    const std::vector<JwsAlg> allowed = broker_algorithms(s.kind);
+    JwsAlg chosen = allowed.front();
+    if (!alg.empty()) {
+        auto a = parse_jws_alg(alg);
+        if (!a || std::find(allowed.begin(), allowed.end(), *a) == allowed.end())
+            return config("an algorithm " + std::string(broker_kind_name(s.kind)) + " accepts: " + alg_names(allowed) +
+                          ", not " + alg);
+        chosen = *a;
+    }
+    std::vector<JwsKey> keys;
+    for (const std::string& f : files) {
+        auto k = signing_key(f, chosen);
+        if (!k) return k.error();
+        for (const JwsKey& other : keys)
+            if (other.kid == k.value().kid)
+                return config(f + " holds the same key as an earlier key file (kid " + other.kid + ")");
+        keys.push_back(std::move(k.value()));
+    }
+    s.keys = std::move(keys);
+    s.key_files = files;
+    s.alg = alg;
     return {};
 }
 

@@ -35,8 +35,13 @@ std::vector<JwsAlg> broker_algorithms(BrokerKind k);
 struct BrokerSettings {
     BrokerKind kind = BrokerKind::deskpro;
     std::string host;      // the helpdesk's host (host[:port]): return URLs must be on it
-    std::vector<JwsKey> keys;  // JWT brokers: the signing key
-    SecretString secret;   // freshdesk: the shared secret
+    // JWT brokers: one key per key file, the first signs; each has a kid
+    // (its JWK's own, else its RFC 7638 thumbprint) that the token header names.
+    std::vector<JwsKey> keys;
+    SecretString secret;   // freshdesk: the shared secret of the first file
+    std::size_t next_secrets = 0;  // freshdesk: further files, read and checked, not used
+    std::vector<std::string> key_files;  // as load_broker_keys read them
+    std::string alg;                     // the ALG argument, or empty
     Digest digest = Digest::md5;
 };
 
@@ -48,6 +53,16 @@ struct BrokerOptions {
     // groups).
     std::vector<std::pair<std::string, std::string>> extra_claims;
 };
+
+// The keys of `HelpdeskSSOBroker KIND HOST KEYFILE [ALG]` and of
+// `HelpdeskSSOBrokerNextKeyFile KIND FILE...` (and of `hdsso broker test`):
+// up to four key files, read now, the first signing; the others are the keys
+// a rollover moves to, checked before it. `alg`: the ALG argument or empty
+// for the helpdesk's default. config.invalid for an algorithm the helpdesk
+// does not accept or too many files; the loader's error, naming the file,
+// for a key that cannot sign or one given twice.
+Result<void> load_broker_keys(BrokerSettings& s, const std::vector<std::string>& files, const std::string& alg);
+constexpr std::size_t kMaxBrokerKeys = 4;
 
 // Claims the broker sets itself and an administrator cannot map.
 bool broker_reserved_claim(std::string_view claim);

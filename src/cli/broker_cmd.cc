@@ -74,38 +74,15 @@ namespace {
 // The exit code of a failed step; nullopt when it went through.
 using Step = std::optional<int>;
 
-// KIND HOST KEY [ALG]: the broker as HelpdeskSSOBroker would configure it.
-Step broker_from(const std::vector<std::string>& pos, BrokerKind kind, BrokerSettings& s) {
+// KIND HOST KEYFILE [ALG] and --next-key FILE...: the broker as
+// HelpdeskSSOBroker and HelpdeskSSOBrokerNextKeyFile would configure it.
+Step broker_from(const Args& a, BrokerKind kind, BrokerSettings& s) {
+    const auto& pos = a.positional;
     s.kind = kind;
-    if (kind == BrokerKind::freshdesk) {
-        if (pos.size() == 4) {
-            if (pos[3] == "sha256") s.digest = Digest::sha256;
-            else if (pos[3] != "md5") return usage("ALG for freshdesk takes md5 or sha256");
-        }
-        auto secret = read_secret_file(pos[2]);
-        if (!secret) return fail(secret.error());
-        s.secret = std::move(secret.value());
-        return std::nullopt;
-    }
-    std::vector<JwsAlg> allowed = broker_algorithms(kind);
-    JwsAlg alg = allowed.front();
-    if (pos.size() == 4) {
-        auto parsed = parse_jws_alg(pos[3]);
-        bool ok = false;
-        for (JwsAlg x : allowed) ok = ok || (parsed && *parsed == x);
-        if (!ok) {
-            std::string names;
-            for (JwsAlg x : allowed) names += std::string(names.empty() ? "" : ", ") + jws_alg_name(x);
-            return usage("ALG for " + pos[0] + " takes " + names);
-        }
-        alg = *parsed;
-    }
-    auto keys = load_key_file(pos[2], {alg});
-    if (!keys) return fail(keys.error());
-    const JwsKey& k = keys.value().front();
-    if (!(k.has_private || is_hmac(k.alg)))
-        return fail(make_error(Status::jwt_key_invalid, pos[2] + " holds no signing key (a private key or a shared secret)"));
-    s.keys = std::move(keys.value());
+    std::vector<std::string> files{pos[2]};
+    for (const std::string& f : a.all("next-key")) files.push_back(f);
+    auto r = load_broker_keys(s, files, pos.size() == 4 ? pos[3] : "");
+    if (!r) return r.error().code == Status::config_invalid ? usage(r.error().detail) : fail(r.error());
     return std::nullopt;
 }
 
@@ -174,6 +151,9 @@ void print_action(const BrokerSettings& s, const std::string& query, const Broke
             std::cout << "  (hash = " << (s.digest == Digest::sha256 ? "HMAC-SHA256" : "HMAC-MD5")
                       << " with the shared secret of name + secret + email + timestamp)\n";
     }
+    for (std::size_t i = 0; i < s.keys.size(); ++i)
+        std::cout << (i == 0 ? "signing key: kid " : "next key (not signing): kid ") << s.keys[i].kid << "\n";
+    if (s.next_secrets) std::cout << "next shared secrets (not signing): " << s.next_secrets << "\n";
     if (!out.frame_ancestor.empty())
         std::cout << "header: Content-Security-Policy: frame-ancestors " << out.frame_ancestor << "\n";
 }
@@ -182,7 +162,7 @@ void print_action(const BrokerSettings& s, const std::string& query, const Broke
 
 int broker_test(const Args& a) {
     if (auto bad = a.check({"email", "name", "subject", "given-name", "family-name", "groups", "attribute", "claim",
-                            "ttl", "now", "query"},
+                            "ttl", "now", "query", "next-key"},
                            3, 4))
         return usage(*bad);
     const auto& pos = a.positional;
@@ -197,7 +177,7 @@ int broker_test(const Args& a) {
     Identity id;
     BrokerOptions o;
     std::int64_t now = 0;
-    if (Step e = broker_from(pos, *kind, s)) return *e;
+    if (Step e = broker_from(a, *kind, s)) return *e;
     if (Step e = identity_from(a, id)) return *e;
     if (Step e = options_from(a, o, now)) return *e;
     std::string query = a.one("query").value_or(default_query(*kind, host));

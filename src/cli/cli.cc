@@ -129,12 +129,14 @@ const Command kCommands[] = {
      "  The IdPs the metadata describes are listed on standard error.\n",
      saml_fetch_metadata},
     {"broker test",
-     "hdsso broker test KIND HOST KEYFILE [ALG] --email E [--name N] [--subject S]\n"
+     "hdsso broker test KIND HOST KEYFILE [ALG] [--next-key FILE]... --email E [--name N] [--subject S]\n"
      "      [--given-name G] [--family-name F] [--groups G1,G2] [--attribute NAME=VALUE]...\n"
      "      [--claim CLAIM=SOURCE]... [--ttl S] [--now T] [--query QUERY]",
      "Mint what PREFIX/KIND would send the helpdesk for this user; print it decoded.",
      "  KIND HOST KEYFILE [ALG]\n"
-     "                     as HelpdeskSSOBroker: deskpro, zendesk, kayako, freshworks, freshdesk\n"
+     "                     as HelpdeskSSOBroker: deskpro, zendesk, kayako, freshworks, freshdesk;\n"
+     "                     the token header names the key's kid\n"
+     "  --next-key FILE    as HelpdeskSSOBrokerNextKeyFile (repeatable): checked, not signing\n"
      "  --email E, --name N, --subject S, --given-name G, --family-name F, --groups G1,G2\n"
      "                     the signed-in identity (subject defaults to the email)\n"
      "  --attribute NAME=VALUE\n"

@@ -372,3 +372,74 @@ Result<JwsKey> pem_to_key(std::string_view pem, JwsAlg alg, std::string kid) {
 }
 
 }  // namespace hdsso
+
+namespace hdsso {
+
+namespace {
+
+std::string bn_bytes(const BIGNUM* n, std::size_t size) {
+    std::string out(size ? size : static_cast<std::size_t>(BN_num_bytes(n)), '\0');
+    BN_bn2binpad(n, reinterpret_cast<unsigned char*>(out.data()), static_cast<int>(out.size()));
+    return out;
+}
+
+Result<std::string> bn_param(EVP_PKEY* k, const char* name, std::size_t size) {
+    BIGNUM* n = nullptr;
+    if (EVP_PKEY_get_bn_param(k, name, &n) != 1) return invalid(std::string("the key has no ") + name);
+    std::string out = bn_bytes(n, size);
+    BN_free(n);
+    return out;
+}
+
+}  // namespace
+
+// RFC 7638 §3: the required members, in lexicographic order, no spaces.
+Result<std::string> jwk_thumbprint(const JwsKey& key) {
+    std::string members;
+    auto str = [](const char* name, const std::string& value) {
+        return std::string("\"") + name + "\":\"" + value + "\"";
+    };
+    if (is_hmac(key.alg)) {
+        members = str("k", base64url_encode(key.secret.view())) + "," + str("kty", "oct");
+    } else if (!key.pkey) {
+        return invalid("the key has no key material");
+    } else {
+        EVP_PKEY* k = key.pkey.get();
+        switch (EVP_PKEY_get_base_id(k)) {
+        case EVP_PKEY_RSA: {
+            auto n = bn_param(k, OSSL_PKEY_PARAM_RSA_N, 0);
+            auto e = bn_param(k, OSSL_PKEY_PARAM_RSA_E, 0);
+            if (!n) return n.error();
+            if (!e) return e.error();
+            members = str("e", base64url_encode(e.value())) + "," + str("kty", "RSA") + "," +
+                      str("n", base64url_encode(n.value()));
+            break;
+        }
+        case EVP_PKEY_EC: {
+            std::size_t size = static_cast<std::size_t>((EVP_PKEY_get_bits(k) + 7) / 8);
+            const char* crv = size == 32 ? "P-256" : size == 48 ? "P-384" : size == 66 ? "P-521" : nullptr;
+            if (!crv) return invalid("an EC key on a curve JOSE does not name");
+            auto x = bn_param(k, OSSL_PKEY_PARAM_EC_PUB_X, size);
+            auto y = bn_param(k, OSSL_PKEY_PARAM_EC_PUB_Y, size);
+            if (!x) return x.error();
+            if (!y) return y.error();
+            members = str("crv", crv) + "," + str("kty", "EC") + "," + str("x", base64url_encode(x.value())) + "," +
+                      str("y", base64url_encode(y.value()));
+            break;
+        }
+        case EVP_PKEY_ED25519: {
+            unsigned char raw[32];
+            std::size_t len = sizeof raw;
+            if (EVP_PKEY_get_raw_public_key(k, raw, &len) != 1 || len != sizeof raw)
+                return invalid("the Ed25519 key has no public part");
+            members = str("crv", "Ed25519") + "," + str("kty", "OKP") + "," +
+                      str("x", base64url_encode(std::string_view(reinterpret_cast<const char*>(raw), len)));
+            break;
+        }
+        default: return invalid("a key type JOSE does not name");
+        }
+    }
+    return base64url_encode(sha256("{" + members + "}"));
+}
+
+}  // namespace hdsso

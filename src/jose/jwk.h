@@ -44,5 +44,8 @@ Result<JwsKey> jwk_to_key(const JsonObject& jwk, std::optional<JwsAlg> alg);
 Result<JwsKey> pem_to_key(std::string_view pem, JwsAlg alg, std::string kid = {});
 // A shared secret for HS*: at least as long as the hash output.
 Result<JwsKey> secret_to_key(SecretString secret, JwsAlg alg, std::string kid = {});
+// The key's RFC 7638 JWK thumbprint (base64url of SHA-256 over its
+// required members): the kid this project gives a signing key that has none.
+Result<std::string> jwk_thumbprint(const JwsKey& key);
 
 }  // namespace hdsso

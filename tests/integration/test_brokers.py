@@ -6,9 +6,11 @@ required; Zendesk: iat within 3 minutes, jti, email, name; Kayako: iat, jti,
 email, name; Freshworks: RS256, nonce echoed), Python's hmac for Freshdesk.
 A return URL on another host is refused."""
 
+import base64
 import hashlib
 import hmac
 import html.parser
+import json
 import os
 import sys
 import time
@@ -51,7 +53,9 @@ HelpdeskSSOCookieSecure Off
 HelpdeskSSOJWTKeyFile {dir}/jwt.secret HS256
 HelpdeskSSOJWTAudience helpdesk
 HelpdeskSSOBroker deskpro acme.deskpro.com {dir}/freshworks.pem RS256
+HelpdeskSSOBrokerNextKeyFile deskpro {dir}/next.pem
 HelpdeskSSOBroker zendesk acme.zendesk.com {dir}/zendesk.secret
+HelpdeskSSOBrokerNextKeyFile zendesk {dir}/kayako.secret
 HelpdeskSSOBrokerClaim organization company
 HelpdeskSSOBrokerClaim tags groups
 HelpdeskSSOBrokerTokenLifetime 120
@@ -60,17 +64,38 @@ HelpdeskSSOBrokerTokenLifetime 120
 
 apache = None
 rsa_key = None
+next_key = None
+
+
+def b64url(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def thumbprint(members):
+    """RFC 7638: SHA-256 of the required members, sorted, no spaces."""
+    text = json.dumps(members, sort_keys=True, separators=(",", ":"))
+    return b64url(hashlib.sha256(text.encode()).digest())
+
+
+def rsa_thumbprint(key):
+    n = key.public_key().public_numbers()
+    return thumbprint({"kty": "RSA", "n": b64url(n.n.to_bytes((n.n.bit_length() + 7) // 8, "big")),
+                       "e": b64url(n.e.to_bytes((n.e.bit_length() + 7) // 8, "big"))})
 
 
 def setUpModule():
-    global apache, rsa_key
+    global apache, rsa_key, next_key
     rsa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    next_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     apache = Apache(CONF)
     for name in ("deskpro", "zendesk", "kayako", "jwt"):
         apache.write(name + ".secret", SECRETS[name] + "\n", mode=0o600)
     apache.write("freshworks.pem", rsa_key.private_bytes(serialization.Encoding.PEM,
                                                          serialization.PrivateFormat.PKCS8,
                                                          serialization.NoEncryption()).decode(), mode=0o600)
+    apache.write("next.pem", next_key.private_bytes(serialization.Encoding.PEM,
+                                                    serialization.PrivateFormat.TraditionalOpenSSL,
+                                                    serialization.NoEncryption()).decode(), mode=0o600)
     apache.start()
 
 
@@ -149,6 +174,15 @@ class BrokerTest(unittest.TestCase):
                             "groups": ["agents", "vip"], "aud": "helpdesk", "iat": now, "exp": now + 60,
                             "jti": uuid.uuid4().hex}, SECRETS["jwt"], algorithm="HS256")
         cookie = cookie_of(get("/sso/jwt?" + query(jwt=token), second=True))
+        # Zendesk on this site has a next secret: the first still signs, under
+        # the thumbprint of its JWK ({"k", "kty":"oct"}).
+        r = get("/sso/zendesk?" + query(return_to="https://%s/hc" % ZENDESK), cookie, second=True)
+        zd = Form(r.text).fields["jwt"]
+        jwt.decode(zd, SECRETS["zendesk"], algorithms=["HS256"], options={"require": ["jti"]})
+        self.assertEqual(thumbprint({"kty": "oct", "k": b64url(SECRETS["zendesk"].encode())}),
+                         jwt.get_unverified_header(zd)["kid"])
+        with self.assertRaises(jwt.InvalidSignatureError):
+            jwt.decode(zd, SECRETS["kayako"], algorithms=["HS256"])
         back = "https://%s/login/authenticate-callback/1" % DESKPRO
         r = get("/sso/deskpro?" + query(**{"return": back}), cookie, second=True)
         self.assertEqual(302, r.status_code, r.text)
@@ -164,6 +198,12 @@ class BrokerTest(unittest.TestCase):
         other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         with self.assertRaises(jwt.InvalidSignatureError):
             jwt.decode(q["jwt"], other.public_key(), algorithms=["RS256"])
+        # Key rollover: the HelpdeskSSOBroker key signs, named by its RFC 7638
+        # thumbprint; the HelpdeskSSOBrokerNextKeyFile key is loaded, not used.
+        self.assertEqual(rsa_thumbprint(rsa_key), jwt.get_unverified_header(q["jwt"])["kid"])
+        self.assertNotEqual(rsa_thumbprint(next_key), rsa_thumbprint(rsa_key))
+        with self.assertRaises(jwt.InvalidSignatureError):
+            jwt.decode(q["jwt"], next_key.public_key(), algorithms=["RS256"])
 
     def test_zendesk_form(self):
         cookie, email = signed_in("Jane Doe")
@@ -178,6 +218,8 @@ class BrokerTest(unittest.TestCase):
         claims = jwt.decode(form.fields["jwt"], SECRETS["zendesk"], algorithms=["HS256"],
                             options={"require": ["iat", "jti", "email", "name"]})
         self.assertEqual("HS256", jwt.get_unverified_header(form.fields["jwt"])["alg"])
+        self.assertEqual(thumbprint({"kty": "oct", "k": b64url(SECRETS["zendesk"].encode())}),
+                         jwt.get_unverified_header(form.fields["jwt"])["kid"])
         self.assertLessEqual(abs(time.time() - claims["iat"]), 180)
         self.assertEqual(email, claims["email"])
         self.assertEqual("Jane Doe", claims["name"])

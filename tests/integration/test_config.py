@@ -135,6 +135,14 @@ BAD = [
     ("HelpdeskSSOBroker zendesk a.zendesk.com {dir}/long.secret\nHelpdeskSSOBroker zendesk b.zendesk.com "
      "{dir}/long.secret", "HelpdeskSSOBroker", "configured twice"),
     ("HelpdeskSSOBrokerClaim email mail", "HelpdeskSSOBrokerClaim", "set by the module itself"),
+    ("HelpdeskSSOBrokerNextKeyFile zendesk {dir}/long.secret", "HelpdeskSSOBrokerNextKeyFile",
+     "no 'HelpdeskSSOBroker zendesk' line before this one"),
+    ("HelpdeskSSOBroker zendesk acme.zendesk.com {dir}/long.secret\n"
+     "HelpdeskSSOBrokerNextKeyFile zendesk {dir}/long.secret", "HelpdeskSSOBrokerNextKeyFile", "the same key"),
+    ("HelpdeskSSOBroker zendesk acme.zendesk.com {dir}/long.secret\n"
+     "HelpdeskSSOBrokerNextKeyFile zendesk {dir}/secret", "HelpdeskSSOBrokerNextKeyFile", "at least 32 bytes"),
+    ("HelpdeskSSOBroker zendesk acme.zendesk.com {dir}/long.secret\nHelpdeskSSOBrokerNextKeyFile zendesk",
+     "HelpdeskSSOBrokerNextKeyFile", "expected KIND and one to 3 key files"),
     ("HelpdeskSSOBrokerTokenLifetime 3600", "HelpdeskSSOBrokerTokenLifetime", "from 30 to 900"),
     ("<Location /x>\nRequire helpdesk-sso-attribute department\n</Location>", "helpdesk-sso-attribute",
      "expected NAME VALUE or NAME ~REGEX"),

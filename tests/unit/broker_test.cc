@@ -1,8 +1,11 @@
 #include <cppunit/extensions/HelperMacros.h>
 
 #include "broker/broker.h"
+#include "jose/base64url.h"
 #include "jose/jws.h"
 #include "remote/remote_auth.h"
+#include "temp_dir.h"
+#include "test_keys.h"
 
 using namespace hdsso;
 
@@ -40,6 +43,9 @@ class BrokerTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testFreshdeskVector);
     CPPUNIT_TEST(testFreshdeskRedirectTo);
     CPPUNIT_TEST(testReservedClaims);
+    CPPUNIT_TEST(testFirstKeySignsUnderItsKid);
+    CPPUNIT_TEST(testKeyListRefusals);
+    CPPUNIT_TEST(testFreshdeskNextSecretsChecked);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -165,6 +171,77 @@ public:
         CPPUNIT_ASSERT(payload.value().payload.find("\"organization\":\"Acme\"") != std::string::npos);
         CPPUNIT_ASSERT(payload.value().payload.find("\"tags\":[\"agents\"]") != std::string::npos);
         CPPUNIT_ASSERT(payload.value().payload.find("\"role\"") == std::string::npos);
+    }
+
+    static std::string private_pem(EVP_PKEY* k) {
+        std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), BIO_free);
+        PEM_write_bio_PrivateKey(bio.get(), k, nullptr, nullptr, 0, nullptr, nullptr);
+        char* data = nullptr;
+        long n = BIO_get_mem_data(bio.get(), &data);
+        return std::string(data, static_cast<std::size_t>(n));
+    }
+
+    // Deskpro RS256 with a next key: the first signs, the header names its
+    // thumbprint, the next key does not verify the token; swapped, the
+    // other one signs.
+    void testFirstKeySignsUnderItsKid() {
+        test::TempDir dir;
+        auto k1 = test::generate_key(JwsAlg::RS256), k2 = test::generate_key(JwsAlg::RS256);
+        std::string f1 = dir.write("k1.pem", private_pem(k1.get())), f2 = dir.write("k2.pem", private_pem(k2.get()));
+        for (const auto& files : {std::vector<std::string>{f1, f2}, std::vector<std::string>{f2, f1}}) {
+            BrokerSettings s;
+            s.kind = BrokerKind::deskpro;
+            s.host = "acme.deskpro.com";
+            auto r = load_broker_keys(s, files, "RS256");
+            CPPUNIT_ASSERT_MESSAGE(r.ok() ? "" : r.error().detail, r.ok());
+            CPPUNIT_ASSERT_EQUAL(std::size_t(2), s.keys.size());
+            auto a = broker_sign_in(s, {}, jane(), {{"return", "https://acme.deskpro.com/x"}}, 1700000000);
+            CPPUNIT_ASSERT(a.ok());
+            std::string jwt = a.value().redirect.substr(a.value().redirect.find("jwt=") + 4);
+            auto header = base64url_decode(jwt.substr(0, jwt.find('.')));
+            CPPUNIT_ASSERT(header.ok());
+            CPPUNIT_ASSERT(header.value().find("\"kid\":\"" + jwk_thumbprint(s.keys[0]).value() + "\"") !=
+                           std::string::npos);
+            JwsKey signer = s.keys[0], next = s.keys[1];
+            CPPUNIT_ASSERT(JwsVerifier({signer}).verify(jwt).ok());
+            next.kid = signer.kid;  // even under the signer's kid, the next key does not verify it
+            CPPUNIT_ASSERT(!JwsVerifier({next}).verify(jwt).ok());
+        }
+    }
+
+    void testKeyListRefusals() {
+        test::TempDir dir;
+        std::string a = dir.write("a", std::string(64, 'a')), b = dir.write("b", std::string(64, 'b'));
+        BrokerSettings s;
+        s.kind = BrokerKind::zendesk;
+        CPPUNIT_ASSERT(load_broker_keys(s, {a, b}, "").ok());
+        CPPUNIT_ASSERT(s.keys[0].kid != s.keys[1].kid);
+        auto twice = load_broker_keys(s, {a, dir.write("a2", std::string(64, 'a'))}, "");
+        CPPUNIT_ASSERT(!twice.ok());
+        CPPUNIT_ASSERT(twice.error().detail.find("same key") != std::string::npos);
+        CPPUNIT_ASSERT_EQUAL(Status::config_invalid, load_broker_keys(s, {a, b, a, b, a}, "").error().code);
+        CPPUNIT_ASSERT_EQUAL(Status::config_invalid, load_broker_keys(s, {a}, "RS256").error().code);
+        auto missing = load_broker_keys(s, {a, dir.path + "/missing"}, "");
+        CPPUNIT_ASSERT(!missing.ok());
+        CPPUNIT_ASSERT(missing.error().detail.find("missing") != std::string::npos);
+        // A public key cannot sign: refused by name.
+        auto k = test::generate_key(JwsAlg::RS256);
+        s.kind = BrokerKind::freshworks;
+        auto pub = load_broker_keys(s, {dir.write("pub.pem", test::pem_public(k.get()))}, "");
+        CPPUNIT_ASSERT(!pub.ok());
+        CPPUNIT_ASSERT(pub.error().detail.find("no signing key") != std::string::npos);
+    }
+
+    void testFreshdeskNextSecretsChecked() {
+        test::TempDir dir;
+        BrokerSettings s;
+        s.kind = BrokerKind::freshdesk;
+        CPPUNIT_ASSERT(load_broker_keys(s, {dir.write("a", "first-secret"), dir.write("b", "next-secret")}, "SHA256").ok());
+        CPPUNIT_ASSERT_EQUAL(std::string("first-secret"), std::string(s.secret.view()));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), s.next_secrets);
+        CPPUNIT_ASSERT(s.digest == Digest::sha256);
+        CPPUNIT_ASSERT(!load_broker_keys(s, {dir.write("c", "x"), dir.path + "/none"}, "").ok());
+        CPPUNIT_ASSERT(!load_broker_keys(s, {dir.write("d", "x")}, "sha1").ok());
     }
 };
 

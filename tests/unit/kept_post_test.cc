@@ -12,35 +12,12 @@
 #include <unistd.h>
 
 #include "session/kept_post.h"
+#include "temp_dir.h"
 
 using namespace hdsso;
+using hdsso::test::TempDir;
 
 namespace {
-
-struct TempDir {
-    std::string path;
-    TempDir() {
-        char tmpl[] = "/tmp/hdsso-kept-XXXXXX";
-        path = mkdtemp(tmpl);
-    }
-    ~TempDir() {
-        if (DIR* d = opendir(path.c_str())) {
-            while (dirent* e = readdir(d))
-                if (e->d_name[0] != '.' || (std::string(e->d_name) != "." && std::string(e->d_name) != ".."))
-                    unlink((path + "/" + e->d_name).c_str());
-            closedir(d);
-        }
-        rmdir(path.c_str());
-    }
-    std::size_t files() const {
-        std::size_t n = 0;
-        if (DIR* d = opendir(path.c_str())) {
-            while (dirent* e = readdir(d)) n += e->d_name[0] != '.';
-            closedir(d);
-        }
-        return n;
-    }
-};
 
 KeptPost post(const std::string& url, const std::string& body, std::int64_t expires = 1000) {
     return KeptPost{url, "multipart/form-data; boundary=----x", body, expires, "0123456789abcdef0123456789abcdef"};

@@ -9,6 +9,7 @@
 #include "core/crypto.h"
 #include "jose/jws.h"
 #include "jose/key_source.h"
+#include "test_keys.h"
 #include "vectors.h"
 
 using namespace hdsso;
@@ -40,9 +41,57 @@ class KeySourceTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testLoneJwkMustBeUsable);
     CPPUNIT_TEST(testSecretNeedsHmacAlgorithms);
     CPPUNIT_TEST(testShortEcCoordinateIsPadded);
+    CPPUNIT_TEST(testThumbprintRfc7638);
+    CPPUNIT_TEST(testThumbprintRfc8037);
+    CPPUNIT_TEST(testThumbprintOfPemEqualsJwk);
     CPPUNIT_TEST_SUITE_END();
 
 public:
+    // RFC 7638 §3.1: the example RSA key and its thumbprint.
+    void testThumbprintRfc7638() {
+        auto doc = JsonObject::parse(
+            R"({"kty":"RSA","n":"0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw","e":"AQAB","alg":"RS256","kid":"2011-04-29"})",
+            Status::jwt_key_invalid);
+        CPPUNIT_ASSERT(doc.ok());
+        auto key = jwk_to_key(doc.value(), std::nullopt);
+        CPPUNIT_ASSERT(key.ok());
+        auto tp = jwk_thumbprint(key.value());
+        CPPUNIT_ASSERT(tp.ok());
+        CPPUNIT_ASSERT_EQUAL(std::string("NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"), tp.value());
+    }
+
+    // RFC 8037 A.3: the Ed25519 key's thumbprint.
+    void testThumbprintRfc8037() {
+        auto doc = JsonObject::parse(R"({"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"})",
+                                     Status::jwt_key_invalid);
+        CPPUNIT_ASSERT(doc.ok());
+        auto key = jwk_to_key(doc.value(), JwsAlg::EdDSA);
+        CPPUNIT_ASSERT(key.ok());
+        auto tp = jwk_thumbprint(key.value());
+        CPPUNIT_ASSERT(tp.ok());
+        CPPUNIT_ASSERT_EQUAL(std::string("kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k"), tp.value());
+    }
+
+    // The same key read from a JWK, a PEM public key and a shared secret's
+    // JWK: one thumbprint per key, different keys differ; EC coordinates
+    // keep their full length.
+    void testThumbprintOfPemEqualsJwk() {
+        auto ec = keys_from_text(jwk(kEcPub), {JwsAlg::ES256});
+        CPPUNIT_ASSERT(ec.ok());
+        auto ec_tp = jwk_thumbprint(ec.value().front());
+        CPPUNIT_ASSERT(ec_tp.ok());
+        std::string expected = base64url_encode(sha256(
+            R"({"crv":"P-256","kty":"EC","x":"04N0xi21hshyvBp7I167sbE_bXqyqkAPfefdklMO7wY","y":"UI8exy-C06a7DUnjIdENkxeFtHM4-l_41LqEw9nVgmw"})"));
+        CPPUNIT_ASSERT_EQUAL(expected, ec_tp.value());
+        auto pem = keys_from_text(test::pem_public(ec.value().front().pkey.get()), {JwsAlg::ES256});
+        CPPUNIT_ASSERT(pem.ok());
+        CPPUNIT_ASSERT_EQUAL(expected, jwk_thumbprint(pem.value().front()).value());
+        auto oct = keys_from_text(jwk(kOct), {JwsAlg::HS256});
+        CPPUNIT_ASSERT(oct.ok());
+        CPPUNIT_ASSERT_EQUAL(base64url_encode(sha256(R"({"k":"-ebuDNsVZ2iJtoZ-akfXTSCt4UO2cruLCsbWlBinggE","kty":"oct"})")),
+                             jwk_thumbprint(oct.value().front()).value());
+    }
+
     // Found by CI: python3-jwt 2.6 (Debian 12) writes EC coordinates without
     // their leading zero bytes, one key in 128. Such a JWK names the same
     // point as the full-length one; longer or empty coordinates stay refused.
