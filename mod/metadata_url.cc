@@ -250,13 +250,14 @@ struct Refresher {
             ap_log_error(APLOG_MARK, APLOG_WARNING, 0, job.s,
                          "HDSSO072: IdP metadata %s: refresh failed, the metadata in use is kept: %s: %s", u.url,
                          status_name(applied.error().code), applied.error().detail.c_str());
-            // Kept, but past its own validUntil: said at error level on
-            // every failed attempt (a restart would refuse that copy).
+            // Kept, but past its own validUntil, so its IdPs are refused:
+            // said at error level on every failed attempt.
             auto in_use = check_fetched_metadata(job.current, u.signer_pem ? u.signer_pem : "", now);
             if (!in_use && in_use.error().code == Status::metadata_expired)
                 ap_log_error(APLOG_MARK, APLOG_ERR, 0, job.s,
                              "HDSSO076: IdP metadata %s: the metadata in use is past its validUntil and no newer "
-                             "copy can be had; fix the URL (or the IdP) soon", u.url);
+                             "copy can be had: sign-ins through its IdPs are refused (metadata.expired) until "
+                             "one is; fix the URL (or the IdP)", u.url);
             return;
         }
         job.current = text;

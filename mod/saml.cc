@@ -17,6 +17,7 @@
 #include "mod/dir_config.h"
 #include "mod/http.h"
 #include "mod/metadata_url.h"
+#include "saml/metadata_refresh.h"
 
 APLOG_USE_MODULE(helpdesk_sso);
 
@@ -344,6 +345,16 @@ Result<std::shared_ptr<SamlSp>> build_sp(server_rec* s, const std::vector<std::s
         if (!selected)
             return make_error(selected.error().code, "IdP metadata: " + selected.error().detail);
         idps = std::move(selected.value());
+        // The IdPs of a URL's document: refused once its validUntil passes.
+        for (const auto& doc : url_docs) {
+            auto validity = read_metadata_validity(doc);
+            if (!validity) return validity.error();
+            if (!validity.value().valid_until) continue;
+            for (auto& one : idps)
+                for (const auto& id : validity.value().idps)
+                    if (one.entity_id == id && (!one.valid_until || validity.value().valid_until < one.valid_until))
+                        one.valid_until = validity.value().valid_until;
+        }
     } else {
         idp.entity_id = wanted.front();
         idps.push_back(idp);

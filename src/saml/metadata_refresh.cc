@@ -92,18 +92,31 @@ Result<void> read_validity(xmlNode* n, CheckedMetadata& m) {
 
 }  // namespace
 
-Result<CheckedMetadata> check_fetched_metadata(std::string_view xml, const std::string& signer_cert_pem,
-                                               std::int64_t now) {
+namespace {
+
+Result<CheckedMetadata> read_metadata(std::string_view xml, const std::string* signer_cert_pem) {
     saml_library_init();
     auto idps = saml_metadata_idps(xml);
     if (!idps) return idps.error();
     auto doc = samlxml::parse_untrusted_xml(xml, Status::config_invalid, "the metadata");
     if (!doc) return doc.error();
-    if (!signer_cert_pem.empty())
-        if (auto v = verify_root_signature(doc.value().get(), signer_cert_pem); !v) return v.error();
+    if (signer_cert_pem && !signer_cert_pem->empty())
+        if (auto v = verify_root_signature(doc.value().get(), *signer_cert_pem); !v) return v.error();
     CheckedMetadata m;
     m.idps = std::move(idps.value());
     if (auto r = read_validity(xmlDocGetRootElement(doc.value().get()), m); !r) return r.error();
+    return m;
+}
+
+}  // namespace
+
+Result<CheckedMetadata> read_metadata_validity(std::string_view xml) { return read_metadata(xml, nullptr); }
+
+Result<CheckedMetadata> check_fetched_metadata(std::string_view xml, const std::string& signer_cert_pem,
+                                               std::int64_t now) {
+    auto read = read_metadata(xml, &signer_cert_pem);
+    if (!read) return read.error();
+    CheckedMetadata m = std::move(read.value());
     if (m.valid_until && m.valid_until <= now)
         return err(Status::metadata_expired, "the metadata's validUntil has passed");
     return m;

@@ -30,6 +30,10 @@ struct CheckedMetadata {
 Result<CheckedMetadata> check_fetched_metadata(std::string_view xml, const std::string& signer_cert_pem,
                                                std::int64_t now);
 
+// What check_fetched_metadata reads, without its checks of time and
+// signature: for a document already in use.
+Result<CheckedMetadata> read_metadata_validity(std::string_view xml);
+
 // Seconds until the next fetch after a good one: `interval`, shortened to the
 // document's cacheDuration and to half the time left before its validUntil;
 // never under `floor`.

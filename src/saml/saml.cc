@@ -202,6 +202,12 @@ Result<SamlLogin> SamlSp::process_response(std::string_view message, std::int64_
     auto idp_it = impl_->idps.find(issuer);
     if (idp_it == impl_->idps.end()) return err(Status::saml_unknown_idp, "the issuer is not a configured IdP");
     const SamlIdpSettings& idp = idp_it->second;
+    // Metadata past its validUntil is not trusted (as Shibboleth's lookups
+    // with validOnly): the IdP is refused until a newer copy is in use.
+    if (idp.valid_until && idp.valid_until <= now)
+        return err(Status::metadata_expired, "the metadata in use for " + issuer +
+                                                 " is past its validUntil; no sign-in through it until a newer copy is "
+                                                 "fetched");
     const SamlSpSettings& sp = impl_->sp;
     auto assertion = the_assertion(profile->response);
     if (!assertion) return assertion.error();

@@ -57,6 +57,10 @@ struct SamlIdpSettings {
     SamlLegacy legacy;
     bool allow_unsolicited = false;
     std::int64_t skew = 180;   // seconds of clock skew accepted
+    // Metadata with a validUntil (HelpdeskSSOSAMLIdPMetadataURL): from this
+    // Unix time on, responses from the IdP are refused (metadata.expired);
+    // 0: no limit.
+    std::int64_t valid_until = 0;
     // Attribute names per role (email, firstName, lastName, displayName,
     // groups), replacing the default lookup list of that role.
     std::map<std::string, std::vector<std::string>> attribute_names;

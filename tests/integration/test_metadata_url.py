@@ -186,6 +186,9 @@ class MetadataUrlTest(unittest.TestCase):
     def post(self, key=None, second=False):
         """An IdP-initiated response signed with `key` (the forge's IdP key by
         default) to this site's ACS; the HTTP status."""
+        return self.post_response(key, second).status_code
+
+    def post_response(self, key=None, second=False):
         f = self.f
         f.NOW = int(time.time())
         f.SP = self.apache.url("/sso/metadata", second)
@@ -193,9 +196,8 @@ class MetadataUrlTest(unittest.TestCase):
         aid = "_mdurl%d" % next(self._n)
         xml = f.response(assertions=f.assertion(aid=aid, scd_in_response_to=""), in_response_to="")
         xml = f.sign(xml, assertion_id=aid, key=key)
-        r = requests.post(f.ACS, data={"SAMLResponse": base64.b64encode(xml.encode()).decode()},
-                          allow_redirects=False, timeout=30)
-        return r.status_code
+        return requests.post(f.ACS, data={"SAMLResponse": base64.b64encode(xml.encode()).decode()},
+                             allow_redirects=False, timeout=30)
 
     def wait_for_log(self, pattern, after, apache=None, deadline_s=90):
         """Waits (bounded) until the error log has a line matching `pattern`
@@ -333,6 +335,34 @@ class MetadataUrlTest(unittest.TestCase):
             self.assertRegex(str(ctx.exception), r"fetching failed \(metadata\.fetch_failed: [^\n]*certificate")
         finally:
             a.cleanup()
+
+    def test_i_metadata_in_use_past_its_valid_until_is_not_trusted(self):
+        # After test_b the IdP's key in use is the forge's "other" key.
+        good = self.served.docs["/idp.xml"]
+        until = int(time.time()) + 12
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(until))
+        try:
+            mark = len(self.apache.error_log())
+            self.served.docs["/idp.xml"] = (200, metadata([self.f.other_cert], valid_until=stamp).replace("{SIG}", ""))
+            self.wait_for_log(r"HDSSO070: IdP metadata https://[^\n]*changed", mark)
+            self.assertEqual(302, self.post(key=self.f.other_key))
+            # The IdP's URL goes down; the copy in use reaches its validUntil.
+            self.served.docs["/idp.xml"] = (503, "down")
+            while time.time() < until + 1:
+                time.sleep(0.25)
+            mark = len(self.apache.error_log())
+            self.wait_for_log(r"HDSSO076: [^\n]*past its validUntil[^\n]*refused", mark)
+            r = self.post_response(key=self.f.other_key)
+            self.assertEqual(503, r.status_code, r.text[:300])
+            self.assertIn("metadata.expired", r.text)
+            self.assertRegex(self.apache.error_log()[mark:], r"HDSSO0\d\d: [^\n]*metadata\.expired: [^\n]*validUntil")
+            # A newer copy: trusted again, without a reload.
+            mark = len(self.apache.error_log())
+            self.served.docs["/idp.xml"] = good
+            self.wait_for_log(r"HDSSO070: IdP metadata https://[^\n]*changed", mark)
+            self.assertEqual(302, self.post(key=self.f.other_key))
+        finally:
+            self.served.docs["/idp.xml"] = good
 
 
 if __name__ == "__main__":

@@ -68,6 +68,12 @@ public:
             CPPUNIT_ASSERT(!m.ok());
             CPPUNIT_ASSERT_EQUAL(Status::metadata_expired, m.error().code);
         }
+        // A copy already in use is read without the time check: its
+        // validUntil is what the SAML code refuses its IdPs from.
+        auto in_use = read_metadata_validity(vector("signed-expired.xml"));
+        CPPUNIT_ASSERT(in_use.ok());
+        CPPUNIT_ASSERT(in_use.value().valid_until > 0 && in_use.value().valid_until <= kNow);
+        CPPUNIT_ASSERT(!in_use.value().idps.empty());
     }
     void testNotMetadataRefused() {
         for (const char* text : {"", "<html><body>Maintenance</body></html>", "not xml at all",
