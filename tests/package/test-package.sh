@@ -9,7 +9,7 @@
 # reports its checks as skipped.
 set -u
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-checks=8
+checks=9
 if [ "$(id -u)" -ne 0 ]; then
     echo "not root: the package checks need to install a package"
     echo "package: 0 passed, 0 failed, $checks skipped"
@@ -108,6 +108,10 @@ version_matches() {
         [ "$(dpkg-query -W -f='${Version}' libapache2-mod-helpdesk-sso)" = "$v" ] &&
         man -w hdsso >/dev/null && man -w 7 mod_helpdesk_sso >/dev/null
 }
+cache_dir_for_backing_files() {
+    # HelpdeskSSOSAMLIdPMetadataURL's backing files: written by Apache's user.
+    [ "$(stat -c '%U:%G %a' /var/cache/apache2/mod_helpdesk_sso)" = "www-data:www-data 700" ]
+}
 enable_module() {
     a2enmod -q helpdesk_sso && [ -L /etc/apache2/mods-enabled/helpdesk_sso.load ] &&
         [ -L /etc/apache2/mods-enabled/socache_shmcb.load ]
@@ -136,6 +140,7 @@ if check "dpkg-buildpackage -us -uc builds from git archive alone, unit tests in
     check "dpkg -c: man pages, directive reference, helpdesk pages, examples, completion" contents_complete
     check "the package installs the module and hdsso" install_pkg
     check "the installed version is debian/changelog's; man finds both pages" version_matches
+    check "the cache directory for fetched metadata belongs to www-data, mode 0700" cache_dir_for_backing_files
     check "a2enmod helpdesk_sso enables it and socache_shmcb" enable_module
     check "apachectl -t passes with the installed remote-auth example" example_site_passes
     check "the installed hdsso prints the remote-authentication test vector" cli_vector
