@@ -10,6 +10,8 @@
 #include "apr_strings.h"
 #include "http_log.h"
 #include "http_protocol.h"
+
+#include "mod/socache_store.h"
 #include "mod_status.h"
 
 APLOG_USE_MODULE(helpdesk_sso);
@@ -50,7 +52,7 @@ const char* set_metrics(cmd_parms* cmd, void* m, int on) {
 
 int status_section(request_rec* r, int flags) {
     if (!g_table) return OK;
-    std::string text = g_table->render();
+    std::string text = g_table->render() + render_store_gauges(store_gauges(r, false));
     if (flags & AP_STATUS_SHORT) {
         // ?auto: "Key: value" lines, as mod_status writes its own.
         for (std::size_t at = 0; at < text.size();) {
@@ -150,7 +152,7 @@ void time_endpoint(const EndpointSpec& e, std::uint64_t start) {
 
 int metrics_endpoint(request_rec* r) {
     if (!g_table) return HTTP_NOT_FOUND;
-    std::string text = g_table->render();
+    std::string text = g_table->render() + render_store_gauges(store_gauges(r, !r->header_only));
     ap_set_content_type(r, "text/plain; version=0.0.4; charset=utf-8");
     apr_table_setn(r->headers_out, "Cache-Control", "no-store");
     if (!r->header_only) ap_rwrite(text.data(), static_cast<int>(text.size()), r);

@@ -185,6 +185,7 @@ void register_hooks(apr_pool_t* p) {
     register_authz_providers(p);
     register_kept_post_filter();
     register_metrics_hooks();
+    register_store_filters();
     ap_hook_pre_config(pre_config, nullptr, nullptr, APR_HOOK_MIDDLE);
     ap_hook_check_config(check_config, nullptr, nullptr, APR_HOOK_MIDDLE);
     ap_hook_post_config(post_config, nullptr, nullptr, APR_HOOK_MIDDLE);

@@ -16,10 +16,14 @@
 #include "ap_provider.h"
 #include "ap_socache.h"
 #include "apr_global_mutex.h"
+#include "apr_lib.h"
 #include "apr_shm.h"
 #include "apr_strings.h"
 #include "http_core.h"
 #include "http_log.h"
+#include "http_protocol.h"
+#include "mod_status.h"
+#include "util_filter.h"
 #include "util_mutex.h"
 
 #include "core/crypto.h"
@@ -763,6 +767,84 @@ Result<std::string> RequestStores::sealing_key() {
     Persistent* ps = lv.persistent;
     if (!ps || !ps->control) return make_error(Status::store_unavailable, "store not initialised");
     return std::string(reinterpret_cast<const char*>(ps->control->sealing_key), kSealingKeyBytes);
+}
+
+// ---- Figures for the metrics ------------------------------------------------
+
+namespace {
+
+ap_filter_rec_t* g_status_capture = nullptr;
+
+// Keeps what mod_socache_shmcb's status writes into the request, instead of
+// sending it (the metrics answer has not started yet).
+apr_status_t capture_status(ap_filter_t* f, apr_bucket_brigade* bb) {
+    auto* out = static_cast<std::string*>(f->ctx);
+    for (apr_bucket* b = APR_BRIGADE_FIRST(bb); b != APR_BRIGADE_SENTINEL(bb); b = APR_BUCKET_NEXT(b)) {
+        if (APR_BUCKET_IS_METADATA(b)) continue;
+        const char* data = nullptr;
+        apr_size_t len = 0;
+        if (apr_bucket_read(b, &data, &len, APR_BLOCK_READ) == APR_SUCCESS) out->append(data, len);
+    }
+    apr_brigade_cleanup(bb);
+    return APR_SUCCESS;
+}
+
+// "Key: 123" in shmcb's short status.
+std::optional<std::uint64_t> status_number(const std::string& text, const std::string& key) {
+    std::size_t at = text.find(key + ": ");
+    if (at == std::string::npos || (at > 0 && text[at - 1] != '\n')) return std::nullopt;
+    const char* p = text.c_str() + at + key.size() + 2;
+    if (!apr_isdigit(*p)) return std::nullopt;
+    return static_cast<std::uint64_t>(apr_atoi64(p));
+}
+
+Result<StoreStats> shmcb_stats(request_rec* r) {
+    Live& lv = live();
+    Persistent* ps = lv.persistent;
+    if (!ps || !ps->sessions || !lv.provider || !g_status_capture)
+        return make_error(Status::store_unavailable, "the session cache is not set up");
+    std::string text;
+    {
+        Lock lock;  // shmcb is not safe across processes on its own
+        if (lock.failed()) return unavailable("global mutex", lock.status());
+        ap_filter_t* f = ap_add_output_filter_handle(g_status_capture, &text, r, r->connection);
+        lv.provider->status(ps->sessions, r, AP_STATUS_SHORT);
+        ap_rflush(r);
+        ap_remove_output_filter(f);
+    }
+    StoreStats st;
+    st.entries = status_number(text, "CacheCurrentEntries");
+    st.evictions = status_number(text, "CacheDiscardCount");
+    if (!st.entries) return make_error(Status::store_unavailable, "shmcb's status has no CacheCurrentEntries");
+    return st;
+}
+
+}  // namespace
+
+void register_store_filters() {
+    g_status_capture = ap_register_output_filter("HDSSO_STORE_STATUS", capture_status, nullptr, AP_FTYPE_RESOURCE);
+}
+
+std::vector<StoreGauges> store_gauges(request_rec* r, bool with_shmcb) {
+    Live& lv = live();
+    std::vector<StoreGauges> rows;
+    auto add = [&](const char* store, const char* engine, Result<StoreStats> st) {
+        if (st) rows.push_back({store, engine, st.value()});
+        else
+            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "HDSSO062: the %s store's figures are left out of the "
+                          "metrics: %s: %s", engine, status_name(st.error().code), st.error().detail.c_str());
+    };
+    if (lv.remote) {
+        add("shared", engine_name(store_config().engine), lv.remote->stats());
+        return rows;
+    }
+    if (with_shmcb) add("sessions", "shmcb", shmcb_stats(r));
+    if (lv.table) {
+        Lock lock;
+        if (lock.failed()) add("replay", "table", unavailable("global mutex", lock.status()));
+        else add("replay", "table", lv.table->stats());
+    }
+    return rows;
 }
 
 }  // namespace hdsso::mod

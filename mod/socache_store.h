@@ -14,12 +14,14 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "httpd.h"
 #include "http_config.h"
 
 #include "core/clock.h"
 #include "core/kv_store.h"
+#include "core/metrics.h"
 #include "session/session_store.h"
 #include "mod/dir_config.h"
 
@@ -34,6 +36,15 @@ void cache_child_init(apr_pool_t* p, server_rec* s);
 // HelpdeskSSOCacheAuth, HelpdeskSSOCacheDatabase, HelpdeskSSOCacheTimeout
 // (main server only).
 const command_rec* store_commands();
+
+// The stores' own figures for <prefix>/metrics (entries, capacity,
+// evictions where each can tell): read now, through `r` for shmcb (its
+// status output, before anything of the answer is written; left out with
+// `with_shmcb` false, as in mod_status's page, which has started). A store
+// that cannot answer is left out, with an HDSSO062 warning.
+std::vector<StoreGauges> store_gauges(request_rec* r, bool with_shmcb);
+// register_hooks: the output filter that reads shmcb's status.
+void register_store_filters();
 
 // KvStore over the shmcb instance. Keys are spread (spread_key) so shmcb's
 // subcache choice, the key's first byte, sees a hash.

@@ -44,4 +44,10 @@ std::size_t MemoryKvStore::size() const {
     return n;
 }
 
+Result<StoreStats> MemoryKvStore::stats() {
+    StoreStats st;
+    st.entries = size();
+    return st;
+}
+
 }  // namespace hdsso

@@ -15,6 +15,14 @@
 
 namespace hdsso {
 
+// What a store can tell about itself, for metrics; what it cannot tell stays
+// empty.
+struct StoreStats {
+    std::optional<std::uint64_t> entries;    // entries held now
+    std::optional<std::uint64_t> capacity;   // entries it can hold
+    std::optional<std::uint64_t> evictions;  // entries dropped before their expiry to make room
+};
+
 // What one-time checks need: an atomic create. Replay records may live in a
 // store of their own (the module's shared-memory table), apart from sessions.
 class OneTimeStore {
@@ -27,6 +35,9 @@ public:
     // callers fail closed.
     virtual Result<bool> insert_if_absent(std::string_view key, std::string_view value,
                                           std::int64_t expires_at) = 0;
+    // For metrics; may ask a remote server (bounded by its timeouts). By
+    // default nothing is known.
+    virtual Result<StoreStats> stats() { return StoreStats{}; }
 };
 
 class KvStore : public OneTimeStore {
@@ -46,6 +57,7 @@ public:
     Result<bool> insert_if_absent(std::string_view key, std::string_view value,
                                   std::int64_t expires_at) override;
     std::size_t size() const;
+    Result<StoreStats> stats() override;
     // Tests: make the next calls fail as an unreachable backend would.
     void set_unavailable(bool down) { down_ = down; }
 

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <ctime>
 #include <map>
+#include <optional>
 #include <sched.h>
 #include <vector>
 
@@ -274,6 +275,35 @@ std::uint64_t monotonic_microseconds() {
     timespec ts{};
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return static_cast<std::uint64_t>(ts.tv_sec) * 1000000u + static_cast<std::uint64_t>(ts.tv_nsec) / 1000u;
+}
+
+std::string render_store_gauges(const std::vector<StoreGauges>& rows) {
+    struct Figure {
+        const char* name;
+        const char* type;
+        const char* help;
+        std::optional<std::uint64_t> StoreStats::*field;
+    };
+    static const Figure figures[] = {
+        {"hdsso_store_capacity", "gauge", "Entries the store can hold, where it can tell", &StoreStats::capacity},
+        {"hdsso_store_entries", "gauge",
+         "Entries in the store now (Redis: every key of its database; memcached: every item of its servers)",
+         &StoreStats::entries},
+        {"hdsso_store_evictions_total", "counter",
+         "Entries the store dropped before their expiry to make room, by the store's own count since it started",
+         &StoreStats::evictions},
+    };
+    std::string out;
+    for (const Figure& f : figures) {
+        std::string lines;
+        for (const StoreGauges& row : rows)
+            if (const auto& v = row.stats.*f.field)
+                lines += std::string(f.name) + "{engine=\"" + row.engine + "\",store=\"" + row.store + "\"} " +
+                         std::to_string(*v) + "\n";
+        if (lines.empty()) continue;
+        out += std::string("# HELP ") + f.name + " " + f.help + "\n# TYPE " + f.name + " " + f.type + "\n" + lines;
+    }
+    return out;
 }
 
 }  // namespace hdsso

@@ -15,6 +15,9 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
+
+#include "core/kv_store.h"
 
 namespace hdsso {
 
@@ -41,6 +44,20 @@ struct DurationBucket {
 };
 extern const DurationBucket kDurationBuckets[];
 extern const std::size_t kDurationBucketCount;
+
+// The stores' own figures, read when the metrics are served (not counted in
+// the table): one row per store, by what it holds (sessions, replay, or
+// shared for a remote store holding both) and its engine.
+struct StoreGauges {
+    std::string store;
+    std::string engine;
+    StoreStats stats;
+};
+// hdsso_store_entries, hdsso_store_capacity (gauges) and
+// hdsso_store_evictions_total (the store's own count since it started), in
+// the text format; a figure a store cannot tell is left out. Empty when
+// there are no rows.
+std::string render_store_gauges(const std::vector<StoreGauges>& rows);
 
 class MetricsTable {
 public:

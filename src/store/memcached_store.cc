@@ -280,4 +280,28 @@ Result<bool> MemcachedKvStore::insert_if_absent(std::string_view key, std::strin
     return impl_->unavailable("memcached: add got an unexpected answer");
 }
 
+// "stats" of every server, summed: curr_items and evictions (memcached's
+// own count since it started; 0 with -M, which refuses instead).
+Result<StoreStats> MemcachedKvStore::stats() {
+    StoreStats st;
+    auto rc = impl_->run("stats", "", [&](memcached_st* m) {
+        memcached_return_t r = MEMCACHED_SUCCESS;
+        memcached_stat_st* all = memcached_stat(m, nullptr, &r);
+        if (all && r == MEMCACHED_SUCCESS) {
+            std::uint64_t entries = 0, evictions = 0;
+            for (std::uint32_t i = 0; i < memcached_server_count(m); ++i) {
+                entries += all[i].curr_items;
+                evictions += all[i].evictions;
+            }
+            st.entries = entries;
+            st.evictions = evictions;
+        }
+        memcached_stat_free(nullptr, all);
+        return r;
+    });
+    if (!rc) return rc.error();
+    if (!st.entries) return make_error(Status::store_unavailable, "memcached stats: no answer");
+    return st;
+}
+
 }  // namespace hdsso

@@ -39,6 +39,7 @@ public:
     Result<void> put(std::string_view key, std::string_view value, std::int64_t expires_at) override;
     Result<void> remove(std::string_view key) override;
     Result<bool> insert_if_absent(std::string_view key, std::string_view value, std::int64_t expires_at) override;
+    Result<StoreStats> stats() override;
 
 private:
     struct Impl;

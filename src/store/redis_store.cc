@@ -310,4 +310,29 @@ Result<bool> RedisKvStore::insert_if_absent(std::string_view key, std::string_vi
     return impl_->unexpected("SET NX");
 }
 
+// DBSIZE counts every key of the database (share it with nothing else, as
+// the header says); INFO's evicted_keys is the server's count since it
+// started (0 under maxmemory-policy noeviction).
+Result<StoreStats> RedisKvStore::stats() {
+    StoreStats st;
+    auto size = impl_->run({"DBSIZE"});
+    if (!size) return size.error();
+    if (size.value()->type != REDIS_REPLY_INTEGER || size.value()->integer < 0) return impl_->unexpected("DBSIZE");
+    st.entries = static_cast<std::uint64_t>(size.value()->integer);
+    auto info = impl_->run({"INFO", "stats"});
+    if (!info) return info.error();
+    const redisReply* r = info.value().get();
+    if (r->type != REDIS_REPLY_STRING) return impl_->unexpected("INFO");
+    std::string_view text(r->str, r->len);
+    constexpr std::string_view kField = "\nevicted_keys:";
+    if (std::size_t at = text.find(kField); at != std::string_view::npos) {
+        std::uint64_t n = 0;
+        bool any = false;
+        for (std::size_t i = at + kField.size(); i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i, any = true)
+            n = n * 10 + static_cast<std::uint64_t>(text[i] - '0');
+        if (any) st.evictions = n;
+    }
+    return st;
+}
+
 }  // namespace hdsso

@@ -172,4 +172,12 @@ std::vector<std::size_t> ReplayTable::live_per_bucket() const {
     return out;
 }
 
+Result<StoreStats> ReplayTable::stats() {
+    StoreStats st;
+    st.entries = live();
+    st.capacity = capacity();
+    st.evictions = 0;
+    return st;
+}
+
 }  // namespace hdsso

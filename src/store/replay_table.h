@@ -73,6 +73,8 @@ public:
     std::size_t bucket_count() const;
     // For reports; each scans the whole table.
     std::size_t live() const;
+    // live() and capacity(); a table never evicts (it refuses: store.full).
+    Result<StoreStats> stats() override;
     std::vector<std::size_t> live_per_bucket() const;
 
     // Layout in the region (defined in the .cc).

@@ -220,6 +220,48 @@ class MetricsTest(unittest.TestCase):
         self.assertIn("<h2>mod_helpdesk_sso</h2>", page.text)
         self.assertRegex(page.text, r"hdsso_sign_ins_total\{method=&quot;remote&quot;")
 
+    def test_store_figures(self):
+        for i in range(10):
+            sign_in(6000 + i)
+        after, types = scrape()
+        self.assertEqual("gauge", types["hdsso_store_entries"])
+        self.assertEqual("gauge", types["hdsso_store_capacity"])
+        self.assertEqual("counter", types["hdsso_store_evictions"])
+        # Sessions in shmcb (read from its own status), replay records in
+        # the module's table: at least the ten just made, nothing evicted.
+        self.assertGreaterEqual(value(after, "hdsso_store_entries", engine="shmcb", store="sessions"), 10)
+        self.assertGreaterEqual(value(after, "hdsso_store_entries", engine="table", store="replay"), 10)
+        self.assertGreaterEqual(value(after, "hdsso_store_capacity", engine="table", store="replay"), 65536)
+        self.assertIn(("hdsso_store_evictions_total", (("engine", "shmcb"), ("store", "sessions"))), after)
+        self.assertEqual(0, value(after, "hdsso_store_evictions_total", engine="shmcb", store="sessions"))
+        # mod_status shows the table's figures too (not shmcb's: its page has begun).
+        auto = get("/server-status?auto", second=True)
+        self.assertRegex(auto.text, r'(?m)^hdsso_store_entries\{engine="table",store="replay"\}: [1-9]')
+
+    def test_store_evictions_counted_when_the_session_cache_is_full(self):
+        conf = CONF.replace("StartServers 4", "HelpdeskSSOCache shmcb:{dir}/tiny.cache(16384)\nStartServers 4")
+        tiny = Apache(conf, modules=MODULES)
+        tiny.fmt = {"backend": backend.port}
+        try:
+            tiny.start()
+            for i in range(60):
+                r = requests.get(tiny.url("/sso/remote?" + remote_query("Tiny %d" % i, "tiny%d@example.com" % i)),
+                                 allow_redirects=False, timeout=30)
+                self.assertEqual(302, r.status_code, r.text[:300])
+            r = requests.get(tiny.url("/sso/metrics", second=True), allow_redirects=False, timeout=30)
+            self.assertEqual(200, r.status_code)
+            got = {}
+            for family in text_string_to_metric_families(r.text):
+                for s in family.samples:
+                    got[(s.name, tuple(sorted(s.labels.items())))] = s.value
+            evicted = value(got, "hdsso_store_evictions_total", engine="shmcb", store="sessions")
+            held = value(got, "hdsso_store_entries", engine="shmcb", store="sessions")
+            self.assertGreater(evicted, 0, r.text)
+            self.assertLess(held, 60)
+            self.assertGreater(held, 0)
+        finally:
+            tiny.cleanup()
+
     def test_collect_off_counts_nothing_and_serves_nothing(self):
         conf = CONF.replace("StartServers 4", "HelpdeskSSOMetricsCollect Off\nStartServers 4")
         off = Apache(conf, modules=MODULES)

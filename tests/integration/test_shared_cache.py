@@ -3,6 +3,7 @@ through memcached or Redis (mod_socache_memcache / mod_socache_redis), both
 started here on loopback; and the module fails closed when the cache is gone."""
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -27,6 +28,10 @@ HelpdeskSSOSessionCacheTTL 0
     AuthType HelpdeskSSO
     Require valid-user
     ProxyPass http://127.0.0.1:{backend}/helpdesk
+  </Location>
+  <Location /sso/metrics>
+    HelpdeskSSOMetrics On
+    Require ip 127.0.0.1
   </Location>
 </VirtualHost>
 """
@@ -109,9 +114,35 @@ class SharedCacheBase:
         self.assertEqual(302, self.get(a, "/helpdesk/", cookie).status_code)
         self.assertEqual(302, self.get(b, "/helpdesk/", cookie).status_code)
 
+    def metric(self, server, name):
+        r = self.get(server, "/sso/metrics")
+        self.assertEqual(200, r.status_code, r.text[:300])
+        m = re.search(r'(?m)^%s\{engine="%s",store="shared"\} (\d+)$' % (name, self.kind), r.text)
+        self.assertIsNotNone(m, "%s not in:\n%s" % (name, r.text))
+        return int(m.group(1))
+
+    def test_store_figures_from_the_server(self):
+        # The store's own count of what it holds (sessions, one-time records
+        # and the sealing key of both servers): it grows by at least the
+        # session and the replay record of each sign-in, whichever server
+        # is asked; nothing evicted.
+        a, b = self.servers
+        before = self.metric(a, "hdsso_store_entries")
+        for i in range(5):
+            self.assertEqual(302, self.get(b, "/sso/remote?" + remote_query("U", "u%d@example.com" % i)).status_code)
+        self.assertGreaterEqual(self.metric(a, "hdsso_store_entries") - before, 10)
+        self.assertEqual(self.metric(a, "hdsso_store_entries"), self.metric(b, "hdsso_store_entries"))
+        self.assertEqual(0, self.metric(a, "hdsso_store_evictions_total"))
+
     def test_cache_down_fails_closed(self):
         a, _ = self.servers
         stop(self.cache)
+        # The metrics leave the store's figures out, and say why in the log.
+        r = self.get(a, "/sso/metrics")
+        self.assertEqual(200, r.status_code)
+        self.assertNotIn("hdsso_store_entries", r.text)
+        self.assertRegex(a.error_log(), r"HDSSO062: the %s store's figures are left out of the metrics: "
+                                        r"store\.unavailable" % self.kind)
         r = self.get(a, "/sso/remote?" + remote_query("Jane Doe", "down@example.com"))
         self.assertEqual(503, r.status_code)
         self.assertIn("store.unavailable", r.text)

@@ -40,6 +40,7 @@ class MetricsTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testEveryFamilyHasHelpAndType);
     CPPUNIT_TEST(testFullTableCountsWhatItDrops);
     CPPUNIT_TEST(testProcessesCountTogether);
+    CPPUNIT_TEST(testStoreGauges);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -150,6 +151,28 @@ public:
         for (std::size_t at = 0; (at = text.find("\nhdsso_failures_total{", at)) != std::string::npos; ++at) ++failures;
         CPPUNIT_ASSERT_EQUAL(std::size_t(kChildren * kOwn + kOwn), failures);  // no series named twice
         CPPUNIT_ASSERT_EQUAL(std::uint64_t(0), t.value("hdsso_metrics_dropped_total"));
+    }
+
+    // What a store cannot tell is left out, and a family without any row
+    // has no HELP or TYPE either.
+    void testStoreGauges() {
+        CPPUNIT_ASSERT_EQUAL(std::string(), render_store_gauges({}));
+        StoreGauges sessions{"sessions", "shmcb", {}};
+        sessions.stats.entries = 12;
+        sessions.stats.evictions = 3;
+        StoreGauges replay{"replay", "table", {}};
+        replay.stats.entries = 5;
+        replay.stats.capacity = 65536;
+        std::string text = render_store_gauges({sessions, replay});
+        CPPUNIT_ASSERT_EQUAL(std::string(
+            "# HELP hdsso_store_capacity Entries the store can hold, where it can tell\n"
+            "# TYPE hdsso_store_capacity gauge\n"
+            "hdsso_store_capacity{engine=\"table\",store=\"replay\"} 65536\n"), text.substr(0, text.find("# HELP hdsso_store_entries")));
+        CPPUNIT_ASSERT(text.find("hdsso_store_entries{engine=\"shmcb\",store=\"sessions\"} 12\n") != std::string::npos);
+        CPPUNIT_ASSERT(text.find("hdsso_store_entries{engine=\"table\",store=\"replay\"} 5\n") != std::string::npos);
+        CPPUNIT_ASSERT(text.find("# TYPE hdsso_store_evictions_total counter\n"
+                                 "hdsso_store_evictions_total{engine=\"shmcb\",store=\"sessions\"} 3\n") != std::string::npos);
+        CPPUNIT_ASSERT(text.find("store=\"replay\"} 0") == std::string::npos);  // no eviction figure given
     }
 };
 

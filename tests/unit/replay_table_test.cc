@@ -61,6 +61,11 @@ public:
         CPPUNIT_ASSERT(!t.insert_if_absent("k", "other value", 3000).value());
         CPPUNIT_ASSERT(t.insert_if_absent("k2", "1", 2000).value());
         CPPUNIT_ASSERT_EQUAL(std::size_t(2), t.live());
+        auto st = t.stats();
+        CPPUNIT_ASSERT(st.ok());
+        CPPUNIT_ASSERT_EQUAL(std::uint64_t(2), st.value().entries.value());
+        CPPUNIT_ASSERT_EQUAL(std::uint64_t(t.capacity()), st.value().capacity.value());
+        CPPUNIT_ASSERT_EQUAL(std::uint64_t(0), st.value().evictions.value());
     }
 
     void testExpiredRecordIsReused() {
