@@ -3,15 +3,25 @@ mod_helpdesk_sso and a valid session, measured with wrk on loopback in one
 run, interleaved and repeated. Reports requests/s, p50/p99 latency and server
 CPU time per request (utime+stime of the Apache processes / requests), and
 the ratios. Targets (issue 2): throughput >= 0.9x plain, CPU <= +10 us/request.
+Issue 13: the metrics' cost (the module with HelpdeskSSOMetricsCollect Off,
+"bare"), and the latency while the IdP metadata is refreshed in the
+background ("refresh": the same site with a HelpdeskSSOSAMLIdPMetadataURL
+whose document changes on every fetch, every 5 s, so each child rebuilds its
+SAML SP during the runs) against the same SAML site with the same metadata
+from a file ("static").
 
 Not a test: it prints figures and never fails on them."""
 
 import argparse
+import http.server
 import os
 import re
+import ssl
 import statistics
 import subprocess
 import sys
+import tempfile
+import threading
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import requests  # noqa: E402
@@ -35,6 +45,16 @@ Alias /helpdesk {dir}/htdocs
   AuthType HelpdeskSSO
   Require valid-user
 </Location>
+"""
+
+STATIC = """
+HelpdeskSSOSAMLBaseURL http://127.0.0.1:{port}
+HelpdeskSSOSAMLIdPMetadataFile {dir}/md/idp.xml
+"""
+
+REFRESHING = """
+HelpdeskSSOSAMLBaseURL http://127.0.0.1:{port}
+HelpdeskSSOSAMLIdPMetadataURL https://127.0.0.1:{tls}/idp.xml {dir}/md/idp.xml refresh=5 ca={dir}/ca.crt
 """
 
 PAGE = "<!DOCTYPE html><title>Helpdesk</title><p>" + "Ticket list. " * 200 + "</p>\n"
@@ -78,6 +98,67 @@ def run_wrk(url, seconds, connections, threads, cookie=None):
             "bad": int(non2xx.group(1)) if non2xx else 0}
 
 
+def openssl(*args):
+    subprocess.run(["openssl"] + list(args), check=True, capture_output=True)
+
+
+class MetadataServer:
+    """IdP metadata over TLS on loopback, different on every fetch (a
+    comment with a counter), so every refresh rebuilds the SP."""
+
+    def __init__(self):
+        self.tmp = tempfile.TemporaryDirectory(prefix="hdsso-bench-md-")
+        t = self.tmp.name
+        self.ca = os.path.join(t, "ca.crt")
+        openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=bench CA",
+                "-keyout", os.path.join(t, "ca.key"), "-out", self.ca)
+        key, csr, crt, ext = (os.path.join(t, n) for n in ("tls.key", "tls.csr", "tls.crt", "san.ext"))
+        openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout", key, "-out", csr)
+        with open(ext, "w") as fh:
+            fh.write("subjectAltName=IP:127.0.0.1\n")
+        openssl("x509", "-req", "-in", csr, "-CA", self.ca, "-CAkey", os.path.join(t, "ca.key"), "-CAcreateserial",
+                "-days", "2", "-extfile", ext, "-out", crt)
+        idp = os.path.join(t, "idp.crt")
+        openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=bench IdP",
+                "-keyout", os.path.join(t, "idp.key"), "-out", idp)
+        cert = "".join(line for line in open(idp).read().splitlines() if "-----" not in line)
+        self.template = (
+            '<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" '
+            'xmlns:ds="http://www.w3.org/2000/09/xmldsig#" entityID="https://idp.bench.test/">'
+            '<!-- %d --><md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">'
+            '<md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>' + cert +
+            '</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>'
+            '<md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" '
+            'Location="https://idp.bench.test/sso"/></md:IDPSSODescriptor></md:EntityDescriptor>')
+        self.fetches = 0
+        served = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                served.fetches += 1
+                body = (served.template % served.fetches).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/samlmetadata+xml")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(crt, key)
+        self.server.socket = ctx.wrap_socket(self.server.socket, server_side=True)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+        self.tmp.cleanup()
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--rounds", type=int, default=5)
@@ -91,37 +172,57 @@ def main():
     # The same module with its metrics off (issue 13: their cost).
     bare = Apache("HelpdeskSSOMetricsCollect Off\n" + PROTECTED, access_log=False,
                   extra_files={"htdocs/page.html": PAGE})
+    md = MetadataServer()
+    refresh = Apache(PROTECTED + REFRESHING, access_log=False, extra_files={"htdocs/page.html": PAGE})
+    refresh.fmt = {"tls": md.port}
+    with open(md.ca) as fh:
+        refresh.write("ca.crt", fh.read())
+    os.makedirs(os.path.join(refresh.dir, "md"))
+    if os.geteuid() == 0:
+        subprocess.run(["chown", "www-data", os.path.join(refresh.dir, "md")], check=True)
+    static = Apache(PROTECTED + STATIC, access_log=False,
+                    extra_files={"htdocs/page.html": PAGE, "md/idp.xml": md.template % 0})
+    servers = (plain, sso, bare, static, refresh)
     try:
-        plain.start()
-        sso.start()
-        bare.start()
+        for a in servers:
+            a.start()
         cookies = {}
-        for a in (sso, bare):
+        for a in (sso, bare, static, refresh):
             r = requests.get(a.url("/sso/remote?" + remote_query("Bench User", "bench@example.com")),
                              allow_redirects=False, timeout=30)
             cookies[a] = r.headers["Set-Cookie"].split(";", 1)[0]
         cookie = cookies[sso]
-        for a, c in ((plain, None), (sso, cookie), (bare, cookies[bare])):
+        for a, c in ((plain, None), (sso, cookie), (bare, cookies[bare]), (static, cookies[static]),
+                     (refresh, cookies[refresh])):
             check = requests.get(a.url("/helpdesk/page.html"), headers={"Cookie": c} if c else {},
                                  allow_redirects=False, timeout=30)
             assert check.status_code == 200 and check.text == PAGE, (check.status_code, a.error_log())
         assert requests.get(sso.url("/helpdesk/page.html"), allow_redirects=False, timeout=30).status_code == 302
 
-        results = {"plain": [], "sso": [], "bare": []}
-        runs = [("plain", plain, None), ("sso", sso, cookie), ("bare", bare, cookies[bare])]
+        results = {"plain": [], "sso": [], "bare": [], "static": [], "refresh": []}
+        runs = [("plain", plain, None), ("sso", sso, cookie), ("bare", bare, cookies[bare]),
+                ("static", static, cookies[static]), ("refresh", refresh, cookies[refresh])]
+        changed = 0
         for rnd in range(args.rounds):
             order = runs if rnd % 2 == 0 else runs[::-1]
             for name, a, c in order:
                 before = apache_cpu_seconds(a.proc.pid)
+                log_before = a.error_log().count("HDSSO070")
                 res = run_wrk(a.url("/helpdesk/page.html"), args.seconds, args.connections, args.threads, c)
                 res["cpu_us"] = (apache_cpu_seconds(a.proc.pid) - before) * 1e6 / max(res["requests"], 1)
                 results[name].append(res)
-                print("round %d %-5s %9.0f req/s  p50 %7.1f us  p99 %8.1f us  cpu %6.2f us/req  non-2xx %d"
-                      % (rnd + 1, name, res["rps"], res["p50"], res["p99"], res["cpu_us"], res["bad"]), flush=True)
+                extra = ""
+                if a is refresh:
+                    n = a.error_log().count("HDSSO070") - log_before
+                    changed += n
+                    extra = "  SP rebuilt by %d refreshes" % n
+                print("round %d %-7s %9.0f req/s  p50 %7.1f us  p99 %8.1f us  cpu %6.2f us/req  non-2xx %d%s"
+                      % (rnd + 1, name, res["rps"], res["p50"], res["p99"], res["cpu_us"], res["bad"], extra),
+                      flush=True)
     finally:
-        plain.cleanup()
-        sso.cleanup()
-        bare.cleanup()
+        for a in servers:
+            a.cleanup()
+        md.stop()
 
     med = {n: {k: statistics.median(r[k] for r in rs) for k in ("rps", "p50", "p99", "cpu_us")}
            for n, rs in results.items()}
@@ -137,6 +238,10 @@ def main():
     print("metrics: server CPU per request %+.2f us over the module without them (bare); target <= +2 us"
           % (med["sso"]["cpu_us"] - med["bare"]["cpu_us"]))
     print("metrics: p99 %.1f us with, %.1f us without" % (med["sso"]["p99"], med["bare"]["p99"]))
+    print("background refresh: p99 %.1f us while the metadata is refreshed (%d changed documents applied in the "
+          "runs, %d fetches), %.1f us with the same metadata from a file; ratio %.3f (p50 %.1f vs %.1f us)"
+          % (med["refresh"]["p99"], changed, md.fetches, med["static"]["p99"],
+             med["refresh"]["p99"] / med["static"]["p99"], med["refresh"]["p50"], med["static"]["p50"]))
     return 0
 
 
