@@ -63,6 +63,9 @@ enum class Status {
     metadata_unsigned,
     metadata_bad_signature,
     metadata_expired,
+    // OpenID Connect.
+    oidc_discovery,
+    oidc_bad_id_token,
     // Handing the identity to the helpdesk.
     identity_missing_value,
     identity_unsafe_value,

@@ -1,0 +1,89 @@
+#include "oidc/id_token.h"
+
+#include <algorithm>
+
+#include <openssl/evp.h>
+
+#include "core/crypto.h"
+#include "jose/claims.h"
+
+namespace hdsso {
+
+namespace {
+
+Error bad(const Error& e) {
+    return make_error(Status::oidc_bad_id_token, std::string(status_name(e.code)) + ": " + e.detail);
+}
+Error bad(Status code, std::string why) { return bad(make_error(code, std::move(why))); }
+
+const EVP_MD* hash_of(JwsAlg a) {
+    switch (a) {
+    case JwsAlg::HS384: case JwsAlg::RS384: case JwsAlg::PS384: case JwsAlg::ES384: return EVP_sha384();
+    case JwsAlg::HS512: case JwsAlg::RS512: case JwsAlg::PS512: case JwsAlg::ES512: case JwsAlg::EdDSA:
+        return EVP_sha512();
+    default: return EVP_sha256();
+    }
+}
+
+}  // namespace
+
+Result<Pkce> make_pkce() {
+    auto rnd = random_bytes(32);
+    if (!rnd) return rnd.error();
+    Pkce p;
+    p.verifier = base64url_encode(rnd.value());
+    p.challenge = pkce_s256(p.verifier);
+    return p;
+}
+
+std::string pkce_s256(std::string_view verifier) { return base64url_encode(sha256(verifier)); }
+
+std::string oidc_half_hash(JwsAlg alg, std::string_view value) {
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    EVP_Digest(value.data(), value.size(), md, &len, hash_of(alg), nullptr);
+    return base64url_encode(std::string_view(reinterpret_cast<const char*>(md), len / 2));
+}
+
+Result<JsonObject> verify_id_token(const JwsVerifier& keys, std::string_view token, const IdTokenPolicy& p,
+                                   std::string_view nonce, std::string_view access_token, std::int64_t now) {
+    auto jws = keys.verify(token);
+    if (!jws) return bad(jws.error());
+    JwsAlg alg = jws.value().key->alg;
+    if (std::find(p.algs.begin(), p.algs.end(), alg) == p.algs.end())
+        return bad(Status::jwt_alg_not_allowed,
+                   std::string(jws_alg_name(alg)) + " is not among the provider's ID token algorithms");
+    auto claims = parse_claims(jws.value().payload);
+    if (!claims) return bad(claims.error());
+    const JsonObject& c = claims.value();
+    ClaimsPolicy cp;
+    cp.issuer = p.issuer;
+    cp.audiences = {p.client_id};
+    cp.leeway = p.leeway;
+    cp.max_age = p.max_age;
+    if (auto ok = check_claims(c, cp, now); !ok) return bad(ok.error());
+    for (const char* required : {"iat", "sub"})
+        if (!c.has(required)) return bad(Status::jwt_missing_claim, std::string("the ID token has no ") + required);
+    auto sub = c.string("sub");
+    if (!sub || sub->empty() || sub->size() > 255)
+        return bad(Status::jwt_invalid_claim, "sub must be a string of 1 to 255 characters");
+    std::vector<std::string_view> aud;
+    c.strings("aud", aud);
+    auto azp = c.string("azp");
+    if (c.has("azp") && (!azp || *azp != p.client_id))
+        return bad(Status::jwt_audience_mismatch, "azp is not this client");
+    if (aud.size() > 1 && !azp)
+        return bad(Status::jwt_missing_claim, "an ID token for several audiences must name its azp");
+    auto got = c.string("nonce");
+    if (!got) return bad(Status::jwt_missing_claim, "the ID token has no nonce");
+    if (nonce.empty() || !constant_time_equal(*got, nonce))
+        return bad(Status::jwt_invalid_claim, "the nonce is not the one this sign-in sent");
+    if (!access_token.empty() && c.has("at_hash")) {
+        auto at_hash = c.string("at_hash");
+        if (!at_hash || !constant_time_equal(*at_hash, oidc_half_hash(alg, access_token)))
+            return bad(Status::jwt_invalid_claim, "at_hash does not match the access token");
+    }
+    return c;
+}
+
+}  // namespace hdsso
