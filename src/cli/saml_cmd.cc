@@ -153,7 +153,8 @@ void hint_request_id(const SamlSp& saml, const std::string& message, std::int64_
 
 int saml_verify(const Args& a) {
     if (auto bad = a.check({"idp-metadata", "idp-cert", "idp-cert-fingerprint", "idp-entity-id", "sp-entity-id", "acs-url", "request-id",
-                            "allow-unsolicited", "now", "sp-key", "allow-legacy", "policy", "skew", "attribute", "repeat"},
+                            "allow-unsolicited", "now", "sp-key", "sp-next-key", "allow-legacy", "policy", "skew",
+                            "attribute", "repeat"},
                            1, 1))
         return usage(*bad);
     if (int(!!a.one("idp-metadata")) + int(!!a.one("idp-cert")) + int(!!a.one("idp-cert-fingerprint")) != 1)
@@ -174,10 +175,12 @@ int saml_verify(const Args& a) {
     SamlSpSettings sp;
     sp.entity_id = *a.one("sp-entity-id");
     sp.acs_url = *a.one("acs-url");
-    if (auto k = a.one("sp-key")) {
+    for (const auto& [option, field] : {std::pair{"sp-key", &sp.key_pem}, std::pair{"sp-next-key", &sp.next_key_pem}}) {
+        auto k = a.one(option);
+        if (!k) continue;
         auto key = read_config_file(*k);
         if (!key) return fail(key.error());
-        sp.key_pem = key.value();
+        *field = key.value();
     }
     // --repeat N (not in the usage text: for tests/bench/saml_leak_check.py):
     // the same check N times in this process, each with an empty replay
@@ -266,7 +269,9 @@ int sp_settings(const Args& a, SamlSpSettings& sp, bool read_key_files) {
         sp.acs_url = *a.one("acs-url");
         sp.slo_url = a.one("slo-url").value_or("");
     }
-    for (const auto& [option, field] : {std::pair{"sp-cert", &sp.cert_pem}, std::pair{"sp-key", &sp.key_pem}}) {
+    for (const auto& [option, field] : {std::pair{"sp-cert", &sp.cert_pem}, std::pair{"sp-key", &sp.key_pem},
+                                        std::pair{"sp-next-cert", &sp.next_cert_pem},
+                                        std::pair{"sp-next-key", &sp.next_key_pem}}) {
         auto path = a.one(option);
         if (!path || !read_key_files) continue;
         auto text = read_config_file(*path);
@@ -381,7 +386,8 @@ std::string url_host(const std::string& url) {
 // from the same settings (for the same settings, the same bytes).
 int saml_metadata(const Args& a) {
     if (auto bad = a.check({"base-url", "endpoint", "sp-entity-id", "acs-url", "slo-url", "sp-cert", "sp-key",
-                            "name-id-format", "signature-algorithm", "allow-legacy", "policy"},
+                            "sp-next-cert", "sp-next-key", "name-id-format", "signature-algorithm", "allow-legacy",
+                            "policy"},
                            0, 0))
         return usage(*bad);
     SamlSpSettings sp;
