@@ -491,6 +491,20 @@ void saml_site_facts(server_rec* s, SiteFacts& f, bool try_build) {
     if (sp) f.saml_idps = sp->idp_entity_ids();
 }
 
+std::vector<std::pair<std::string, std::string>> saml_sp_certificates(server_rec* s) {
+    ServerConfig* c = scfg(s);
+    std::vector<std::pair<std::string, std::string>> out;
+    if (c->sp_cert.set)
+        out.emplace_back(std::string("SP certificate (current: signs") + (c->sp_key.set ? ", decrypts" : "") + ") " +
+                             (c->sp_cert_path.set ? c->sp_cert_path.value : ""),
+                         saml_certificate_fingerprint(c->sp_cert.value));
+    if (c->sp_next_cert.set)
+        out.emplace_back(std::string("SP certificate (next: decrypts, published) ") +
+                             (c->sp_next_cert_path.set ? c->sp_next_cert_path.value : ""),
+                         saml_certificate_fingerprint(c->sp_next_cert.value));
+    return out;
+}
+
 std::shared_ptr<SamlSp> saml_sp(request_rec* r) {
     ServerConfig* c = scfg(r->server);
     return c && c->sp ? std::atomic_load(c->sp) : nullptr;

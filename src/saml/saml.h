@@ -191,6 +191,10 @@ Result<std::vector<SamlIdpSettings>> saml_select_idps(const std::vector<std::str
                                                       const std::vector<std::string>& wanted,
                                                       const SamlIdpSettings& base);
 
+// The SHA-256 fingerprint of a PEM certificate as "SHA256:AB:CD:..." (the
+// form HelpdeskSSOSAMLIdPCertFingerprint reads); empty when it does not parse.
+std::string saml_certificate_fingerprint(const std::string& cert_pem);
+
 // Whether `text` is a certificate fingerprint this product reads.
 Result<void> saml_fingerprint_check(std::string_view text);
 

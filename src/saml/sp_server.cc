@@ -5,6 +5,7 @@
 #include <cstring>
 #include <utility>
 
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -132,6 +133,25 @@ const char* saml_signature_algorithm_uri(SamlSignatureAlgorithm a) { return sig_
 Result<std::string> saml_sp_metadata(const SamlSpSettings& sp) {
     if (auto ok = check_sp_settings(sp); !ok) return ok.error();
     return sp_metadata(sp);
+}
+
+std::string saml_certificate_fingerprint(const std::string& cert_pem) {
+    CPtr<BIO, BIO_free> bio(BIO_new_mem_buf(cert_pem.data(), static_cast<int>(cert_pem.size())));
+    CPtr<X509, X509_free> cert(bio ? PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr) : nullptr);
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    if (!cert || X509_digest(cert.get(), EVP_sha256(), md, &n) != 1) {
+        ERR_clear_error();
+        return "";
+    }
+    static const char kHex[] = "0123456789ABCDEF";
+    std::string out = "SHA256";
+    for (unsigned int i = 0; i < n; ++i) {
+        out += ':';
+        out += kHex[md[i] >> 4];
+        out += kHex[md[i] & 15];
+    }
+    return out;
 }
 
 void saml_sp_site_urls(SamlSpSettings& sp, std::string_view base_url, std::string_view endpoint,

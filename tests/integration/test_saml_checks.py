@@ -619,6 +619,11 @@ NEXT_KEY_SITE = ACS_SITE.replace("  HelpdeskSSOSAMLAllowUnsolicited On\n", """  
     AuthType HelpdeskSSO
     Require valid-user
   </Location>
+  HelpdeskSSODiagnostics On
+  <Location /sso/diagnostics>
+    AuthType HelpdeskSSO
+    Require valid-user
+  </Location>
 """)
 
 
@@ -671,6 +676,23 @@ class NextKeyThroughApacheTest(unittest.TestCase):
                 r = self.post(self.response(cert).encode())
                 self.assertEqual(302, r.status_code, r.text + self.apache.error_log())
                 self.assertIn("hdsso_session=", r.headers.get("Set-Cookie", ""))
+
+    def test_diagnostics_page_shows_both_fingerprints(self):
+        r = self.post(self.response(self.next_cert).encode())
+        self.assertEqual(302, r.status_code, r.text + self.apache.error_log())
+        page = requests.get(self.apache.url("/sso/diagnostics"), cookies=r.cookies, allow_redirects=False,
+                            timeout=30)
+        self.assertEqual(200, page.status_code, page.text[:500])
+        shown = []
+        for cert in (self.sp_cert, self.next_cert):
+            out = subprocess.run(["openssl", "x509", "-noout", "-fingerprint", "-sha256", "-in", cert],
+                                 capture_output=True, text=True, check=True).stdout
+            fp = "SHA256:" + out.strip().split("=", 1)[1].upper()
+            self.assertIn(fp, page.text)
+            shown.append(page.text.index(fp))
+        self.assertLess(shown[0], shown[1])  # current first
+        self.assertIn("SP certificate (current: signs, decrypts)", page.text)
+        self.assertIn("SP certificate (next: decrypts, published)", page.text)
 
     def test_assertion_for_an_unrelated_key_refused(self):
         _, unrelated_cert = self.f._pair("next-site-unrelated")
