@@ -774,9 +774,16 @@ class NextKeyThroughApacheTest(unittest.TestCase):
                 with open(path) as src:
                     a.write(name, src.read(), mode=0o600 if name.endswith(".key") else 0o644)
             rc, out = a.config_test()
+            self.assertEqual(0, rc, out)
+            self.assertNotIn("file.world_readable", out)
+            # A next key every user can read: warned about like the current one.
+            os.chmod(os.path.join(a.dir, "sp-next.key"), 0o644)
+            rc, out = a.config_test()
+            self.assertEqual(0, rc, out)
+            self.assertRegex(out, r"HDSSO061: .*warning: file\.world_readable: HelpdeskSSOSAMLNextKeyFile "
+                                  r"\S*sp-next\.key .*mode 0644")
         finally:
             a.cleanup()
-        self.assertEqual(0, rc, out)
 
 
 if __name__ == "__main__":
