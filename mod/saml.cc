@@ -144,7 +144,7 @@ bool key_pair_mismatch(const Secret* key, const char* cert_pem) {
     CPtr<BIO, BIO_free> kb(BIO_new_mem_buf(key->data, static_cast<int>(key->len)));
     CPtr<BIO, BIO_free> cb(BIO_new_mem_buf(cert_pem, -1));
     if (!kb || !cb) return false;
-    CPtr<EVP_PKEY, EVP_PKEY_free> pkey(PEM_read_bio_PrivateKey(kb.get(), nullptr, nullptr, nullptr));
+    CPtr<EVP_PKEY, EVP_PKEY_free> pkey(PEM_read_bio_PrivateKey(kb.get(), nullptr, nullptr, const_cast<char*>("")));
     CPtr<X509, X509_free> cert(PEM_read_bio_X509(cb.get(), nullptr, nullptr, nullptr));
     ERR_clear_error();
     if (!pkey || !cert) return false;
@@ -154,13 +154,15 @@ bool key_pair_mismatch(const Secret* key, const char* cert_pem) {
 }
 
 // Whether two SP keys are the same key: true only when both parse and are
-// equal (a file that does not parse is reported where it is built).
+// equal (a file that does not parse is reported where it is built). Keys
+// are read with an empty passphrase, as the SAML core reads them: an
+// encrypted key is refused there, never prompted for on a terminal.
 bool key_pairs_equal(const Secret* a, const Secret* b) {
     CPtr<BIO, BIO_free> ab(BIO_new_mem_buf(a->data, static_cast<int>(a->len)));
     CPtr<BIO, BIO_free> bb(BIO_new_mem_buf(b->data, static_cast<int>(b->len)));
     if (!ab || !bb) return false;
-    CPtr<EVP_PKEY, EVP_PKEY_free> ak(PEM_read_bio_PrivateKey(ab.get(), nullptr, nullptr, nullptr));
-    CPtr<EVP_PKEY, EVP_PKEY_free> bk(PEM_read_bio_PrivateKey(bb.get(), nullptr, nullptr, nullptr));
+    CPtr<EVP_PKEY, EVP_PKEY_free> ak(PEM_read_bio_PrivateKey(ab.get(), nullptr, nullptr, const_cast<char*>("")));
+    CPtr<EVP_PKEY, EVP_PKEY_free> bk(PEM_read_bio_PrivateKey(bb.get(), nullptr, nullptr, const_cast<char*>("")));
     bool equal = ak && bk && EVP_PKEY_eq(ak.get(), bk.get()) == 1;
     ERR_clear_error();
     return equal;

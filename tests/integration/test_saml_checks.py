@@ -738,8 +738,12 @@ class NextKeyThroughApacheTest(unittest.TestCase):
     def test_misconfigurations_fail_apachectl_t(self):
         f = self.f
         unrelated_key, unrelated_cert = f._pair("next-site-mismatch")
+        # The next key encrypted with a passphrase: refused, never prompted for.
+        locked = os.path.join(f.tmp.name, "locked.key")
+        subprocess.run(["openssl", "pkey", "-in", self.next_key, "-aes256", "-passout", "pass:secret", "-out", locked],
+                       check=True, capture_output=True)
         files = {"sp.key": self.sp_key, "sp.crt": self.sp_cert, "idp.crt": f.cert, "sp-next.key": self.next_key,
-                 "sp-next.crt": self.next_cert, "unrelated.crt": unrelated_cert}
+                 "sp-next.crt": self.next_cert, "unrelated.crt": unrelated_cert, "locked.key": locked}
         cases = [
             ("next key without next cert", "  HelpdeskSSOSAMLNextCertFile {dir}/sp-next.crt\n", "",
              "HelpdeskSSOSAMLNextKeyFile .*sp-next.key has no HelpdeskSSOSAMLNextCertFile beside it"),
@@ -751,6 +755,8 @@ class NextKeyThroughApacheTest(unittest.TestCase):
             ("next equal to current", "{dir}/sp-next.", "{dir}/sp.",
              "HelpdeskSSOSAMLNextKeyFile .*sp.key is the same key as HelpdeskSSOSAMLKeyFile .*sp.key: a rollover "
              "needs a new key pair"),
+            ("next key encrypted", "{dir}/sp-next.key", "{dir}/locked.key",
+             "SAML: config\\.invalid: the next SP key is not an unencrypted PEM private key"),
             ("next without the current pair", "  HelpdeskSSOSAMLKeyFile {dir}/sp.key\n", "",
              "HelpdeskSSOSAMLNextKeyFile and HelpdeskSSOSAMLNextCertFile need HelpdeskSSOSAMLKeyFile and "
              "HelpdeskSSOSAMLCertFile"),
