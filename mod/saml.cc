@@ -451,8 +451,13 @@ int saml_post_config(apr_pool_t* pconf, server_rec* main) {
         apr_pool_cleanup_register(pconf, c->sp, delete_sp, apr_pool_cleanup_null);
         c->url_docs = new UrlDocs(std::make_shared<const std::vector<std::string>>(std::move(url_docs)));
         apr_pool_cleanup_register(pconf, c->url_docs, delete_docs, apr_pool_cleanup_null);
-        ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, "HDSSO013: %s: SAML SP %s, ACS %s", where, entity_id.c_str(),
-                     acs.c_str());
+        // During a key rollover, which certificate is published next.
+        std::string next = c->sp_next_cert.set ? "; key rollover: next SP certificate " +
+                                                     saml_certificate_fingerprint(c->sp_next_cert.value) +
+                                                     " published, its key decrypts"
+                                               : "";
+        ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, "HDSSO013: %s: SAML SP %s, ACS %s%s", where, entity_id.c_str(),
+                     acs.c_str(), next.c_str());
     }
     return OK;
 }

@@ -691,6 +691,9 @@ class NextKeyThroughApacheTest(unittest.TestCase):
             self.assertIn(fp, page.text)
             shown.append(page.text.index(fp))
         self.assertLess(shown[0], shown[1])  # current first
+        # The startup line says a rollover is under way, with the next certificate.
+        self.assertRegex(self.apache.error_log(), r"HDSSO013: .*; key rollover: next SP certificate %s published"
+                         % re.escape(fp))
         self.assertIn("SP certificate (current: signs, decrypts)", page.text)
         self.assertIn("SP certificate (next: decrypts, published)", page.text)
 
