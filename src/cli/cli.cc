@@ -64,7 +64,7 @@ const Command kCommands[] = {
     {"saml keygen",
      "hdsso saml keygen --key FILE --cert FILE (--base-url BASE [--endpoint /sso] [--sp-entity-id X]\n"
      "      | --sp-entity-id X --acs-url Y [--slo-url Z]) [--days N] [--subject CN] [--force]\n"
-     "      [saml metadata options]",
+     "      [--sp-key F --sp-cert F] [saml metadata options]",
      "Make the SP's key pair (RSA 3072, self-signed certificate) and print its metadata.",
      "  --key FILE         where to write the private key (PEM, mode 0600): HelpdeskSSOSAMLKeyFile\n"
      "  --cert FILE        where to write the certificate (PEM, mode 0600): HelpdeskSSOSAMLCertFile\n"
@@ -72,6 +72,10 @@ const Command kCommands[] = {
      "                     carrier, most do not check its dates)\n"
      "  --subject CN       the certificate's common name (default: the host of --base-url)\n"
      "  --force            replace existing files (else an existing file is an error)\n"
+     "  --sp-key F, --sp-cert F\n"
+     "                     the current pair (key rollover): the new pair is made as its next\n"
+     "                     pair (HelpdeskSSOSAMLNextKeyFile, HelpdeskSSOSAMLNextCertFile) and\n"
+     "                     the metadata printed lists both certificates, current first\n"
      "  The other options are those of hdsso saml metadata; the metadata printed is what\n"
      "  the site serves at PREFIX/metadata once the files are configured.\n",
      saml_keygen},
