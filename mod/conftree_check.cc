@@ -100,7 +100,8 @@ struct Walk {
                     requires.push_back({scope, d});
             } else if (iequals(name, "HelpdeskSSORemoteSecretFile") && !args.empty()) {
                 for (const auto& file : args) files.push_back({scope, d, name, file, false});
-            } else if (iequals(name, "HelpdeskSSOSAMLKeyFile") && !args.empty()) {
+            } else if ((iequals(name, "HelpdeskSSOSAMLKeyFile") || iequals(name, "HelpdeskSSOSAMLNextKeyFile")) &&
+                       !args.empty()) {
                 files.push_back({scope, d, name, args[0], false});
             } else if (iequals(name, "HelpdeskSSOJWTKeyFile") && !args.empty()) {
                 files.push_back({scope, d, name, args[0], true});

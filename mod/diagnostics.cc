@@ -201,6 +201,12 @@ int diagnostics_endpoint(request_rec* r, const DirConfig* c) {
                      {"Last activity recorded", utc(session->last_seen)},
                      {"Idle timeout", idle_timeout(c) ? std::to_string(idle_timeout(c)) + " s" : "none"},
                      {"Identity valid until (IdP)", utc(id.expiry)}});
+    if (auto certs = saml_sp_certificates(r->server); !certs.empty()) {
+        // Which SP key pairs the site has (key rollover: current and next),
+        // to compare with what each IdP holds.
+        html += "<h2>SAML SP certificates (SHA-256)</h2>\n";
+        html += rows(r, certs);
+    }
     html += check_section(r, c);
     return html_response(r, "Single sign-on diagnostics", html);
 }

@@ -33,6 +33,9 @@ namespace {
     X(const Secret*, sp_key) /* HelpdeskSSOSAMLKeyFile */ \
     X(const char*, sp_cert) /* HelpdeskSSOSAMLCertFile (content) */ \
     X(const char*, sp_cert_path) /* HelpdeskSSOSAMLCertFile (the file, for messages) */ \
+    X(const Secret*, sp_next_key) /* HelpdeskSSOSAMLNextKeyFile (key rollover) */ \
+    X(const char*, sp_next_cert) /* HelpdeskSSOSAMLNextCertFile (content) */ \
+    X(const char*, sp_next_cert_path) /* HelpdeskSSOSAMLNextCertFile (the file, for messages) */ \
     X(apr_array_header_t*, idp_metadata) /* HelpdeskSSOSAMLIdPMetadataFile: file contents, one per line */ \
     X(apr_array_header_t*, metadata_urls) /* HelpdeskSSOSAMLIdPMetadataURL: const MetadataUrl* */ \
     X(const char*, idp_cert) /* HelpdeskSSOSAMLIdPCertFile (content) */ \
@@ -116,18 +119,22 @@ std::vector<std::string> strings(const Setting<apr_array_header_t*>& s) {
     return out;
 }
 
+// HelpdeskSSOSAMLKeyFile, HelpdeskSSOSAMLNextKeyFile.
+template <Setting<const Secret*> ServerConfig::*Field>
 const char* set_key_file(cmd_parms* cmd, void*, const char* arg) {
     const char* text = nullptr;
     if (const char* e = read_file(cmd, arg, text)) return e;
     if (!std::strstr(text, "PRIVATE KEY-----"))
         return directive_error(cmd, std::string(arg) + " is not a PEM private key");
-    scfg(cmd)->sp_key = {pool_secret(cmd->pool, arg, text, std::strlen(text)), 1};
+    scfg(cmd)->*Field = {pool_secret(cmd->pool, arg, text, std::strlen(text)), 1};
     return nullptr;
 }
 
+// HelpdeskSSOSAMLCertFile, HelpdeskSSOSAMLNextCertFile: the content and the file.
+template <Setting<const char*> ServerConfig::*Field, Setting<const char*> ServerConfig::*Path>
 const char* set_sp_cert(cmd_parms* cmd, void* m, const char* arg) {
-    if (const char* e = set_file<&ServerConfig::sp_cert>(cmd, m, arg)) return e;
-    scfg(cmd)->sp_cert_path = {apr_pstrdup(cmd->pool, arg), 1};
+    if (const char* e = set_file<Field>(cmd, m, arg)) return e;
+    scfg(cmd)->*Path = {apr_pstrdup(cmd->pool, arg), 1};
     return nullptr;
 }
 
@@ -137,13 +144,28 @@ bool key_pair_mismatch(const Secret* key, const char* cert_pem) {
     CPtr<BIO, BIO_free> kb(BIO_new_mem_buf(key->data, static_cast<int>(key->len)));
     CPtr<BIO, BIO_free> cb(BIO_new_mem_buf(cert_pem, -1));
     if (!kb || !cb) return false;
-    CPtr<EVP_PKEY, EVP_PKEY_free> pkey(PEM_read_bio_PrivateKey(kb.get(), nullptr, nullptr, nullptr));
+    CPtr<EVP_PKEY, EVP_PKEY_free> pkey(PEM_read_bio_PrivateKey(kb.get(), nullptr, nullptr, const_cast<char*>("")));
     CPtr<X509, X509_free> cert(PEM_read_bio_X509(cb.get(), nullptr, nullptr, nullptr));
     ERR_clear_error();
     if (!pkey || !cert) return false;
     bool match = X509_check_private_key(cert.get(), pkey.get()) == 1;
     ERR_clear_error();
     return !match;
+}
+
+// Whether two SP keys are the same key: true only when both parse and are
+// equal (a file that does not parse is reported where it is built). Keys
+// are read with an empty passphrase, as the SAML core reads them: an
+// encrypted key is refused there, never prompted for on a terminal.
+bool key_pairs_equal(const Secret* a, const Secret* b) {
+    CPtr<BIO, BIO_free> ab(BIO_new_mem_buf(a->data, static_cast<int>(a->len)));
+    CPtr<BIO, BIO_free> bb(BIO_new_mem_buf(b->data, static_cast<int>(b->len)));
+    if (!ab || !bb) return false;
+    CPtr<EVP_PKEY, EVP_PKEY_free> ak(PEM_read_bio_PrivateKey(ab.get(), nullptr, nullptr, const_cast<char*>("")));
+    CPtr<EVP_PKEY, EVP_PKEY_free> bk(PEM_read_bio_PrivateKey(bb.get(), nullptr, nullptr, const_cast<char*>("")));
+    bool equal = ak && bk && EVP_PKEY_eq(ak.get(), bk.get()) == 1;
+    ERR_clear_error();
+    return equal;
 }
 
 bool is_url(const char* a) { return !strncasecmp(a, "https://", 8) || !strncasecmp(a, "http://", 7); }
@@ -303,6 +325,40 @@ Result<std::shared_ptr<SamlSp>> build_sp(server_rec* s, const std::vector<std::s
                               ": the metadata would give the IdP a certificate that checks none of this site's "
                               "signatures; name this key's certificate, or make a new pair with hdsso saml keygen "
                               "(and give the IdP the new metadata)");
+    // Key rollover: the next pair, checked with the files named.
+    if (c->sp_next_key.set || c->sp_next_cert.set) {
+        const char* next_cert_path = c->sp_next_cert_path.set ? c->sp_next_cert_path.value : "";
+        if (!c->sp_next_cert.set)
+            return make_error(Status::config_invalid,
+                              std::string("HelpdeskSSOSAMLNextKeyFile ") + c->sp_next_key.value->path +
+                                  " has no HelpdeskSSOSAMLNextCertFile beside it: the next certificate is what the "
+                                  "metadata publishes before the key is used; name it too");
+        if (!c->sp_next_key.set)
+            return make_error(Status::config_invalid,
+                              std::string("HelpdeskSSOSAMLNextCertFile ") + next_cert_path +
+                                  " has no HelpdeskSSOSAMLNextKeyFile beside it: the site could not decrypt what "
+                                  "IdPs encrypt for that certificate; name its key too");
+        if (!c->sp_key.set || !c->sp_cert.set)
+            return make_error(Status::config_invalid,
+                              "HelpdeskSSOSAMLNextKeyFile and HelpdeskSSOSAMLNextCertFile need HelpdeskSSOSAMLKeyFile "
+                              "and HelpdeskSSOSAMLCertFile (the current pair): without a current key there is "
+                              "nothing to roll over from; make the next pair the current one");
+        if (key_pair_mismatch(c->sp_next_key.value, c->sp_next_cert.value))
+            return make_error(Status::config_invalid,
+                              std::string("HelpdeskSSOSAMLNextCertFile ") + next_cert_path +
+                                  " is not the certificate of HelpdeskSSOSAMLNextKeyFile " +
+                                  c->sp_next_key.value->path +
+                                  ": IdPs would encrypt for a key the site does not have; name this key's "
+                                  "certificate, or make a new pair with hdsso saml keygen");
+        sp.next_key_pem.assign(c->sp_next_key.value->data, c->sp_next_key.value->len);
+        sp.next_cert_pem = c->sp_next_cert.value;
+        if (key_pairs_equal(c->sp_key.value, c->sp_next_key.value))
+            return make_error(Status::config_invalid,
+                              std::string("HelpdeskSSOSAMLNextKeyFile ") + c->sp_next_key.value->path +
+                                  " is the same key as HelpdeskSSOSAMLKeyFile " + c->sp_key.value->path +
+                                  ": a rollover needs a new key pair (hdsso saml keygen); after the switch, remove "
+                                  "the Next directives or name the old pair there");
+    }
     if (c->name_id_format.set) sp.name_id_format = c->name_id_format.value;
     sp.force_authn = c->force_authn.set && c->force_authn.value;
     // The settings every IdP of the site shares.
@@ -395,8 +451,13 @@ int saml_post_config(apr_pool_t* pconf, server_rec* main) {
         apr_pool_cleanup_register(pconf, c->sp, delete_sp, apr_pool_cleanup_null);
         c->url_docs = new UrlDocs(std::make_shared<const std::vector<std::string>>(std::move(url_docs)));
         apr_pool_cleanup_register(pconf, c->url_docs, delete_docs, apr_pool_cleanup_null);
-        ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, "HDSSO013: %s: SAML SP %s, ACS %s", where, entity_id.c_str(),
-                     acs.c_str());
+        // During a key rollover, which certificate is published next.
+        std::string next = c->sp_next_cert.set ? "; key rollover: next SP certificate " +
+                                                     saml_certificate_fingerprint(c->sp_next_cert.value) +
+                                                     " published, its key decrypts"
+                                               : "";
+        ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, "HDSSO013: %s: SAML SP %s, ACS %s%s", where, entity_id.c_str(),
+                     acs.c_str(), next.c_str());
     }
     return OK;
 }
@@ -435,6 +496,20 @@ void saml_site_facts(server_rec* s, SiteFacts& f, bool try_build) {
     }
     if (!try_build && !sp) f.saml_error = "the SP was not built";
     if (sp) f.saml_idps = sp->idp_entity_ids();
+}
+
+std::vector<std::pair<std::string, std::string>> saml_sp_certificates(server_rec* s) {
+    ServerConfig* c = scfg(s);
+    std::vector<std::pair<std::string, std::string>> out;
+    if (c->sp_cert.set)
+        out.emplace_back(std::string("SP certificate (current: signs") + (c->sp_key.set ? ", decrypts" : "") + ") " +
+                             (c->sp_cert_path.set ? c->sp_cert_path.value : ""),
+                         saml_certificate_fingerprint(c->sp_cert.value));
+    if (c->sp_next_cert.set)
+        out.emplace_back(std::string("SP certificate (next: decrypts, published) ") +
+                             (c->sp_next_cert_path.set ? c->sp_next_cert_path.value : ""),
+                         saml_certificate_fingerprint(c->sp_next_cert.value));
+    return out;
 }
 
 std::shared_ptr<SamlSp> saml_sp(request_rec* r) {
@@ -478,10 +553,20 @@ const command_rec* saml_commands() {
                   "are derived from it and HelpdeskSSOEndpoint"),
     AP_INIT_TAKE1("HelpdeskSSOSAMLEntityID", HDSSO_CMD((set_text<&ServerConfig::entity_id, false>)), nullptr, RSRC_CONF,
                   "the SP's entity ID (default: the metadata URL)"),
-    AP_INIT_TAKE1("HelpdeskSSOSAMLKeyFile", HDSSO_CMD(set_key_file), nullptr, RSRC_CONF,
+    AP_INIT_TAKE1("HelpdeskSSOSAMLKeyFile", HDSSO_CMD(set_key_file<&ServerConfig::sp_key>), nullptr, RSRC_CONF,
                   "the SP's private key (PEM): signs AuthnRequests, decrypts assertions"),
-    AP_INIT_TAKE1("HelpdeskSSOSAMLCertFile", HDSSO_CMD(set_sp_cert), nullptr, RSRC_CONF,
+    AP_INIT_TAKE1("HelpdeskSSOSAMLCertFile",
+                  HDSSO_CMD((set_sp_cert<&ServerConfig::sp_cert, &ServerConfig::sp_cert_path>)), nullptr, RSRC_CONF,
                   "the SP's certificate (PEM), published in its metadata"),
+    AP_INIT_TAKE1("HelpdeskSSOSAMLNextKeyFile", HDSSO_CMD(set_key_file<&ServerConfig::sp_next_key>), nullptr,
+                  RSRC_CONF,
+                  "key rollover: the SP's next private key (PEM), with HelpdeskSSOSAMLNextCertFile; decrypts "
+                  "assertions after HelpdeskSSOSAMLKeyFile, never signs"),
+    AP_INIT_TAKE1("HelpdeskSSOSAMLNextCertFile",
+                  HDSSO_CMD((set_sp_cert<&ServerConfig::sp_next_cert, &ServerConfig::sp_next_cert_path>)), nullptr,
+                  RSRC_CONF,
+                  "key rollover: the certificate (PEM) of HelpdeskSSOSAMLNextKeyFile, published in the metadata "
+                  "after the current one"),
     AP_INIT_TAKE1("HelpdeskSSOSAMLIdPMetadataFile", HDSSO_CMD(add_metadata_file), nullptr, RSRC_CONF,
                   "IdP metadata (an EntityDescriptor or an aggregate); may be repeated: every IdP they describe, "
                   "or those HelpdeskSSOSAMLIdPEntityID names, is trusted"),

@@ -4,6 +4,9 @@
 #pragma once
 
 #include <memory>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "httpd.h"
 #include "http_config.h"
@@ -24,6 +27,10 @@ int saml_post_config(apr_pool_t* pconf, server_rec* s);
 // The SAML part of a site's configuration check; `try_build`: build the SP
 // to learn whether it can be (before post_config), else read the built one.
 void saml_site_facts(server_rec* s, SiteFacts& f, bool try_build);
+// The SHA-256 fingerprints of this virtual host's SP certificates, as
+// (what it is, fingerprint): the current one, then the next one of a key
+// rollover; empty when none is configured.
+std::vector<std::pair<std::string, std::string>> saml_sp_certificates(server_rec* s);
 // This virtual host's SP, or nullptr when SAML is not configured here.
 std::shared_ptr<SamlSp> saml_sp(request_rec* r);
 // child_init: the background refresh of every HelpdeskSSOSAMLIdPMetadataURL.

@@ -64,7 +64,7 @@ const Command kCommands[] = {
     {"saml keygen",
      "hdsso saml keygen --key FILE --cert FILE (--base-url BASE [--endpoint /sso] [--sp-entity-id X]\n"
      "      | --sp-entity-id X --acs-url Y [--slo-url Z]) [--days N] [--subject CN] [--force]\n"
-     "      [saml metadata options]",
+     "      [--sp-key F --sp-cert F] [saml metadata options]",
      "Make the SP's key pair (RSA 3072, self-signed certificate) and print its metadata.",
      "  --key FILE         where to write the private key (PEM, mode 0600): HelpdeskSSOSAMLKeyFile\n"
      "  --cert FILE        where to write the certificate (PEM, mode 0600): HelpdeskSSOSAMLCertFile\n"
@@ -72,12 +72,17 @@ const Command kCommands[] = {
      "                     carrier, most do not check its dates)\n"
      "  --subject CN       the certificate's common name (default: the host of --base-url)\n"
      "  --force            replace existing files (else an existing file is an error)\n"
+     "  --sp-key F, --sp-cert F\n"
+     "                     the current pair (key rollover): the new pair is made as its next\n"
+     "                     pair (HelpdeskSSOSAMLNextKeyFile, HelpdeskSSOSAMLNextCertFile) and\n"
+     "                     the metadata printed lists both certificates, current first\n"
      "  The other options are those of hdsso saml metadata; the metadata printed is what\n"
      "  the site serves at PREFIX/metadata once the files are configured.\n",
      saml_keygen},
     {"saml metadata",
      "hdsso saml metadata (--base-url BASE [--endpoint /sso] [--sp-entity-id X]\n"
      "      | --sp-entity-id X --acs-url Y [--slo-url Z]) [--sp-key F] [--sp-cert F]\n"
+     "      [--sp-next-key F --sp-next-cert F]\n"
      "      [--name-id-format email|persistent|transient|unspecified|URI]\n"
      "      [--signature-algorithm rsa-sha256|rsa-sha384|rsa-sha512|rsa-sha1] [--allow-legacy sha1]\n"
      "      [--policy assertion|response|both|either]",
@@ -89,6 +94,9 @@ const Command kCommands[] = {
      "                     without --base-url: the ACS and single logout URLs\n"
      "  --sp-key F, --sp-cert F\n"
      "                     HelpdeskSSOSAMLKeyFile and HelpdeskSSOSAMLCertFile\n"
+     "  --sp-next-key F, --sp-next-cert F\n"
+     "                     HelpdeskSSOSAMLNextKeyFile and HelpdeskSSOSAMLNextCertFile (key\n"
+     "                     rollover: the next certificate is published after the current one)\n"
      "  --name-id-format   HelpdeskSSOSAMLNameIDFormat (default email)\n"
      "  --signature-algorithm\n"
      "                     HelpdeskSSOSAMLSignatureAlgorithm (default rsa-sha256)\n"
@@ -99,7 +107,7 @@ const Command kCommands[] = {
     {"saml verify",
      "hdsso saml verify (--idp-metadata F | --idp-cert F | --idp-cert-fingerprint FP) [--idp-entity-id E]\n"
      "      --sp-entity-id X --acs-url Y [--request-id ID | --allow-unsolicited] [--now T] [--sp-key F]\n"
-     "      [--allow-legacy sha1,rsa1024,xmlenc-cbc,rsa1_5] [--policy assertion|response|both|either]\n"
+     "      [--sp-next-key F] [--allow-legacy sha1,rsa1024,xmlenc-cbc,rsa1_5] [--policy assertion|response|both|either]\n"
      "      [--skew S] [--attribute ROLE=NAME]... RESPONSE_FILE",
      "Check a SAMLResponse (base64 as posted, or XML) as /sso/acs does; print the identity as JSON.",
      "  --idp-metadata F   the IdP's metadata (HelpdeskSSOSAMLIdPMetadataFile)\n"
@@ -115,6 +123,7 @@ const Command kCommands[] = {
      "                     accept an IdP-initiated response (no InResponseTo)\n"
      "  --now T            Unix seconds or a UTC xs:dateTime (default: now)\n"
      "  --sp-key F         the SP key, to decrypt encrypted assertions and NameIDs\n"
+     "  --sp-next-key F    HelpdeskSSOSAMLNextKeyFile: tried after --sp-key\n"
      "  --allow-legacy L   weak algorithms to accept (HelpdeskSSOSAMLAllowLegacy)\n"
      "  --policy P         what must be signed (default either)\n"
      "  --skew S           clock skew in seconds (default 180)\n"

@@ -153,7 +153,8 @@ void hint_request_id(const SamlSp& saml, const std::string& message, std::int64_
 
 int saml_verify(const Args& a) {
     if (auto bad = a.check({"idp-metadata", "idp-cert", "idp-cert-fingerprint", "idp-entity-id", "sp-entity-id", "acs-url", "request-id",
-                            "allow-unsolicited", "now", "sp-key", "allow-legacy", "policy", "skew", "attribute", "repeat"},
+                            "allow-unsolicited", "now", "sp-key", "sp-next-key", "allow-legacy", "policy", "skew",
+                            "attribute", "repeat"},
                            1, 1))
         return usage(*bad);
     if (int(!!a.one("idp-metadata")) + int(!!a.one("idp-cert")) + int(!!a.one("idp-cert-fingerprint")) != 1)
@@ -174,10 +175,12 @@ int saml_verify(const Args& a) {
     SamlSpSettings sp;
     sp.entity_id = *a.one("sp-entity-id");
     sp.acs_url = *a.one("acs-url");
-    if (auto k = a.one("sp-key")) {
+    for (const auto& [option, field] : {std::pair{"sp-key", &sp.key_pem}, std::pair{"sp-next-key", &sp.next_key_pem}}) {
+        auto k = a.one(option);
+        if (!k) continue;
         auto key = read_config_file(*k);
         if (!key) return fail(key.error());
-        sp.key_pem = key.value();
+        *field = key.value();
     }
     // --repeat N (not in the usage text: for tests/bench/saml_leak_check.py):
     // the same check N times in this process, each with an empty replay
@@ -266,7 +269,9 @@ int sp_settings(const Args& a, SamlSpSettings& sp, bool read_key_files) {
         sp.acs_url = *a.one("acs-url");
         sp.slo_url = a.one("slo-url").value_or("");
     }
-    for (const auto& [option, field] : {std::pair{"sp-cert", &sp.cert_pem}, std::pair{"sp-key", &sp.key_pem}}) {
+    for (const auto& [option, field] : {std::pair{"sp-cert", &sp.cert_pem}, std::pair{"sp-key", &sp.key_pem},
+                                        std::pair{"sp-next-cert", &sp.next_cert_pem},
+                                        std::pair{"sp-next-key", &sp.next_key_pem}}) {
         auto path = a.one(option);
         if (!path || !read_key_files) continue;
         auto text = read_config_file(*path);
@@ -381,7 +386,8 @@ std::string url_host(const std::string& url) {
 // from the same settings (for the same settings, the same bytes).
 int saml_metadata(const Args& a) {
     if (auto bad = a.check({"base-url", "endpoint", "sp-entity-id", "acs-url", "slo-url", "sp-cert", "sp-key",
-                            "name-id-format", "signature-algorithm", "allow-legacy", "policy"},
+                            "sp-next-cert", "sp-next-key", "name-id-format", "signature-algorithm", "allow-legacy",
+                            "policy"},
                            0, 0))
         return usage(*bad);
     SamlSpSettings sp;
@@ -396,7 +402,8 @@ int saml_metadata(const Args& a) {
 // site then serves (what mellon_create_metadata does for mod_auth_mellon).
 int saml_keygen(const Args& a) {
     if (auto bad = a.check({"key", "cert", "days", "subject", "force", "base-url", "endpoint", "sp-entity-id",
-                            "acs-url", "slo-url", "name-id-format", "signature-algorithm", "allow-legacy", "policy"},
+                            "acs-url", "slo-url", "name-id-format", "signature-algorithm", "allow-legacy", "policy",
+                            "sp-key", "sp-cert"},
                            0, 0))
         return usage(*bad);
     auto key_path = a.one("key"), cert_path = a.one("cert");
@@ -410,6 +417,21 @@ int saml_keygen(const Args& a) {
     }
     SamlSpSettings sp;
     if (int rc = sp_settings(a, sp, false); rc >= 0) return rc;
+    // Key rollover: given the current pair, the new one is made as its next
+    // pair (HelpdeskSSOSAMLNextKeyFile, HelpdeskSSOSAMLNextCertFile).
+    bool next = a.one("sp-key") || a.one("sp-cert");
+    if (next) {
+        if (!a.one("sp-key") || !a.one("sp-cert"))
+            return usage("--sp-key and --sp-cert (the current pair, for a rollover) go together");
+        for (const auto* path : {&*key_path, &*cert_path})
+            if (*path == *a.one("sp-key") || *path == *a.one("sp-cert"))
+                return usage("--key and --cert are the new pair's files: not those of --sp-key and --sp-cert");
+        for (const auto& [option, field] : {std::pair{"sp-key", &sp.key_pem}, std::pair{"sp-cert", &sp.cert_pem}}) {
+            auto text = read_config_file(*a.one(option));
+            if (!text) return fail(text.error());
+            *field = text.value();
+        }
+    }
     std::string subject = a.one("subject").value_or(url_host(a.one("base-url").value_or(sp.acs_url)));
     if (subject.empty() || subject.size() > 64) return usage("--subject takes a common name of 1 to 64 characters");
     bool replace = a.one("force") == std::optional<std::string>("yes");
@@ -419,17 +441,19 @@ int saml_keygen(const Args& a) {
                 return fail(make_error(Status::config_io, *path + " exists (--force replaces it)"));
     auto pair = make_sp_key_pair(subject, days);
     if (!pair) return fail(pair.error());
-    sp.key_pem = pair.value().first;
-    sp.cert_pem = pair.value().second;
-    auto md = saml_sp_metadata(sp);  // checks the pair as apachectl -t does
+    std::string& key_pem = next ? sp.next_key_pem : sp.key_pem;
+    std::string& cert_pem = next ? sp.next_cert_pem : sp.cert_pem;
+    key_pem = pair.value().first;
+    cert_pem = pair.value().second;
+    auto md = saml_sp_metadata(sp);  // checks the pair (and the current one) as apachectl -t does
     if (!md) return fail(md.error());
-    if (auto w = write_private_file(*key_path, sp.key_pem, replace); !w) return fail(w.error());
-    if (auto w = write_private_file(*cert_path, sp.cert_pem, replace); !w) return fail(w.error());
+    if (auto w = write_private_file(*key_path, key_pem, replace); !w) return fail(w.error());
+    if (auto w = write_private_file(*cert_path, cert_pem, replace); !w) return fail(w.error());
     std::cout << md.value();
     std::cerr << "wrote " << *key_path << " (RSA 3072, mode 0600) and " << *cert_path << " (CN=" << subject << ", "
-              << days << " days); in the site:\n"
-              << "    HelpdeskSSOSAMLKeyFile  " << *key_path << "\n"
-              << "    HelpdeskSSOSAMLCertFile " << *cert_path << "\n";
+              << days << " days); in the site" << (next ? ", beside the current pair (key rollover)" : "") << ":\n"
+              << "    HelpdeskSSOSAML" << (next ? "Next" : "") << "KeyFile  " << *key_path << "\n"
+              << "    HelpdeskSSOSAML" << (next ? "Next" : "") << "CertFile " << *cert_path << "\n";
     return kOk;
 }
 

@@ -19,7 +19,10 @@ using XmlSecEncCtxPtr = CPtr<xmlSecEncCtx, xmlSecEncCtxDestroy>;
 // 4.4.3), so a "saml:NameID" relying on the response's own namespace
 // declarations is read as the NameID it is. Lasso decrypts in a document of
 // its own, where such a plaintext does not parse.
-Result<xmlNode*> decrypt_in_place(xmlNode* encrypted_id, const std::string& sp_key_pem) {
+//
+// The content key is decrypted with each SP key in turn (the current key,
+// then the next one during a key rollover), as Lasso does with its list.
+Result<xmlNode*> decrypt_in_place(xmlNode* encrypted_id, const std::vector<const std::string*>& sp_keys) {
     xmlNode* data = child(encrypted_id, kNsXenc, "EncryptedData");
     if (!data) return err(Status::saml_decryption_failed, "the EncryptedID has no EncryptedData");
     xmlNode* key = child(encrypted_id, kNsXenc, "EncryptedKey");
@@ -27,18 +30,25 @@ Result<xmlNode*> decrypt_in_place(xmlNode* encrypted_id, const std::string& sp_k
     if (!key) return err(Status::saml_decryption_failed, "the EncryptedID has no EncryptedKey");
     if (attr(child(data, kNsXenc, "EncryptionMethod"), "Algorithm").find("#aes") == std::string::npos)
         return err(Status::saml_decryption_failed, "the EncryptedID is not AES-encrypted");
-    if (sp_key_pem.empty()) return err(Status::saml_decryption_failed, "no SP key to decrypt the EncryptedID");
+    if (sp_keys.empty()) return err(Status::saml_decryption_failed, "no SP key to decrypt the EncryptedID");
 
-    XmlSecKeyPtr sp_key(xmlSecCryptoAppKeyLoadMemory(reinterpret_cast<const xmlSecByte*>(sp_key_pem.data()),
-                                                     sp_key_pem.size(), xmlSecKeyDataFormatPem, nullptr, nullptr,
-                                                     nullptr));
-    XmlSecEncCtxPtr key_ctx(xmlSecEncCtxCreate(nullptr));
-    if (!sp_key || !key_ctx) return err(Status::internal, "xmlsec: cannot load the SP key");
-    key_ctx->encKey = sp_key.release();  // the context owns it now
-    key_ctx->mode = xmlEncCtxModeEncryptedKey;
-    xmlSecBufferPtr raw = xmlSecEncCtxDecryptToBuffer(key_ctx.get(), key);  // owned by key_ctx
-    XmlSecKeyPtr content_key(raw ? xmlSecKeyReadBuffer(xmlSecKeyDataAesId, raw) : nullptr);
-    if (!content_key) return err(Status::saml_decryption_failed, "the EncryptedID's key does not decrypt with the SP key");
+    XmlSecKeyPtr content_key;
+    for (const std::string* sp_key_pem : sp_keys) {
+        XmlSecKeyPtr sp_key(xmlSecCryptoAppKeyLoadMemory(reinterpret_cast<const xmlSecByte*>(sp_key_pem->data()),
+                                                         sp_key_pem->size(), xmlSecKeyDataFormatPem, nullptr, nullptr,
+                                                         nullptr));
+        XmlSecEncCtxPtr key_ctx(xmlSecEncCtxCreate(nullptr));
+        if (!sp_key || !key_ctx) return err(Status::internal, "xmlsec: cannot load the SP key");
+        key_ctx->encKey = sp_key.release();  // the context owns it now
+        key_ctx->mode = xmlEncCtxModeEncryptedKey;
+        xmlSecBufferPtr raw = xmlSecEncCtxDecryptToBuffer(key_ctx.get(), key);  // owned by key_ctx
+        content_key.reset(raw ? xmlSecKeyReadBuffer(xmlSecKeyDataAesId, raw) : nullptr);
+        if (content_key) break;
+    }
+    if (!content_key)
+        return err(Status::saml_decryption_failed, sp_keys.size() > 1
+                                                       ? "the EncryptedID's key decrypts with neither SP key"
+                                                       : "the EncryptedID's key does not decrypt with the SP key");
     XmlSecEncCtxPtr data_ctx(xmlSecEncCtxCreate(nullptr));
     if (!data_ctx) return err(Status::internal, "xmlsec: no context");
     data_ctx->encKey = content_key.release();
@@ -60,7 +70,7 @@ bool subject_has_encrypted_id(const std::vector<xmlNode*>& plain) {
 }
 
 Result<void> rebuild_subject(LassoProfile* profile, LassoServer* server, LassoSaml2Assertion* assertion, xmlNode* root,
-                             const std::vector<xmlNode*>& plain, const std::string& sp_key_pem) {
+                             const std::vector<xmlNode*>& plain, const SamlSpSettings& sp) {
     auto refuse = [](const std::string& why) { return err(Status::saml_missing_name_id, "the Subject: " + why); };
     if (!subject_has_encrypted_id(plain)) return refuse("no EncryptedID");
     if (profile->signature_status != 0 || !signature_of(root)) {
@@ -81,7 +91,10 @@ Result<void> rebuild_subject(LassoProfile* profile, LassoServer* server, LassoSa
     for (xmlNode* c = s->children; c; c = c->next) {
         if (c->type != XML_ELEMENT_NODE) continue;
         if (is(c, kNsSaml, "EncryptedID") && !encrypted_id && !name_id.n) {
-            auto decrypted = decrypt_in_place(c, sp_key_pem);
+            std::vector<const std::string*> keys;
+            for (const std::string* k : {&sp.key_pem, &sp.next_key_pem})
+                if (!k->empty()) keys.push_back(k);
+            auto decrypted = decrypt_in_place(c, keys);
             if (!decrypted) return decrypted.error();
             encrypted_id = c;
             name_id.n = lasso_node_new_from_xmlNode(decrypted.value());

@@ -11,6 +11,7 @@
 
 #include "core/error.h"
 #include "saml/lasso.h"
+#include "saml/saml.h"
 
 namespace hdsso::samlxml {
 
@@ -21,8 +22,9 @@ bool subject_has_encrypted_id(const std::vector<xmlNode*>& plain);
 // Lasso already, or else the assertion's own, by Lasso here), decrypts the
 // EncryptedID in place with xmlsec (in the document's context) and rebuilds
 // Lasso's Subject from the same signed bytes, each element read by Lasso.
+// The EncryptedID's key is decrypted with the SP key, then the next SP key.
 // `plain`: the response's plain assertions in our own parse of it.
 Result<void> rebuild_subject(LassoProfile* profile, LassoServer* server, LassoSaml2Assertion* assertion, xmlNode* root,
-                             const std::vector<xmlNode*>& plain, const std::string& sp_key_pem);
+                             const std::vector<xmlNode*>& plain, const SamlSpSettings& sp);
 
 }  // namespace hdsso::samlxml

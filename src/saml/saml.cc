@@ -215,7 +215,7 @@ Result<SamlLogin> SamlSp::process_response(std::string_view message, std::int64_
     xmlNode* assertion_xml = r.plain.empty() ? lasso_node_get_original_xmlnode(LASSO_NODE(a)) : r.plain.front();
     if (auto ok = check_signatures(idp, profile, r, assertion_xml); !ok) return ok.error();
     if (lasso.value().subject_unread)
-        if (auto ok = rebuild_subject(profile, server, a, r.root, r.plain, sp.key_pem); !ok) return ok.error();
+        if (auto ok = rebuild_subject(profile, server, a, r.root, r.plain, sp); !ok) return ok.error();
     if (auto ok = check_issuer_and_destination(a, issuer, r.root, sp.acs_url); !ok) return ok.error();
     if (auto ok = check_conditions(a->Conditions, sp.entity_id, now, idp.skew); !ok) return ok.error();
     auto bearer = check_bearer(a->Subject, sp.acs_url, now, idp.skew);

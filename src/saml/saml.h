@@ -72,6 +72,12 @@ struct SamlSpSettings {
     std::string slo_url;  // optional
     std::string key_pem;  // optional: decrypts EncryptedAssertion / EncryptedID
     std::string cert_pem;  // optional: published in the SP metadata
+    // Key rollover (optional, both or neither, only beside key_pem and
+    // cert_pem): the next key pair. Its certificate is published after the
+    // current one (signing and encryption) before it is used; the key
+    // decrypts (after the current key) but never signs.
+    std::string next_key_pem = {};
+    std::string next_cert_pem = {};
     std::string name_id_format = "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress";
     bool force_authn = false;
     SamlSignatureAlgorithm signature_algorithm = SamlSignatureAlgorithm::rsa_sha256;
@@ -163,10 +169,12 @@ std::string saml_response_issuer(std::string_view message);
 // The SP metadata (EntityDescriptor) for these settings, as the site serves
 // it at PREFIX/metadata: the configured NameID format; with a key,
 // AuthnRequestsSigned="true", the signature algorithm (algsupport
-// SigningMethod) and the certificate (signing and encryption). The same
-// checks as SamlSp::create: config.invalid for an SP key or certificate that
-// does not parse, is not RSA, or do not match; saml.legacy_algorithm for
-// rsa-sha1 without allow_sha1.
+// SigningMethod) and the certificate (signing and encryption), then the next
+// certificate (signing and encryption) when there is one. The same checks as
+// SamlSp::create: config.invalid for an SP key or certificate that does not
+// parse, is not RSA, or do not match (the next pair the same way, and a next
+// key without its certificate or the current pair, or the current key
+// again); saml.legacy_algorithm for rsa-sha1 without allow_sha1.
 Result<std::string> saml_sp_metadata(const SamlSpSettings& sp);
 
 // The entity IDs of the IdPs a metadata document (EntityDescriptor or
@@ -182,6 +190,10 @@ Result<std::vector<std::string>> saml_metadata_idps(std::string_view metadata);
 Result<std::vector<SamlIdpSettings>> saml_select_idps(const std::vector<std::string>& metadata,
                                                       const std::vector<std::string>& wanted,
                                                       const SamlIdpSettings& base);
+
+// The SHA-256 fingerprint of a PEM certificate as "SHA256:AB:CD:..." (the
+// form HelpdeskSSOSAMLIdPCertFingerprint reads); empty when it does not parse.
+std::string saml_certificate_fingerprint(const std::string& cert_pem);
 
 // Whether `text` is a certificate fingerprint this product reads.
 Result<void> saml_fingerprint_check(std::string_view text);

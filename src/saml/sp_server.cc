@@ -5,6 +5,7 @@
 #include <cstring>
 #include <utility>
 
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -38,28 +39,59 @@ const SigAlgInfo& sig_alg(SamlSignatureAlgorithm a) {
 }
 }  // namespace
 
+namespace {
+
+using PkeyPtr = CPtr<EVP_PKEY, EVP_PKEY_free>;
+
+// An SP key pair's checks, for the current pair ("the SP key") or the next
+// one ("the next SP key"): an unencrypted RSA PEM key and a PEM certificate
+// that is the key's.
+Result<void> check_pair(const std::string& key_pem, const std::string& cert_pem, const char* what,
+                        SamlSignatureAlgorithm alg, PkeyPtr& key) {
+    if (!key_pem.empty()) {
+        CPtr<BIO, BIO_free> bio(BIO_new_mem_buf(key_pem.data(), static_cast<int>(key_pem.size())));
+        key.reset(bio ? PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, const_cast<char*>("")) : nullptr);
+        if (!key) return err(Status::config_invalid, std::string(what) + " key is not an unencrypted PEM private key");
+        if (EVP_PKEY_get_base_id(key.get()) != EVP_PKEY_RSA)
+            return err(Status::config_invalid,
+                       std::string(what) + " key is not RSA (" + saml_signature_algorithm_name(alg) + ")");
+    }
+    if (!cert_pem.empty()) {
+        CPtr<BIO, BIO_free> bio(BIO_new_mem_buf(cert_pem.data(), static_cast<int>(cert_pem.size())));
+        CPtr<X509, X509_free> cert(bio ? PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr) : nullptr);
+        if (!cert) return err(Status::config_invalid, std::string(what) + " certificate is not a PEM certificate");
+        if (key && X509_check_private_key(cert.get(), key.get()) != 1)
+            return err(Status::config_invalid,
+                       std::string(what) + " certificate is not " + what + " key's (they do not match)");
+    }
+    return {};
+}
+
+}  // namespace
+
 Result<void> check_sp_settings(const SamlSpSettings& sp) {
     if (sp.entity_id.empty() || sp.acs_url.empty())
         return err(Status::config_invalid, "the SP needs an entity ID and an ACS URL");
     if (sp.name_id_format.empty()) return err(Status::config_invalid, "the SP's NameID format is empty");
     if (sp.signature_algorithm == SamlSignatureAlgorithm::rsa_sha1 && !sp.allow_sha1)
         return err(Status::config_invalid, "the SP would sign with rsa-sha1: that needs the sha1 legacy allowance");
-    CPtr<EVP_PKEY, EVP_PKEY_free> key;
-    if (!sp.key_pem.empty()) {
-        CPtr<BIO, BIO_free> bio(BIO_new_mem_buf(sp.key_pem.data(), static_cast<int>(sp.key_pem.size())));
-        key.reset(bio ? PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, const_cast<char*>("")) : nullptr);
-        if (!key) return err(Status::config_invalid, "the SP key is not an unencrypted PEM private key");
-        if (EVP_PKEY_get_base_id(key.get()) != EVP_PKEY_RSA)
-            return err(Status::config_invalid, std::string("the SP key is not RSA (") +
-                                                   saml_signature_algorithm_name(sp.signature_algorithm) + ")");
-    }
-    if (!sp.cert_pem.empty()) {
-        CPtr<BIO, BIO_free> bio(BIO_new_mem_buf(sp.cert_pem.data(), static_cast<int>(sp.cert_pem.size())));
-        CPtr<X509, X509_free> cert(bio ? PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr) : nullptr);
-        if (!cert) return err(Status::config_invalid, "the SP certificate is not a PEM certificate");
-        if (key && X509_check_private_key(cert.get(), key.get()) != 1)
-            return err(Status::config_invalid, "the SP certificate is not the SP key's (they do not match)");
-    }
+    PkeyPtr key, next;
+    if (auto ok = check_pair(sp.key_pem, sp.cert_pem, "the SP", sp.signature_algorithm, key); !ok) return ok;
+    if (sp.next_key_pem.empty() && sp.next_cert_pem.empty()) return {};
+    // Key rollover: a next key beside the current one; its certificate, when
+    // the current one is published, published after it. (A site names all
+    // four files; hdsso saml verify takes keys alone.)
+    if (sp.next_key_pem.empty())
+        return err(Status::config_invalid, "the next SP certificate has no next SP key beside it");
+    if (sp.key_pem.empty()) return err(Status::config_invalid, "a next SP key needs the current SP key");
+    if (!sp.cert_pem.empty() && sp.next_cert_pem.empty())
+        return err(Status::config_invalid, "the next SP key has no next SP certificate beside it");
+    if (sp.cert_pem.empty() && !sp.next_cert_pem.empty())
+        return err(Status::config_invalid, "a next SP certificate needs the current SP certificate");
+    if (auto ok = check_pair(sp.next_key_pem, sp.next_cert_pem, "the next SP", sp.signature_algorithm, next); !ok)
+        return ok;
+    if (EVP_PKEY_eq(key.get(), next.get()) == 1)
+        return err(Status::config_invalid, "the next SP key is the current SP key: a rollover needs a new key pair");
     return {};
 }
 
@@ -74,6 +106,12 @@ Result<LassoServerPtr> new_sp_server(const SamlSpSettings& sp) {
     if (!sp.key_pem.empty() &&
         lasso_server_set_encryption_private_key_with_password(server.get(), sp.key_pem.c_str(), nullptr) != 0)
         return err(Status::config_invalid, "the SP key could not be loaded");
+    // Lasso (2.4 and later) keeps a list of decryption keys: each call adds
+    // one, and an EncryptedAssertion or EncryptedID is tried with each in
+    // turn (current first). It signs with the server's own key only.
+    if (!sp.next_key_pem.empty() &&
+        lasso_server_set_encryption_private_key_with_password(server.get(), sp.next_key_pem.c_str(), nullptr) != 0)
+        return err(Status::config_invalid, "the next SP key could not be loaded");
     return server;
 }
 
@@ -95,6 +133,25 @@ const char* saml_signature_algorithm_uri(SamlSignatureAlgorithm a) { return sig_
 Result<std::string> saml_sp_metadata(const SamlSpSettings& sp) {
     if (auto ok = check_sp_settings(sp); !ok) return ok.error();
     return sp_metadata(sp);
+}
+
+std::string saml_certificate_fingerprint(const std::string& cert_pem) {
+    CPtr<BIO, BIO_free> bio(BIO_new_mem_buf(cert_pem.data(), static_cast<int>(cert_pem.size())));
+    CPtr<X509, X509_free> cert(bio ? PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr) : nullptr);
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    if (!cert || X509_digest(cert.get(), EVP_sha256(), md, &n) != 1) {
+        ERR_clear_error();
+        return "";
+    }
+    static const char kHex[] = "0123456789ABCDEF";
+    std::string out = "SHA256";
+    for (unsigned int i = 0; i < n; ++i) {
+        out += ':';
+        out += kHex[md[i] >> 4];
+        out += kHex[md[i] & 15];
+    }
+    return out;
 }
 
 void saml_sp_site_urls(SamlSpSettings& sp, std::string_view base_url, std::string_view endpoint,

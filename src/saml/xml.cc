@@ -385,8 +385,14 @@ std::string sp_metadata(const SamlSpSettings& sp) {
         xmlNs* alg = xmlNewNs(ext, BAD_CAST "urn:oasis:names:tc:SAML:metadata:algsupport", BAD_CAST "alg");
         xmlNode* method = xmlNewChild(ext, alg, BAD_CAST "SigningMethod", nullptr);
         xmlNewProp(method, BAD_CAST "Algorithm", BAD_CAST saml_signature_algorithm_uri(sp.signature_algorithm));
-        if (!sp.cert_pem.empty())
-            for (const char* use : {"signing", "encryption"}) add_key(spd, md, ds, use, sp.cert_pem);
+        // The current certificate, then (key rollover) the next one: an IdP
+        // that takes one encryption certificate takes the first, which the
+        // site decrypts with; one that checks signatures against every
+        // signing certificate listed already trusts the next key when the
+        // site switches to it.
+        for (const std::string* cert : {&sp.cert_pem, &sp.next_cert_pem})
+            if (!cert->empty())
+                for (const char* use : {"signing", "encryption"}) add_key(spd, md, ds, use, *cert);
     }
     if (!sp.slo_url.empty()) add_endpoint(spd, md, "SingleLogoutService", kRedirect, sp.slo_url);
     xmlNewTextChild(spd, md, BAD_CAST "NameIDFormat", BAD_CAST sp.name_id_format.c_str());

@@ -14,7 +14,13 @@ Responses built like the integration tests build theirs
   encrypted-id  its NameID as an EncryptedID after the SubjectConfirmation
                 (decrypted by src/saml/encrypted_id.cc);
   fingerprint   the valid one, the IdP known by its certificate's
-                fingerprint (a Lasso server per response).
+                fingerprint (a Lasso server per response);
+  next-key      the valid one as an EncryptedAssertion for the next SP key
+                of a key rollover (--sp-next-key): Lasso tries the current
+                key first;
+  next-key-id   its NameID as an EncryptedID for the next SP key, after the
+                SubjectConfirmation (encrypted_id.cc tries the current key
+                first).
 Each runs under valgrind --leak-check=full with --repeat 1 and --repeat N
 (the same response N times, each with an empty replay cache); the report
 gives valgrind's "definitely lost" bytes (and in brackets "indirectly
@@ -58,12 +64,17 @@ def responses(f):
     fingerprint = subprocess.run(["openssl", "x509", "-in", f.cert, "-noout", "-fingerprint", "-sha256"],
                                  capture_output=True, text=True, check=True).stdout.split("=", 1)[1].strip()
     by_cert = ["--idp-cert", f.cert]
+    next_key, next_cert = f._pair("sp-next")
+    both_keys = ["--sp-key", sp_key, "--sp-next-key", next_key]
     return [("valid", valid, by_cert, 0),
             ("malformed", malformed, by_cert + ["--sp-key", sp_key], 1),
             ("encrypted", f.encrypt(valid, sp_cert), by_cert + ["--sp-key", sp_key], 0),
             ("encrypted-id", f.sign(f.encrypt_name_id(f.response(assertions=typed), sp_cert, after_confirmation=True)),
              by_cert + ["--sp-key", sp_key], 0),
-            ("fingerprint", valid, ["--idp-cert-fingerprint", fingerprint], 0)]
+            ("fingerprint", valid, ["--idp-cert-fingerprint", fingerprint], 0),
+            ("next-key", f.encrypt(valid, next_cert), by_cert + both_keys, 0),
+            ("next-key-id", f.sign(f.encrypt_name_id(f.response(assertions=typed), next_cert, after_confirmation=True)),
+             by_cert + both_keys, 0)]
 
 
 def run(f, path, extra, repeat, stacks):

@@ -545,6 +545,36 @@ class KeygenTest(unittest.TestCase):
         self.assertIn('AuthnRequestsSigned="true"', out)
         self.assertIn("HelpdeskSSOSAMLKeyFile", err)
 
+    def test_keygen_for_a_key_rollover(self):
+        # Given the current pair (--sp-key, --sp-cert), the new pair is the
+        # next one: the metadata lists both, and the hint names the Next
+        # directives.
+        base = "https://helpdesk.example.com"
+        key, cert = os.path.join(self.tmp, "sp-key.pem"), os.path.join(self.tmp, "sp-cert.pem")
+        rc, _, err = hdsso("saml", "keygen", "--key", key, "--cert", cert, "--base-url", base)
+        self.assertEqual(0, rc, err)
+        key2, cert2 = os.path.join(self.tmp, "sp-key-2.pem"), os.path.join(self.tmp, "sp-cert-2.pem")
+        rc, out, err = hdsso("saml", "keygen", "--key", key2, "--cert", cert2, "--sp-key", key, "--sp-cert", cert,
+                             "--base-url", base)
+        self.assertEqual(0, rc, err)
+        self.assertIn("HelpdeskSSOSAMLNextKeyFile  %s" % key2, err)
+        self.assertIn("HelpdeskSSOSAMLNextCertFile %s" % cert2, err)
+        self.assertEqual(0o600, stat.S_IMODE(os.stat(key2).st_mode))
+        rc2, md, err2 = hdsso("saml", "metadata", "--base-url", base, "--sp-key", key, "--sp-cert", cert,
+                              "--sp-next-key", key2, "--sp-next-cert", cert2)
+        self.assertEqual(0, rc2, err2)
+        self.assertEqual(md, out)
+        self.assertEqual(4, out.count("<md:KeyDescriptor "))
+        # The current pair's files are never the new pair's.
+        rc, _, err = hdsso("saml", "keygen", "--key", key, "--cert", cert2 + ".x", "--sp-key", key, "--sp-cert", cert,
+                           "--base-url", base, "--force")
+        self.assertEqual(2, rc, err)
+        self.assertIn("not those of --sp-key and --sp-cert", err)
+        rc, _, err = hdsso("saml", "keygen", "--key", key2 + ".x", "--cert", cert2 + ".x", "--sp-key", key,
+                           "--base-url", base)
+        self.assertEqual(2, rc, err)
+        self.assertIn("--sp-key and --sp-cert (the current pair, for a rollover) go together", err)
+
     def test_keygen_never_overwrites_without_force(self):
         key, cert = os.path.join(self.tmp, "k.pem"), os.path.join(self.tmp, "c.pem")
         with open(key, "w") as f:

@@ -256,6 +256,37 @@ class SamlChecksTest(unittest.TestCase):
                 late = f.sign(f.encrypt_name_id(f.response(), sp_cert, after_confirmation=after))
                 self.assert_error(late, "saml.too_late", "--sp-key", sp_key, now=f.NOW + 3600)
 
+    def test_encrypted_for_the_next_key(self):
+        # Key rollover: the next SP key (HelpdeskSSOSAMLNextKeyFile,
+        # --sp-next-key) decrypts what an IdP encrypted for the next
+        # certificate, after the current key; a key of neither is refused.
+        f = self.f
+        sp_key, sp_cert = f._pair("sp-current")
+        next_key, next_cert = f._pair("sp-next")
+        _, unrelated_cert = f._pair("sp-unrelated")
+        both = ("--sp-key", sp_key, "--sp-next-key", next_key)
+        signed = self.signed()
+        for_next = f.encrypt(signed, next_cert)
+        self.assertNotIn("jane@example.com", for_next)
+        self.assertEqual("jane@example.com", self.assert_ok(for_next, *both)["name_id"])
+        self.assertEqual("jane@example.com", self.assert_ok(f.encrypt(signed, sp_cert), *both)["name_id"])
+        self.assert_error(for_next, "saml.decryption_failed", "--sp-key", sp_key)  # without the next key
+        self.assert_error(f.encrypt(signed, unrelated_cert), "saml.decryption_failed", *both)
+        # The next key alone is no SP key.
+        code, _, err = self.verify(for_next, "--sp-next-key", next_key)
+        self.assertEqual(3, code, err)
+        self.assertIn("error: config.invalid: ", err)
+        self.assertIn("(a next SP key needs the current SP key)", err)
+        # EncryptedID: in schema order (Lasso decrypts it) and after the
+        # SubjectConfirmation (the module decrypts it itself).
+        for after in (False, True):
+            with self.subTest(after_confirmation=after):
+                xml = f.sign(f.encrypt_name_id(f.response(), next_cert, after_confirmation=after))
+                self.assertEqual("jane@example.com", self.assert_ok(xml, *both)["name_id"])
+                self.assert_error(xml, "saml.decryption_failed", "--sp-key", sp_key)
+                unrelated = f.sign(f.encrypt_name_id(f.response(), unrelated_cert, after_confirmation=after))
+                self.assert_error(unrelated, "saml.decryption_failed", *both)
+
     def test_encrypted_name_id_signature_wrapping(self):
         # XSW on the path that reads an out-of-order EncryptedID again: the
         # genuine assertion-signed response (Jane) kept inside the Advice of a
@@ -579,6 +610,189 @@ class AcsThroughApacheTest(unittest.TestCase):
         r = self.post(self.response(encrypt_to=other_cert).encode())
         self.assert_refused(r, 400, "saml.decryption_failed", "")
         self.assertNotIn("Sign-in is unavailable", r.text)
+
+
+NEXT_KEY_SITE = ACS_SITE.replace("  HelpdeskSSOSAMLAllowUnsolicited On\n", """  HelpdeskSSOSAMLAllowUnsolicited On
+  HelpdeskSSOSAMLNextKeyFile {dir}/sp-next.key
+  HelpdeskSSOSAMLNextCertFile {dir}/sp-next.crt
+  <Location /private>
+    AuthType HelpdeskSSO
+    Require valid-user
+  </Location>
+  HelpdeskSSODiagnostics On
+  <Location /sso/diagnostics>
+    AuthType HelpdeskSSO
+    Require valid-user
+  </Location>
+""")
+
+
+def pem_body(path):
+    with open(path) as f:
+        return "".join(line.strip() for line in f if not line.startswith("-----"))
+
+
+class NextKeyThroughApacheTest(unittest.TestCase):
+    """Key rollover at the module: HelpdeskSSOSAMLNextKeyFile and
+    HelpdeskSSOSAMLNextCertFile. The metadata lists both certificates,
+    current first; an assertion encrypted for either signs in; requests are
+    signed with the current key; misconfigurations fail apachectl -t."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.f = Forge()
+        cls.apache = Apache(NEXT_KEY_SITE)
+        cls.sp_key, cls.sp_cert = cls.f._pair("next-site-sp")
+        cls.next_key, cls.next_cert = cls.f._pair("next-site-sp-next")
+        for name, path in (("idp.crt", cls.f.cert), ("sp.key", cls.sp_key), ("sp.crt", cls.sp_cert),
+                           ("sp-next.key", cls.next_key), ("sp-next.crt", cls.next_cert)):
+            with open(path) as src:
+                cls.apache.write(name, src.read(), mode=0o600 if name.endswith(".key") else 0o644)
+        cls.f.SP = cls.apache.url("/sso/metadata")
+        cls.f.ACS = cls.apache.url("/sso/acs")
+        cls.apache.start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.apache.cleanup()
+        cls.f.cleanup()
+
+    _n = iter(range(1, 10 ** 6))
+
+    def response(self, encrypt_to):
+        f = self.f
+        f.NOW = int(time.time())
+        aid = "_next%d" % next(self._n)
+        xml = f.response(assertions=f.assertion(aid=aid, scd_in_response_to=""), in_response_to="")
+        return f.encrypt(f.sign(xml, assertion_id=aid), encrypt_to)
+
+    def post(self, raw):
+        return requests.post(self.f.ACS, data={"SAMLResponse": base64.b64encode(raw).decode()},
+                             allow_redirects=False, timeout=30)
+
+    def test_assertion_encrypted_for_either_key_signs_in(self):
+        for cert in (self.next_cert, self.sp_cert):
+            with self.subTest(cert=os.path.basename(cert)):
+                r = self.post(self.response(cert).encode())
+                self.assertEqual(302, r.status_code, r.text + self.apache.error_log())
+                self.assertIn("hdsso_session=", r.headers.get("Set-Cookie", ""))
+
+    def test_diagnostics_page_shows_both_fingerprints(self):
+        r = self.post(self.response(self.next_cert).encode())
+        self.assertEqual(302, r.status_code, r.text + self.apache.error_log())
+        page = requests.get(self.apache.url("/sso/diagnostics"), cookies=r.cookies, allow_redirects=False,
+                            timeout=30)
+        self.assertEqual(200, page.status_code, page.text[:500])
+        shown = []
+        for cert in (self.sp_cert, self.next_cert):
+            out = subprocess.run(["openssl", "x509", "-noout", "-fingerprint", "-sha256", "-in", cert],
+                                 capture_output=True, text=True, check=True).stdout
+            fp = "SHA256:" + out.strip().split("=", 1)[1].upper()
+            self.assertIn(fp, page.text)
+            shown.append(page.text.index(fp))
+        self.assertLess(shown[0], shown[1])  # current first
+        # The startup line says a rollover is under way, with the next certificate.
+        self.assertRegex(self.apache.error_log(), r"HDSSO013: .*; key rollover: next SP certificate %s published"
+                         % re.escape(fp))
+        self.assertIn("SP certificate (current: signs, decrypts)", page.text)
+        self.assertIn("SP certificate (next: decrypts, published)", page.text)
+
+    def test_assertion_for_an_unrelated_key_refused(self):
+        _, unrelated_cert = self.f._pair("next-site-unrelated")
+        r = self.post(self.response(unrelated_cert).encode())
+        self.assertEqual(400, r.status_code, r.text[:500])
+        self.assertIn("saml.decryption_failed", r.text)
+        self.assertNotRegex(r.headers.get("Set-Cookie", ""), r"(^|[ ,])hdsso_session=[^;]")
+        self.assertRegex(self.apache.error_log(), r"HDSSO020: saml\.decryption_failed: ")
+
+    def test_metadata_lists_both_certificates_current_first(self):
+        r = requests.get(self.apache.url("/sso/metadata"), timeout=30)
+        self.assertEqual(200, r.status_code, r.text[:500])
+        keys = re.findall(r'<md:KeyDescriptor use="(\w+)">.*?<ds:X509Certificate>([^<]*)</ds:X509Certificate>',
+                          r.text, re.S)
+        keys = [(use, re.sub(r"\s", "", cert)) for use, cert in keys]
+        current, upcoming = pem_body(self.sp_cert), pem_body(self.next_cert)
+        self.assertEqual([("signing", current), ("encryption", current), ("signing", upcoming),
+                          ("encryption", upcoming)], keys)
+        # The same bytes as hdsso saml metadata with the four files.
+        p = subprocess.run([HDSSO, "saml", "metadata", "--base-url", self.apache.url(""), "--sp-key", self.sp_key,
+                            "--sp-cert", self.sp_cert, "--sp-next-key", self.next_key, "--sp-next-cert",
+                            self.next_cert], capture_output=True, text=True)
+        self.assertEqual(0, p.returncode, p.stderr)
+        self.assertEqual(r.text, p.stdout)
+
+    def test_authn_request_signed_with_the_current_key(self):
+        r = requests.get(self.apache.url("/private/"), allow_redirects=False, timeout=30)
+        self.assertEqual(302, r.status_code, r.text[:500])
+        query = r.headers["Location"].split("?", 1)[1]
+        signed, signature = query.split("&Signature=")
+        sig_path = self.apache.write("authn.sig", "")
+        with open(sig_path, "wb") as out:
+            out.write(base64.b64decode(urllib.parse.unquote(signature)))
+        data_path = self.apache.write("authn.txt", signed)
+        for cert, verified in ((self.sp_cert, True), (self.next_cert, False)):
+            pub = subprocess.run(["openssl", "x509", "-pubkey", "-noout", "-in", cert], capture_output=True,
+                                 text=True, check=True).stdout
+            pub_path = self.apache.write("pub.pem", pub)
+            p = subprocess.run(["openssl", "dgst", "-sha256", "-verify", pub_path, "-signature", sig_path, data_path],
+                               capture_output=True, text=True)
+            self.assertEqual(verified, p.returncode == 0, (cert, p.stdout, p.stderr))
+
+    def test_misconfigurations_fail_apachectl_t(self):
+        f = self.f
+        unrelated_key, unrelated_cert = f._pair("next-site-mismatch")
+        # The next key encrypted with a passphrase: refused, never prompted for.
+        locked = os.path.join(f.tmp.name, "locked.key")
+        subprocess.run(["openssl", "pkey", "-in", self.next_key, "-aes256", "-passout", "pass:secret", "-out", locked],
+                       check=True, capture_output=True)
+        files = {"sp.key": self.sp_key, "sp.crt": self.sp_cert, "idp.crt": f.cert, "sp-next.key": self.next_key,
+                 "sp-next.crt": self.next_cert, "unrelated.crt": unrelated_cert, "locked.key": locked}
+        cases = [
+            ("next key without next cert", "  HelpdeskSSOSAMLNextCertFile {dir}/sp-next.crt\n", "",
+             "HelpdeskSSOSAMLNextKeyFile .*sp-next.key has no HelpdeskSSOSAMLNextCertFile beside it"),
+            ("next cert without next key", "  HelpdeskSSOSAMLNextKeyFile {dir}/sp-next.key\n", "",
+             "HelpdeskSSOSAMLNextCertFile .*sp-next.crt has no HelpdeskSSOSAMLNextKeyFile beside it"),
+            ("next cert of another key", "{dir}/sp-next.crt", "{dir}/unrelated.crt",
+             "HelpdeskSSOSAMLNextCertFile .*unrelated.crt is not the certificate of HelpdeskSSOSAMLNextKeyFile "
+             ".*sp-next.key"),
+            ("next equal to current", "{dir}/sp-next.", "{dir}/sp.",
+             "HelpdeskSSOSAMLNextKeyFile .*sp.key is the same key as HelpdeskSSOSAMLKeyFile .*sp.key: a rollover "
+             "needs a new key pair"),
+            ("next key encrypted", "{dir}/sp-next.key", "{dir}/locked.key",
+             "SAML: config\\.invalid: the next SP key is not an unencrypted PEM private key"),
+            ("next without the current pair", "  HelpdeskSSOSAMLKeyFile {dir}/sp.key\n", "",
+             "HelpdeskSSOSAMLNextKeyFile and HelpdeskSSOSAMLNextCertFile need HelpdeskSSOSAMLKeyFile and "
+             "HelpdeskSSOSAMLCertFile"),
+        ]
+        for label, old, new, message in cases:
+            with self.subTest(label):
+                self.assertIn(old, NEXT_KEY_SITE)
+                a = Apache(NEXT_KEY_SITE.replace(old, new))
+                try:
+                    for name, path in files.items():
+                        with open(path) as src:
+                            a.write(name, src.read(), mode=0o600 if name.endswith(".key") else 0o644)
+                    rc, out = a.config_test()
+                finally:
+                    a.cleanup()
+                self.assertNotEqual(0, rc, out)
+                self.assertRegex(out, r"HDSSO060: .*error: saml\.idp: .*" + message)
+        a = Apache(NEXT_KEY_SITE)
+        try:
+            for name, path in files.items():
+                with open(path) as src:
+                    a.write(name, src.read(), mode=0o600 if name.endswith(".key") else 0o644)
+            rc, out = a.config_test()
+            self.assertEqual(0, rc, out)
+            self.assertNotIn("file.world_readable", out)
+            # A next key every user can read: warned about like the current one.
+            os.chmod(os.path.join(a.dir, "sp-next.key"), 0o644)
+            rc, out = a.config_test()
+            self.assertEqual(0, rc, out)
+            self.assertRegex(out, r"HDSSO061: .*warning: file\.world_readable: HelpdeskSSOSAMLNextKeyFile "
+                                  r"\S*sp-next\.key .*mode 0644")
+        finally:
+            a.cleanup()
 
 
 if __name__ == "__main__":

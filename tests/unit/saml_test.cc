@@ -3,6 +3,7 @@
 // it names; and the checks that need no signed fixture (times, legacy list).
 #include <cppunit/extensions/HelperMacros.h>
 
+#include <functional>
 #include <iostream>
 #include <map>
 #include <sstream>
@@ -66,7 +67,8 @@ std::string trim(std::string s) {
 const std::map<std::string, std::string> kKnown = {
 };
 
-Result<SamlLogin> run(const Row& r, bool with_allowances) {
+Result<SamlLogin> run(const Row& r, bool with_allowances,
+                      const std::function<void(SamlSpSettings&)>& adjust_sp = nullptr) {
     SamlIdpSettings idp;
     // Rows that no certificate verifies are run against settings1's
     // certificate, with its allowances, so that the message itself fails.
@@ -81,6 +83,7 @@ Result<SamlLogin> run(const Row& r, bool with_allowances) {
     sp.entity_id = r["sp_entity_id"].empty() ? "urn:sp" : r["sp_entity_id"];
     sp.acs_url = trim(r["acs_url"]).empty() ? "https://sp.invalid/acs" : trim(r["acs_url"]);
     if (!r["sp_key"].empty()) sp.key_pem = read_vector("python3-saml/" + r["sp_key"]);
+    if (adjust_sp) adjust_sp(sp);
     auto saml = SamlSp::create(sp, {idp});
     if (!saml) return saml.error();
     std::int64_t now = r["now"].empty() ? 0 : parse_saml_time(r["now"]).value();
@@ -322,6 +325,9 @@ class SamlSpTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testNameIdFormatsAndSiteUrls);
     CPPUNIT_TEST(testMetadataDescribesTheSite);
     CPPUNIT_TEST(testBadSpKeysRefused);
+    CPPUNIT_TEST(testNextCertificatePublishedAfterTheCurrent);
+    CPPUNIT_TEST(testBadNextKeysRefused);
+    CPPUNIT_TEST(testDecryptsWithEitherKey);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -461,6 +467,148 @@ public:
         sp = unit_sp();
         sp.name_id_format.clear();
         CPPUNIT_ASSERT_EQUAL(std::string("config.invalid: the SP's NameID format is empty"), code(sp));
+    }
+
+    // Key rollover: the metadata lists the current certificate (signing,
+    // encryption), then the next one (signing, encryption); the live SP
+    // serves the same bytes; requests are still signed with the current key.
+    void testNextCertificatePublishedAfterTheCurrent() {
+        static const KeyPair next = key_pair("hdsso-unit-sp-next");
+        SamlSpSettings sp = unit_sp();
+        std::string before = saml_sp_metadata(sp).value();
+        sp.next_key_pem = next.key_pem;
+        sp.next_cert_pem = next.cert_pem;
+        auto md = saml_sp_metadata(sp);
+        CPPUNIT_ASSERT_MESSAGE(md.ok() ? "" : md.error().detail, md.ok());
+        auto saml = unit_saml(sp);
+        CPPUNIT_ASSERT_MESSAGE(saml.ok() ? "" : saml.error().detail, saml.ok());
+        CPPUNIT_ASSERT_EQUAL(md.value(), saml.value()->metadata());
+        // Each KeyDescriptor's use and certificate, in document order.
+        auto body = [](const std::string& pem) {  // the base64 between the PEM lines
+            std::string b;
+            std::istringstream in(pem);
+            for (std::string line; std::getline(in, line);)
+                if (line.rfind("-----", 0) != 0) b += line;
+            return b;
+        };
+        std::vector<std::pair<std::string, std::string>> keys;
+        const std::string& m = md.value();
+        const std::string kd = "<md:KeyDescriptor use=\"", xc = "<ds:X509Certificate>";
+        for (std::size_t at = m.find(kd); at != std::string::npos; at = m.find(kd, at + 1)) {
+            std::size_t use = at + kd.size(), cert = m.find(xc, at) + xc.size();
+            std::string text = m.substr(cert, m.find("</ds:X509Certificate>", cert) - cert);
+            std::string flat;
+            for (char c : text)
+                if (c != '\n' && c != '\r' && c != ' ') flat += c;
+            keys.emplace_back(m.substr(use, m.find('"', use) - use), flat);
+        }
+        const std::vector<std::pair<std::string, std::string>> want = {
+            {"signing", body(sp.cert_pem)}, {"encryption", body(sp.cert_pem)},
+            {"signing", body(next.cert_pem)}, {"encryption", body(next.cert_pem)}};
+        CPPUNIT_ASSERT(want == keys);
+        // Without the next pair: the metadata as before, two KeyDescriptors.
+        sp.next_key_pem.clear();
+        sp.next_cert_pem.clear();
+        CPPUNIT_ASSERT_EQUAL(before, saml_sp_metadata(sp).value());
+        // Signing is the current key's only (redirect_sig_alg checks with it).
+        sp.next_key_pem = next.key_pem;
+        sp.next_cert_pem = next.cert_pem;
+        auto authn = unit_saml(sp).value()->authn_request("s");
+        CPPUNIT_ASSERT(authn.ok());
+        CPPUNIT_ASSERT_EQUAL(std::string("http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"),
+                             redirect_sig_alg(authn.value().url, EVP_sha256()));
+        Identity id;
+        id.issuer = kIdp;
+        id.name_id = "jane@example.com";
+        id.name_id_format = "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress";
+        id.session_index = "_s1";
+        auto logout = unit_saml(sp).value()->logout_request(id, "s2");
+        CPPUNIT_ASSERT(logout.ok());
+        CPPUNIT_ASSERT_EQUAL(std::string("http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"),
+                             redirect_sig_alg(logout.value().url, EVP_sha256()));
+    }
+
+    void testBadNextKeysRefused() {
+        static const KeyPair next = key_pair("hdsso-unit-sp-next");
+        auto code = [](const SamlSpSettings& sp) {
+            auto md = saml_sp_metadata(sp);
+            auto made = unit_saml(sp);
+            CPPUNIT_ASSERT(!md.ok() && !made.ok());
+            CPPUNIT_ASSERT(md.error().code == made.error().code);
+            return std::string(status_name(md.error().code)) + ": " + md.error().detail;
+        };
+        auto with_next = [](const std::string& key, const std::string& cert) {
+            SamlSpSettings sp = unit_sp();
+            sp.next_key_pem = key;
+            sp.next_cert_pem = cert;
+            return sp;
+        };
+        CPPUNIT_ASSERT_EQUAL(std::string("config.invalid: the next SP key has no next SP certificate beside it"),
+                             code(with_next(next.key_pem, "")));
+        CPPUNIT_ASSERT_EQUAL(std::string("config.invalid: the next SP certificate has no next SP key beside it"),
+                             code(with_next("", next.cert_pem)));
+        CPPUNIT_ASSERT_EQUAL(
+            std::string("config.invalid: the next SP certificate is not the next SP key's (they do not match)"),
+            code(with_next(next.key_pem, idp_keys().cert_pem)));
+        CPPUNIT_ASSERT_EQUAL(std::string("config.invalid: the next SP key is the current SP key: a rollover needs a "
+                                         "new key pair"),
+                             code(with_next(sp_keys().key_pem, sp_keys().cert_pem)));
+        CPPUNIT_ASSERT_EQUAL(std::string("config.invalid: the next SP key is not an unencrypted PEM private key"),
+                             code(with_next("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+                                            next.cert_pem)));
+        CPPUNIT_ASSERT_EQUAL(std::string("config.invalid: the next SP certificate is not a PEM certificate"),
+                             code(with_next(next.key_pem, "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")));
+        std::shared_ptr<EVP_PKEY> ec(EVP_EC_gen("P-256"), EVP_PKEY_free);
+        std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), BIO_free);
+        PEM_write_bio_PrivateKey(bio.get(), ec.get(), nullptr, nullptr, 0, nullptr, nullptr);
+        CPPUNIT_ASSERT_EQUAL(std::string("config.invalid: the next SP key is not RSA (rsa-sha256)"),
+                             code(with_next(bio_text(bio.get()), next.cert_pem)));
+        SamlSpSettings sp = with_next(next.key_pem, next.cert_pem);
+        sp.key_pem.clear();
+        CPPUNIT_ASSERT_EQUAL(std::string("config.invalid: a next SP key needs the current SP key"), code(sp));
+        sp = with_next(next.key_pem, next.cert_pem);
+        sp.cert_pem.clear();
+        CPPUNIT_ASSERT_EQUAL(std::string("config.invalid: a next SP certificate needs the current SP certificate"),
+                             code(sp));
+        // Keys alone (hdsso saml verify): no certificate published, both decrypt.
+        sp = with_next(next.key_pem, "");
+        sp.cert_pem.clear();
+        CPPUNIT_ASSERT(saml_sp_metadata(sp).ok());
+    }
+
+    // The python3-saml responses encrypted for its SP key (EncryptedAssertion,
+    // EncryptedID, both): they sign in with that key as the current key or as
+    // the next one, beside an unrelated current key; with unrelated keys only,
+    // saml.decryption_failed.
+    void testDecryptsWithEitherKey() {
+        static const KeyPair other = key_pair("hdsso-unit-sp-other");
+        static const KeyPair another = key_pair("hdsso-unit-sp-another");
+        int rows = 0;
+        for (const Row& r : manifest()) {
+            if (r["expected"] != "valid" || r["sp_key"].empty() || r["file"].find("encrypt") == std::string::npos)
+                continue;
+            ++rows;
+            const std::string vector_key = read_vector("python3-saml/" + r["sp_key"]);
+            auto keys = [&](const std::string& key, const std::string& next) {
+                return [key, next](SamlSpSettings& sp) {
+                    sp.key_pem = key;
+                    sp.next_key_pem = next;
+                };
+            };
+            auto as_current = run(r, true, keys(vector_key, other.key_pem));
+            CPPUNIT_ASSERT_MESSAGE(r["file"] + ": " + (as_current.ok() ? "" : as_current.error().detail), as_current.ok());
+            auto as_next = run(r, true, keys(other.key_pem, vector_key));
+            CPPUNIT_ASSERT_MESSAGE(r["file"] + ": " + (as_next.ok() ? "" : as_next.error().detail), as_next.ok());
+            CPPUNIT_ASSERT_EQUAL(as_current.value().name_id, as_next.value().name_id);
+            for (const auto& next : {std::string(), another.key_pem}) {
+                auto neither = run(r, true, keys(other.key_pem, next));
+                CPPUNIT_ASSERT_MESSAGE(r["file"], !neither.ok());
+                CPPUNIT_ASSERT_EQUAL_MESSAGE(r["file"] + ": " + neither.error().detail,
+                                             std::string("saml.decryption_failed"),
+                                             std::string(status_name(neither.error().code)));
+            }
+        }
+        CPPUNIT_ASSERT(rows >= 4);
     }
 };
 
