@@ -16,6 +16,7 @@
 #include "mod/conftree_check.h"
 #include "mod/helpdesk.h"
 #include "mod/http.h"
+#include "mod/jwks_url.h"
 #include "mod/saml.h"
 #include "broker/broker.h"
 
@@ -42,7 +43,10 @@ SiteFacts site_facts(server_rec* s, const DirConfig* c, bool try_build) {
     f.lifetime = lifetime(c);
     f.idle_timeout = idle_timeout(c);
     saml_site_facts(s, f, try_build);
-    if (c->jwt_keys.set) f.jwt_key_path = c->jwt_keys.value->path;
+    if (c->jwt_keys.set) {
+        f.jwt_key_path = c->jwt_keys.value->path;
+        if (const char* url = jwt_keys_url(*c->jwt_keys.value)) f.jwt_keys_url = url;
+    }
     f.jwt_audience = c->jwt_audiences.set;
     f.jwt_login_url = c->jwt_login_url.set;
     if (c->remote_secret.set) f.remote_secret_path = c->remote_secret.value->path;

@@ -12,6 +12,7 @@
 #include "apr_strings.h"
 
 #include "mod/dir_config.h"
+#include "mod/jwks_url.h"
 #include "mod/authz.h"
 #include "mod/broker.h"
 #include "mod/chooser.h"
@@ -71,6 +72,7 @@ void child_init(apr_pool_t* p, server_rec* s) {
     guard_child(s, [&] {
         cache_child_init(p, s);
         saml_child_init(p, s);
+        jwks_child_init(p, s);
     });
 }
 
