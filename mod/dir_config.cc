@@ -350,7 +350,7 @@ const command_rec* dir_commands() {
                       "URL BACKING-FILE [refresh=SECONDS] [kid-refetch=SECONDS] [ca=CA-FILE] [ALG...]: JWT "
                       "verification keys from a JWK set at an https URL, fetched again in the background (every "
                       "3600 s unless refresh= says sooner) and, for a token naming an unknown kid, at most once "
-                      "per kid-refetch= seconds (default 60); Apache starts from BACKING-FILE, the last good copy"),
+                      "per kid-refetch= seconds (60 unless set); Apache starts from BACKING-FILE, the last good copy"),
     AP_INIT_TAKE1("HelpdeskSSOJWTIssuer", HDSSO_CMD(set_jwt_issuer), nullptr, HDSSO_SCOPE,
                   "the exact 'iss' of accepted tokens (unset: any issuer)"),
     AP_INIT_ITERATE("HelpdeskSSOJWTAudience", HDSSO_CMD(add_jwt_audience), nullptr, HDSSO_SCOPE,

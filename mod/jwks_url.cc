@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "apr_strings.h"
+#include "http_core.h"
 #include "http_log.h"
 
 #include "core/rate_gate.h"
@@ -132,7 +133,10 @@ const char* set_jwt_keys_url(cmd_parms* cmd, void* m, int argc, char* const argv
 
     // The backing file, the last good copy, when it passes the checks; else
     // fetched now (and written to the backing file); else an error naming
-    // both reasons, which apachectl -t prints too.
+    // both reasons, which fails the start. apachectl -t (and -S, -D DUMP_*)
+    // never uses the network: it says that the set is fetched at start.
+    // (Logged to stderr: no error log is open while the configuration is
+    // read.)
     std::string text, why_not_file;
     std::shared_ptr<const JwsVerifier> verifier;
     if (auto read = read_backing(src->u)) {
@@ -146,6 +150,12 @@ const char* set_jwt_keys_url(cmd_parms* cmd, void* m, int argc, char* const argv
     } else {
         why_not_file = read.error().detail;
     }
+    if (!verifier && ap_state_query(AP_SQ_RUN_MODE) != AP_SQ_RM_NORMAL) {
+        ap_log_perror(APLOG_MARK, APLOG_WARNING, 0, cmd->temp_pool,
+                     "HDSSO083: JWT keys %s: the backing file is not usable (%s); the key set is fetched when Apache "
+                     "starts, which fails if that fails", src->u.url, why_not_file.c_str());
+        verifier = std::make_shared<const JwsVerifier>(std::vector<JwsKey>{});
+    }
     if (!verifier) {
         auto fetched = fetch_source(src->u, nullptr);
         Result<std::shared_ptr<const JwsVerifier>> v =
@@ -156,9 +166,9 @@ const char* set_jwt_keys_url(cmd_parms* cmd, void* m, int argc, char* const argv
         text = std::move(fetched.value());
         verifier = v.value();
         if (auto w = write_backing(src->u, text); !w)
-            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, cmd->server, "HDSSO084: JWT keys %s: %s", src->u.url,
+            ap_log_perror(APLOG_MARK, APLOG_WARNING, 0, cmd->temp_pool, "HDSSO084: JWT keys %s: %s", src->u.url,
                          w.error().detail.c_str());
-        ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, cmd->server,
+        ap_log_perror(APLOG_MARK, APLOG_NOTICE, 0, cmd->temp_pool,
                      "HDSSO083: JWT keys %s fetched at start (the backing file: %s)", src->u.url, why_not_file.c_str());
     }
     src->current = text;

@@ -70,10 +70,9 @@ void check_saml(const SiteFacts& f, Findings& r) {
 
 // Files named at startup must still be readable by the server.
 void check_keys(const SiteFacts& f, Findings& r) {
-    if (f.check_files && !f.jwt_key_path.empty() && !readable(f.jwt_key_path))
-        r.error("jwt.key_file", (f.jwt_keys_url.empty() ? "HelpdeskSSOJWTKeyFile "
-                                                        : "HelpdeskSSOJWTKeysURL " + f.jwt_keys_url + ": its backing file ") +
-                                    f.jwt_key_path + " cannot be read");
+    // A key set URL's backing file is fetched at start when it is missing.
+    if (f.check_files && !f.jwt_key_path.empty() && f.jwt_keys_url.empty() && !readable(f.jwt_key_path))
+        r.error("jwt.key_file", "HelpdeskSSOJWTKeyFile " + f.jwt_key_path + " cannot be read");
     if (!f.jwt_key_path.empty() && !f.jwt_audience)
         r.warn("jwt.audience", "HelpdeskSSOJWTKeyFile without HelpdeskSSOJWTAudience at this level: every location "
                                "that takes JWTs must set it, or /jwt answers config.invalid");

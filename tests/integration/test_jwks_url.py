@@ -2,8 +2,8 @@
 Apache: the key set is served over TLS by Python's ssl with a test CA (ca=)
 on loopback, and the server counts its hits. Tokens are made by python3-jwt.
 Covered: sign-in with a key from the URL; a start from the backing file
-while the URL is down; no backing file and no URL fails apachectl -t and
-the start with the reason; a rotated key (new kid) accepted without reload
+while the URL is down; no backing file and no URL fails the start naming both
+reasons (apachectl -t never uses the network, it says so); a rotated key (new kid) accepted without reload
 after one refetch; many unknown kids within the interval cost one fetch,
 tokens without kid none; failed refreshes (HTTP 500, not JSON, a TLS
 certificate of another CA) keep the keys and log the reason; a changed set
@@ -216,25 +216,49 @@ class JwksUrlTest(unittest.TestCase):
         self.assert_signed_in(a, self.token(self.k1, "k1"))
         self.assertEqual(doc, self.backing(a))
 
-    def test_no_backing_file_and_url_down_fails_apachectl_and_start(self):
+    def test_no_backing_file_and_url_down_fails_the_start_naming_both(self):
         a = self.site("/missing.json")
+        # apachectl -t never uses the network: it says the set is fetched at start.
         rc, out = a.config_test()
-        self.assertNotEqual(0, rc, out)
-        self.assertRegex(out, r"HelpdeskSSOJWTKeysURL: https://127\.0\.0\.1:\d+/missing\.json: the backing file is "
-                              r"not usable \([^\n]*set\.json[^\n]*\) and fetching failed "
-                              r"\(metadata\.fetch_failed: [^\n]*404")
+        self.assertEqual(0, rc, out)
+        self.assertRegex(out, r"HDSSO083: JWT keys https://127\.0\.0\.1:\d+/missing\.json: the backing file is not "
+                              r"usable \([^\n]*set\.json[^\n]*\); the key set is fetched when Apache starts")
+        self.assertEqual(0, self.served.count("/missing.json"))
         with self.assertRaises(RuntimeError) as ctx:
             a.start()
-        self.assertIn("fetching failed", str(ctx.exception))
-        # A backing file that is not a key set, and an untrusted TLS certificate.
+        self.assertRegex(str(ctx.exception),
+                         r"HelpdeskSSOJWTKeysURL: https://127\.0\.0\.1:\d+/missing\.json: the backing file is "
+                         r"not usable \([^\n]*set\.json[^\n]*\) and fetching failed "
+                         r"\(metadata\.fetch_failed: [^\n]*404")
+        self.assertFalse(os.path.exists(os.path.join(a.dir, "keys", "set.json")))
+        # A backing file that is not a key set, and the URL down: the start fails naming both.
         b = self.site("/missing.json", backing="<html>not keys</html>")
-        rc, out = b.config_test()
+        with self.assertRaises(RuntimeError) as ctx:
+            b.start()
+        self.assertRegex(str(ctx.exception), r"the backing file is not usable \(jwt\.key_invalid: not a JWK set[^\n]*"
+                                             r"and fetching failed")
+        # An untrusted TLS certificate (no ca=, so the system's CAs).
+        c = self.site("/missing.json")
+        c.body = CONF.replace(" ca={dir}/ca.crt", "")
+        with self.assertRaises(RuntimeError) as ctx:
+            c.start()
+        self.assertRegex(str(ctx.exception), r"fetching failed \(metadata\.fetch_failed: [^\n]*certificate")
+        # Arguments apachectl -t refuses, each named.
+        for options, says in (("HS256", "shared-secret algorithms are not allowed"),
+                              ("refresh=1", "from 5 to 86400"),
+                              ("kid-refetch=1", "from 10 to 3600"),
+                              ("signer=x.pem", "expected refresh=SECONDS, kid-refetch=SECONDS or ca=CA-FILE")):
+            with self.subTest(options):
+                d = self.site("/missing.json", options=options)
+                rc, out = d.config_test()
+                self.assertNotEqual(0, rc, out)
+                self.assertIn("HelpdeskSSOJWTKeysURL: ", out)
+                self.assertIn(says, out)
+        e = self.site("/missing.json")
+        e.body = CONF.replace("https://127.0.0.1:{tls}", "http://127.0.0.1:{tls}")
+        rc, out = e.config_test()
         self.assertNotEqual(0, rc, out)
-        self.assertRegex(out, r"the backing file is not usable \(jwt\.key_invalid: not a JWK set")
-        c = self.site("/missing.json", options="HS256")
-        rc, out = c.config_test()
-        self.assertNotEqual(0, rc, out)
-        self.assertIn("shared-secret algorithms are not allowed", out)
+        self.assertIn("expected an https:// URL", out)
 
     def test_rotated_key_accepted_after_one_refetch_without_reload(self):
         old = key_set(jwk(self.k1, "k1"))
