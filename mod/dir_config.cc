@@ -15,7 +15,6 @@
 
 #include "core/secret_file.h"
 #include "jose/key_source.h"
-#include "mod/jwks_url.h"
 
 #include <openssl/crypto.h>
 
@@ -346,11 +345,6 @@ const command_rec* dir_commands() {
                       "JWT verification key: a PEM public key or certificate, a JWK or JWK set, or a shared-secret "
                       "file, then the algorithms it may verify (e.g. RS256; required but for JWKs that name "
                       "their own alg)"),
-    AP_INIT_TAKE_ARGV("HelpdeskSSOJWTKeysURL", HDSSO_CMD(set_jwt_keys_url), nullptr, HDSSO_SCOPE,
-                      "URL BACKING-FILE [refresh=SECONDS] [kid-refetch=SECONDS] [ca=CA-FILE] [ALG...]: JWT "
-                      "verification keys from a JWK set at an https URL, fetched again in the background (every "
-                      "3600 s unless refresh= says sooner) and, for a token naming an unknown kid, at most once "
-                      "per kid-refetch= seconds (60 unless set); Apache starts from BACKING-FILE, the last good copy"),
     AP_INIT_TAKE1("HelpdeskSSOJWTIssuer", HDSSO_CMD(set_jwt_issuer), nullptr, HDSSO_SCOPE,
                   "the exact 'iss' of accepted tokens (unset: any issuer)"),
     AP_INIT_ITERATE("HelpdeskSSOJWTAudience", HDSSO_CMD(add_jwt_audience), nullptr, HDSSO_SCOPE,

@@ -180,10 +180,14 @@ int jwt_login(request_rec* r, const DirConfig* c) {
     // verified once more. A token without a kid never gets here.
     if (!identity && identity.error().code == Status::jwt_unknown_kid && keys.source) {
         std::string note;
-        if (refetch_for_unknown_kid(r, keys, token, note))
+        if (refetch_for_unknown_kid(r, keys, token, note)) {
             identity = JwtLoginVerifier(jwt_verifier(keys), policy).verify(token, RequestStores::clock().now(), replay);
-        else
+            if (!identity && identity.error().code == Status::jwt_unknown_kid)
+                identity = make_error(Status::jwt_unknown_kid,
+                                      identity.error().detail + " (not in the key set fetched again for it either)");
+        } else {
             identity = make_error(Status::jwt_unknown_kid, identity.error().detail + " (" + note + ")");
+        }
     }
     if (!identity) return fail(r, c, identity.error());
     return finish_login(r, c, stores, identity.value(), target, "a JWT", "jwt");

@@ -152,14 +152,14 @@ const char* set_jwt_keys_url(cmd_parms* cmd, void* m, int argc, char* const argv
     }
     if (!verifier && ap_state_query(AP_SQ_RUN_MODE) != AP_SQ_RM_NORMAL) {
         ap_log_perror(APLOG_MARK, APLOG_WARNING, 0, cmd->temp_pool,
-                     "HDSSO083: JWT keys %s: the backing file is not usable (%s); the key set is fetched when Apache "
-                     "starts, which fails if that fails", src->u.url, why_not_file.c_str());
+                      "HDSSO083: JWT keys %s: the backing file is not usable (%s); the key set is fetched when Apache "
+                      "starts, which fails if that fails", src->u.url, why_not_file.c_str());
         verifier = std::make_shared<const JwsVerifier>(std::vector<JwsKey>{});
     }
     if (!verifier) {
         auto fetched = fetch_source(src->u, nullptr);
-        Result<std::shared_ptr<const JwsVerifier>> v =
-            fetched ? verifier_from(fetched.value(), src->algs) : Result<std::shared_ptr<const JwsVerifier>>(fetched.error());
+        using Verifier = Result<std::shared_ptr<const JwsVerifier>>;
+        Verifier v = fetched ? verifier_from(fetched.value(), src->algs) : Verifier(fetched.error());
         if (!v)
             return directive_error(cmd, a.url + ": the backing file is not usable (" + why_not_file +
                                             ") and fetching failed (" + because(v.error()) + ")");
@@ -167,9 +167,10 @@ const char* set_jwt_keys_url(cmd_parms* cmd, void* m, int argc, char* const argv
         verifier = v.value();
         if (auto w = write_backing(src->u, text); !w)
             ap_log_perror(APLOG_MARK, APLOG_WARNING, 0, cmd->temp_pool, "HDSSO084: JWT keys %s: %s", src->u.url,
-                         w.error().detail.c_str());
+                          w.error().detail.c_str());
         ap_log_perror(APLOG_MARK, APLOG_NOTICE, 0, cmd->temp_pool,
-                     "HDSSO083: JWT keys %s fetched at start (the backing file: %s)", src->u.url, why_not_file.c_str());
+                      "HDSSO083: JWT keys %s fetched at start (the backing file: %s)", src->u.url,
+                      why_not_file.c_str());
     }
     src->current = text;
     auto* keys = new JwtKeys{backing, verifier, src.get()};
@@ -210,8 +211,9 @@ void jwks_child_init(apr_pool_t* pchild, server_rec*) {
             switch (outcome) {
             case RefreshOutcome::changed:
                 count("hdsso_jwks_refreshes_total", {{"result", "changed"}, {"reason", reason}});
-                ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, j.s, "HDSSO080: JWT keys %s: changed, in use now (kids: %s)%s",
-                             src->u.url, detail.c_str(), extra.c_str());
+                ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, j.s,
+                             "HDSSO080: JWT keys %s: changed, in use now (kids: %s)%s", src->u.url, detail.c_str(),
+                             extra.c_str());
                 return;
             case RefreshOutcome::unchanged:
                 count("hdsso_jwks_refreshes_total", {{"result", "unchanged"}, {"reason", reason}});
@@ -252,6 +254,19 @@ bool refetch_for_unknown_kid(request_rec*, const JwtKeys& keys, std::string_view
         return false;
     }
     return true;
+}
+
+// A function-local table (see dir_commands()).
+const command_rec* jwks_commands() {
+    static const command_rec table[] = {
+    AP_INIT_TAKE_ARGV("HelpdeskSSOJWTKeysURL", HDSSO_CMD(set_jwt_keys_url), nullptr, RSRC_CONF | ACCESS_CONF,
+                      "URL BACKING-FILE [refresh=SECONDS] [kid-refetch=SECONDS] [ca=CA-FILE] [ALG...]: JWT "
+                      "verification keys from a JWK set at an https URL, fetched again in the background (every "
+                      "3600 s unless refresh= says sooner) and, for a token naming an unknown kid, at most once "
+                      "per kid-refetch= seconds (60 unless set); Apache starts from BACKING-FILE, the last good copy"),
+    {nullptr, nullptr, nullptr, 0, RAW_ARGS, nullptr},
+    };
+    return table;
 }
 
 const char* jwt_keys_url(const JwtKeys& keys) { return keys.source ? keys.source->u.url : nullptr; }

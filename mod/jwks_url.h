@@ -17,8 +17,11 @@ namespace hdsso::mod {
 struct JwtKeys;
 
 // HelpdeskSSOJWTKeysURL URL BACKING-FILE [refresh=SECONDS]
-// [kid-refetch=SECONDS] [ca=CA-FILE] [ALG...].
+// [kid-refetch=SECONDS] [ca=CA-FILE] [ALG...] (same scope as
+// HelpdeskSSOJWTKeyFile; it sets the same per-directory keys).
 const char* set_jwt_keys_url(cmd_parms* cmd, void* m, int argc, char* const argv[]);
+// This file's directives (ends with an empty entry).
+const command_rec* jwks_commands();
 
 // Starts the child's refresh thread for every key set URL of this
 // configuration.

@@ -177,7 +177,8 @@ command_rec commands[kMaxCommands];
 const bool commands_filled = [] {
     std::size_t n = 0;
     for (const command_rec* table : {dir_commands(), helpdesk_commands(), broker_commands(), chooser_commands(),
-                                     diagnostics_commands(), metrics_commands(), saml_commands(), store_commands(), kept_post_commands()})
+                                     diagnostics_commands(), metrics_commands(), saml_commands(), store_commands(), kept_post_commands(),
+                                     jwks_commands()})
         for (const command_rec* c = table; c->name && n + 1 < kMaxCommands; ++c) commands[n++] = *c;
     commands[n] = command_rec{nullptr, nullptr, nullptr, 0, RAW_ARGS, nullptr};
     return true;

@@ -292,6 +292,7 @@ class JwksUrlTest(unittest.TestCase):
         self.assertEqual(hits + 1, self.served.count("/many.json"))
         log = a.error_log()
         self.assertEqual(1, len(re.findall(r"HDSSO081: JWT keys [^\n]*for a token naming kid 'unknown-0'", log)), log)
+        self.assertIn("no configured key has kid 'unknown-0' (not in the key set fetched again for it either)", log)
         self.assertIn("fetched again for an unknown kid less than 60 s ago", log)
 
     def test_failed_refreshes_keep_the_keys(self):

@@ -85,7 +85,8 @@ public:
             auto r = parse_jwks_url_args(c.args);
             CPPUNIT_ASSERT_MESSAGE(c.says, !r.ok());
             CPPUNIT_ASSERT_EQUAL(Status::config_invalid, r.error().code);
-            CPPUNIT_ASSERT_MESSAGE(r.error().detail + " / " + c.says, r.error().detail.find(c.says) != std::string::npos);
+            CPPUNIT_ASSERT_MESSAGE(r.error().detail + " / " + c.says,
+                                   r.error().detail.find(c.says) != std::string::npos);
         }
     }
 
