@@ -50,6 +50,11 @@ MaxRequestWorkers 25
   HelpdeskSSOCookieSecure Off
   HelpdeskSSOJWTKeysURL https://127.0.0.1:{tls}{path} {dir}/keys/set.json {options} ca={dir}/ca.crt RS256
   HelpdeskSSOJWTAudience https://helpdesk.example.com
+  HelpdeskSSODiagnostics On
+  <Location /sso/diagnostics>
+    AuthType HelpdeskSSO
+    Require valid-user
+  </Location>
 </VirtualHost>
 """
 
@@ -275,8 +280,17 @@ class JwksUrlTest(unittest.TestCase):
         self.assertIn("kids: k1, k2", line)
         self.assertIn("for a token naming kid 'k2'", line)
         self.assertEqual(new, self.backing(a))
-        self.assert_signed_in(a, self.token(self.k1, "k1"))
+        r = self.sign_in(a, self.token(self.k1, "k1"))
+        self.assertEqual(302, r.status_code, r.text)
         self.assertEqual(hits + 1, self.served.count("/rot.json"))  # known kids: no fetch
+        # The test-settings page names the source and the kids in use now.
+        cookie = r.headers["Set-Cookie"].split(";", 1)[0]
+        page = requests.get(a.url("/sso/diagnostics"), headers={"Cookie": cookie}, allow_redirects=False,
+                            timeout=60)
+        self.assertEqual(200, page.status_code, page.text)
+        self.assertIn("HelpdeskSSOJWTKeysURL", page.text)
+        self.assertIn("/rot.json", page.text)
+        self.assertIn("k1 (RS256), k2 (RS256)", page.text)
         self.assertEqual(parent, a.proc.pid)
 
     def test_unknown_kids_within_the_interval_cost_one_fetch(self):
