@@ -1,5 +1,6 @@
 #include "mod/diagnostics.h"
 
+#include <algorithm>
 #include <cstring>
 #include <ctime>
 #include <string>
@@ -16,6 +17,7 @@
 #include "mod/conftree_check.h"
 #include "mod/helpdesk.h"
 #include "mod/http.h"
+#include "mod/jwks_url.h"
 #include "mod/saml.h"
 #include "broker/broker.h"
 
@@ -42,7 +44,10 @@ SiteFacts site_facts(server_rec* s, const DirConfig* c, bool try_build) {
     f.lifetime = lifetime(c);
     f.idle_timeout = idle_timeout(c);
     saml_site_facts(s, f, try_build);
-    if (c->jwt_keys.set) f.jwt_key_path = c->jwt_keys.value->path;
+    if (c->jwt_keys.set) {
+        f.jwt_key_path = c->jwt_keys.value->path;
+        if (const char* url = jwt_keys_url(*c->jwt_keys.value)) f.jwt_keys_url = url;
+    }
     f.jwt_audience = c->jwt_audiences.set;
     f.jwt_login_url = c->jwt_login_url.set;
     if (c->remote_secret.set) f.remote_secret_path = c->remote_secret.value->path;
@@ -159,6 +164,28 @@ std::string handoff_section(request_rec* r, const DirConfig* c, const Identity& 
     return html + rows(r, out);
 }
 
+// Where this site's JWT keys come from, and the kids in use now (a key set
+// URL's refresh replaces them).
+std::string jwt_keys_section(request_rec* r, const DirConfig* c) {
+    if (!c->jwt_keys.set) return "";
+    const JwtKeys& keys = *c->jwt_keys.value;
+    std::vector<std::pair<std::string, std::string>> by_kid;  // in the set's order
+    for (const JwsKey& k : jwt_verifier(keys)->keys()) {
+        std::string kid = k.kid.empty() ? "(no kid)" : k.kid;
+        auto it = std::find_if(by_kid.begin(), by_kid.end(), [&](const auto& e) { return e.first == kid; });
+        if (it == by_kid.end()) by_kid.emplace_back(kid, jws_alg_name(k.alg));
+        else it->second += std::string(" ") + jws_alg_name(k.alg);
+    }
+    std::string kids;
+    for (const auto& [kid, algs] : by_kid) kids += (kids.empty() ? "" : ", ") + kid + " (" + algs + ")";
+    const char* url = jwt_keys_url(keys);
+    std::vector<std::pair<std::string, std::string>> out;
+    if (url) out = {{"Key set URL (HelpdeskSSOJWTKeysURL)", url}, {"Backing file", keys.path}};
+    else out = {{"Key file (HelpdeskSSOJWTKeyFile)", keys.path}};
+    out.emplace_back("Keys in use (kid and algorithms)", kids);
+    return "<h2>JWT keys</h2>\n" + rows(r, out);
+}
+
 std::string check_section(request_rec* r, const DirConfig* c) {
     std::string html = "<h2>Configuration check</h2>\n";
     auto findings = check_site(site_facts(r->server, c, false));
@@ -207,6 +234,7 @@ int diagnostics_endpoint(request_rec* r, const DirConfig* c) {
         html += "<h2>SAML SP certificates (SHA-256)</h2>\n";
         html += rows(r, certs);
     }
+    html += jwt_keys_section(r, c);
     html += check_section(r, c);
     return html_response(r, "Single sign-on diagnostics", html);
 }

@@ -40,11 +40,18 @@ struct Secret {
 
 using SameSite = hdsso::SameSite;
 
-// Keys loaded by HelpdeskSSOJWTKeyFile; freed with the configuration pool.
+struct JwksSource;  // mod/jwks_url.cc
+
+// Keys loaded by HelpdeskSSOJWTKeyFile, or from HelpdeskSSOJWTKeysURL (then
+// `path` is its backing file); freed with the configuration pool.
 struct JwtKeys {
     const char* path;
-    std::shared_ptr<const JwsVerifier> verifier;
+    // Read with jwt_verifier(); a URL's refresh replaces it whole
+    // (std::atomic_store), so a request never sees a half-built set.
+    mutable std::shared_ptr<const JwsVerifier> verifier;
+    JwksSource* source = nullptr;  // HelpdeskSSOJWTKeysURL, else null
 };
+inline std::shared_ptr<const JwsVerifier> jwt_verifier(const JwtKeys& k) { return std::atomic_load(&k.verifier); }
 
 // Every per-directory setting, X(type, name): the one list DirConfig and
 // its merge (mod/dir_config.cc) are made from, so no setting can be left
@@ -68,7 +75,7 @@ struct JwtKeys {
     X(apr_array_header_t*, allow_hosts) /* HelpdeskSSORedirectAllowHosts */ \
     X(const char*, header_prefix) /* HelpdeskSSOHeaderPrefix */ \
     /* JWT identity provider */ \
-    X(const JwtKeys*, jwt_keys) /* HelpdeskSSOJWTKeyFile PATH [ALG...] */ \
+    X(const JwtKeys*, jwt_keys) /* HelpdeskSSOJWTKeyFile PATH [ALG...] or HelpdeskSSOJWTKeysURL */ \
     X(const char*, jwt_issuer) /* HelpdeskSSOJWTIssuer */ \
     X(apr_array_header_t*, jwt_audiences) /* HelpdeskSSOJWTAudience */ \
     X(int, jwt_leeway) /* HelpdeskSSOJWTLeeway (s) */ \

@@ -18,6 +18,7 @@
 #include "mod/diagnostics.h"
 #include "mod/metrics.h"
 #include "mod/http.h"
+#include "mod/jwks_url.h"
 #include "mod/kept_post.h"
 #include "mod/saml.h"
 #include "mod/sign_in.h"
@@ -167,12 +168,27 @@ int jwt_login(request_rec* r, const DirConfig* c) {
     if (c->jwt_name_claim.set) m.name = c->jwt_name_claim.value;
     if (c->jwt_groups_claim.set) m.groups = c->jwt_groups_claim.value;
     policy.idp_name = "jwt";
-    JwtLoginVerifier verifier(c->jwt_keys.value->verifier, std::move(policy));
+    const JwtKeys& keys = *c->jwt_keys.value;
 
     RequestStores stores(r, session_policy(c));
     ReplayCache replay(stores.one_time());
     const std::string& token = id_token.value().empty() ? jwt.value() : id_token.value();
-    auto identity = verifier.verify(token, RequestStores::clock().now(), replay);
+    auto identity = JwtLoginVerifier(jwt_verifier(keys), policy).verify(token, RequestStores::clock().now(), replay);
+    // Keys from a URL and a kid they do not have: the key set may have been
+    // rotated. Fetched again at most once per interval in this process
+    // (never per request), the request waiting for that one fetch, then
+    // verified once more. A token without a kid never gets here.
+    if (!identity && identity.error().code == Status::jwt_unknown_kid && keys.source) {
+        std::string note;
+        if (refetch_for_unknown_kid(r, keys, token, note)) {
+            identity = JwtLoginVerifier(jwt_verifier(keys), policy).verify(token, RequestStores::clock().now(), replay);
+            if (!identity && identity.error().code == Status::jwt_unknown_kid)
+                identity = make_error(Status::jwt_unknown_kid,
+                                      identity.error().detail + " (not in the key set fetched again for it either)");
+        } else {
+            identity = make_error(Status::jwt_unknown_kid, identity.error().detail + " (" + note + ")");
+        }
+    }
     if (!identity) return fail(r, c, identity.error());
     return finish_login(r, c, stores, identity.value(), target, "a JWT", "jwt");
 }

@@ -14,16 +14,14 @@
 #include <vector>
 
 #include "core/error.h"
+#include "mod/url_refresh.h"
 
 namespace hdsso::mod {
 
-struct MetadataUrl {
-    const char* url;
-    const char* backing;      // the last good copy (server-root relative resolved)
-    int refresh;              // seconds between fetches at most
+// url, backing, refresh, ca_file: see UrlSource (plain http only with a signer).
+struct MetadataUrl : UrlSource {
     const char* signer_pem;   // required signer's certificate, or null
     const char* signer_path;
-    const char* ca_file;      // CA certificates for the URL's TLS, or null for the system's
 };
 
 // "URL BACKING-FILE [refresh=SECONDS] [signer=CERT-FILE] [ca=CA-FILE]".
@@ -34,16 +32,10 @@ const char* parse_metadata_url(cmd_parms* cmd, int argc, char* const argv[], con
 // error names the URL, the file and both reasons.
 Result<std::string> startup_metadata(server_rec* s, const MetadataUrl& u, bool may_fetch);
 
-// One URL source of one site, for the refresh thread: `apply` rebuilds the
-// site with a new document (its error: the document is not used).
-struct RefreshJob {
-    server_rec* s;
-    const MetadataUrl* url;
-    std::string current;
-    std::function<Result<void>(const std::string&)> apply;
-};
-// Starts the child's refresh thread (nothing without jobs); it stops, and is
-// joined, when `pchild` is cleaned up.
-void start_metadata_refresh(apr_pool_t* pchild, std::vector<RefreshJob> jobs);
+// One URL source of one site, for the refresh thread (url_refresh.h):
+// `apply` rebuilds the site with a new document (its error: the document is
+// not used). The checks and the log lines (HDSSO070-076) are the metadata's.
+RefreshJob metadata_refresh_job(server_rec* s, const MetadataUrl* u, std::string current,
+                                std::function<Result<void>(const std::string&)> apply);
 
 }  // namespace hdsso::mod

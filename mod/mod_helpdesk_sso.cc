@@ -12,6 +12,7 @@
 #include "apr_strings.h"
 
 #include "mod/dir_config.h"
+#include "mod/jwks_url.h"
 #include "mod/authz.h"
 #include "mod/broker.h"
 #include "mod/chooser.h"
@@ -71,6 +72,7 @@ void child_init(apr_pool_t* p, server_rec* s) {
     guard_child(s, [&] {
         cache_child_init(p, s);
         saml_child_init(p, s);
+        jwks_child_init(p, s);
     });
 }
 
@@ -175,7 +177,8 @@ command_rec commands[kMaxCommands];
 const bool commands_filled = [] {
     std::size_t n = 0;
     for (const command_rec* table : {dir_commands(), helpdesk_commands(), broker_commands(), chooser_commands(),
-                                     diagnostics_commands(), metrics_commands(), saml_commands(), store_commands(), kept_post_commands()})
+                                     diagnostics_commands(), metrics_commands(), saml_commands(), store_commands(), kept_post_commands(),
+                                     jwks_commands()})
         for (const command_rec* c = table; c->name && n + 1 < kMaxCommands; ++c) commands[n++] = *c;
     commands[n] = command_rec{nullptr, nullptr, nullptr, 0, RAW_ARGS, nullptr};
     return true;

@@ -537,10 +537,10 @@ void saml_child_init(apr_pool_t* pchild, server_rec* main) {
                 std::atomic_store(c->url_docs, UrlDocs(std::make_shared<const std::vector<std::string>>(std::move(docs))));
                 return {};
             };
-            jobs.push_back(RefreshJob{s, urls[i], (*in_use)[i], apply});
+            jobs.push_back(metadata_refresh_job(s, urls[i], (*in_use)[i], apply));
         }
     }
-    start_metadata_refresh(pchild, std::move(jobs));
+    start_refresh(pchild, std::move(jobs));
 }
 
 // A function-local table: initialised on first use, so that dir_config.cc can

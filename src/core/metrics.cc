@@ -14,6 +14,9 @@ namespace hdsso {
 const MetricFamily kMetricFamilies[] = {
     {"hdsso_denials_total", MetricType::counter, "Signed-in users refused by a Require line"},
     {"hdsso_failures_total", MetricType::counter, "Requests answered with an error page, by error name"},
+    {"hdsso_jwks_refreshes_total", MetricType::counter,
+     "JWT key sets fetched again from their URL (HelpdeskSSOJWTKeysURL), by result: changed (in use now), unchanged, "
+     "failed (the previous kept); and by reason: schedule, or kid (a token named an unknown kid)"},
     {"hdsso_metadata_refreshes_total", MetricType::counter,
      "IdP metadata fetched again from its URL, by result: changed (in use now), unchanged, failed (the previous kept)"},
     {"hdsso_metrics_dropped_total", MetricType::counter,

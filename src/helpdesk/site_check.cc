@@ -70,7 +70,8 @@ void check_saml(const SiteFacts& f, Findings& r) {
 
 // Files named at startup must still be readable by the server.
 void check_keys(const SiteFacts& f, Findings& r) {
-    if (f.check_files && !f.jwt_key_path.empty() && !readable(f.jwt_key_path))
+    // A key set URL's backing file is fetched at start when it is missing.
+    if (f.check_files && !f.jwt_key_path.empty() && f.jwt_keys_url.empty() && !readable(f.jwt_key_path))
         r.error("jwt.key_file", "HelpdeskSSOJWTKeyFile " + f.jwt_key_path + " cannot be read");
     if (!f.jwt_key_path.empty() && !f.jwt_audience)
         r.warn("jwt.audience", "HelpdeskSSOJWTKeyFile without HelpdeskSSOJWTAudience at this level: every location "
@@ -94,7 +95,7 @@ void check_choice(const SiteFacts& f, const SiteFacts::Choice& c, Findings& r) {
     if (c.kind == "jwt" && !c.own_login_url && !f.jwt_login_url)
         r.error("idp.login_url", "HelpdeskSSOIdP " + c.name + " has no login URL (HelpdeskSSOJWTLoginURL)");
     if (c.kind == "jwt" && f.jwt_key_path.empty())
-        r.error("idp.jwt_key", "HelpdeskSSOIdP " + c.name + " is jwt but HelpdeskSSOJWTKeyFile is not set");
+        r.error("idp.jwt_key", "HelpdeskSSOIdP " + c.name + " is jwt but neither HelpdeskSSOJWTKeyFile nor HelpdeskSSOJWTKeysURL is set");
     if (c.kind == "remote" && !c.own_login_url && !f.remote_login_url)
         r.error("idp.login_url", "HelpdeskSSOIdP " + c.name + " has no login URL (HelpdeskSSORemoteLoginURL)");
     if (c.kind == "remote" && f.remote_secret_path.empty())

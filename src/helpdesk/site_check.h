@@ -23,7 +23,8 @@ struct SiteFacts {
     bool saml_sp_key = false, saml_sp_cert = false, saml_idp_slo = false;
     std::vector<std::string> saml_idps;  // the entity IDs of the IdPs the SP trusts
     // JWT, remote authentication
-    std::string jwt_key_path;        // HelpdeskSSOJWTKeyFile, empty when unset
+    std::string jwt_key_path;        // HelpdeskSSOJWTKeyFile, or HelpdeskSSOJWTKeysURL's backing file; empty when unset
+    std::string jwt_keys_url;        // HelpdeskSSOJWTKeysURL, empty when unset
     bool jwt_audience = false;
     bool jwt_login_url = false;
     std::string remote_secret_path;  // HelpdeskSSORemoteSecretFile

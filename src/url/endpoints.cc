@@ -26,7 +26,7 @@ const char* served_when_name(ServedWhen w) {
     switch (w) {
     case ServedWhen::always: return "always";
     case ServedWhen::remote_auth: return "HelpdeskSSORemoteSecretFile";
-    case ServedWhen::jwt_keys: return "HelpdeskSSOJWTKeyFile";
+    case ServedWhen::jwt_keys: return "HelpdeskSSOJWTKeyFile or HelpdeskSSOJWTKeysURL";
     case ServedWhen::saml: return "a SAML service provider (HelpdeskSSOSAMLBaseURL)";
     case ServedWhen::diagnostics: return "HelpdeskSSODiagnostics On";
     case ServedWhen::metrics: return "HelpdeskSSOMetrics On";

@@ -33,7 +33,7 @@ enum class Endpoint {
 enum class ServedWhen {
     always,       // every site with HelpdeskSSO On
     remote_auth,  // HelpdeskSSORemoteSecretFile
-    jwt_keys,     // HelpdeskSSOJWTKeyFile
+    jwt_keys,     // HelpdeskSSOJWTKeyFile or HelpdeskSSOJWTKeysURL
     saml,         // a SAML service provider on this virtual host
     diagnostics,  // HelpdeskSSODiagnostics On
     metrics,      // HelpdeskSSOMetrics On

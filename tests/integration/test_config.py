@@ -264,7 +264,7 @@ class ConfigTest(unittest.TestCase):
         self.assertEqual(1, rc, out)
         for code in ("error: saml.base_url: HelpdeskSSOSAMLBaseURL is required",
                      "error: idp.login_url: HelpdeskSSOIdP customers has no login URL",
-                     "error: idp.jwt_key: HelpdeskSSOIdP customers is jwt but HelpdeskSSOJWTKeyFile is not set"):
+                     "error: idp.jwt_key: HelpdeskSSOIdP customers is jwt but neither HelpdeskSSOJWTKeyFile nor HelpdeskSSOJWTKeysURL is set"):
             self.assertRegex(out, r"helpdesk\.example\.com:\d+: " + code)  # each line names the site
         self.assertIn("3 errors", out)
         # apachectl -t itself fails on them, naming each.
