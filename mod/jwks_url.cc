@@ -249,7 +249,10 @@ bool refetch_for_unknown_kid(request_rec*, const JwtKeys& keys, std::string_view
         return false;
     }
     std::string kid = "kid '" + token_kid(token) + "'";
-    if (!refresh_now(src->thread, src->job, src->gate->interval(), kKidWait, kid)) {
+    // From the URL itself, never a sibling's copy in the backing file: a
+    // token's unknown kid must not make this process trust what anyone who
+    // can write that directory put there.
+    if (!refresh_now(src->thread, src->job, 0, kKidWait, kid)) {
         note = "the key set was not fetched again in time";
         return false;
     }

@@ -401,15 +401,16 @@ Result<std::shared_ptr<SamlSp>> build_sp(server_rec* s, const std::vector<std::s
         if (!selected)
             return make_error(selected.error().code, "IdP metadata: " + selected.error().detail);
         idps = std::move(selected.value());
-        // The IdPs of a URL's document: refused once its validUntil passes.
+        // The IdPs of a URL's document: refused once their validUntil passes.
         for (const auto& doc : url_docs) {
             auto validity = read_metadata_validity(doc);
             if (!validity) return validity.error();
-            if (!validity.value().valid_until) continue;
-            for (auto& one : idps)
-                for (const auto& id : validity.value().idps)
-                    if (one.entity_id == id && (!one.valid_until || validity.value().valid_until < one.valid_until))
-                        one.valid_until = validity.value().valid_until;
+            for (auto& one : idps) {
+                auto it = validity.value().idp_valid_until.find(one.entity_id);
+                if (it != validity.value().idp_valid_until.end() && it->second &&
+                    (!one.valid_until || it->second < one.valid_until))
+                    one.valid_until = it->second;
+            }
         }
     } else {
         idp.entity_id = wanted.front();

@@ -822,7 +822,12 @@ Result<StoreStats> shmcb_stats(request_rec* r) {
 }  // namespace
 
 void register_store_filters() {
-    g_status_capture = ap_register_output_filter("HDSSO_STORE_STATUS", capture_status, nullptr, AP_FTYPE_RESOURCE);
+    // Ahead of every resource filter on the request (SUBSTITUTE, INCLUDES
+    // on the metrics location: a filter is put before those of its own type,
+    // and this type is below them all), behind only the write buffer
+    // (OLD_WRITE, AP_FTYPE_RESOURCE - 10) that shmcb's ap_rprintf fills.
+    g_status_capture = ap_register_output_filter("HDSSO_STORE_STATUS", capture_status, nullptr,
+                                                 static_cast<ap_filter_type>(AP_FTYPE_RESOURCE - 5));
 }
 
 std::vector<StoreGauges> store_gauges(request_rec* r, bool with_shmcb) {

@@ -5,7 +5,6 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
-#include <fstream>
 #include <mutex>
 #include <random>
 #include <thread>
@@ -25,10 +24,39 @@ namespace hdsso::mod {
 
 std::int64_t now_seconds() { return static_cast<std::int64_t>(std::time(nullptr)); }
 
+// A regular file, not through a link, at most kMaxBackingBytes (what a
+// fetch may bring): the parent reads it as root at start.
 Result<std::string> read_backing(const UrlSource& u) {
-    std::ifstream in(u.backing, std::ios::binary);
-    if (!in) return make_error(Status::config_io, std::string(u.backing) + ": " + std::strerror(errno));
-    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto fail = [&](const std::string& why) { return make_error(Status::config_io, std::string(u.backing) + ": " + why); };
+    int fd = open(u.backing, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) return fail(std::strerror(errno));
+    struct stat st {};
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return fail("not a regular file");
+    }
+    if (st.st_size > static_cast<off_t>(kMaxBackingBytes)) {
+        close(fd);
+        return fail("larger than " + std::to_string(kMaxBackingBytes) + " bytes");
+    }
+    std::string text;
+    char buf[65536];
+    for (;;) {
+        ssize_t n = read(fd, buf, sizeof buf);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) {
+            int e = errno;
+            close(fd);
+            return fail(std::strerror(e));
+        }
+        if (n == 0) break;
+        text.append(buf, static_cast<std::size_t>(n));
+        if (text.size() > kMaxBackingBytes) {
+            close(fd);
+            return fail("larger than " + std::to_string(kMaxBackingBytes) + " bytes");
+        }
+    }
+    close(fd);
     return text;
 }
 
@@ -141,7 +169,11 @@ public:
         if (checked && text == job.current) {
             due[i] = fresh_at[i] + spread(checked.value().delay);
             job.report(job, RefreshOutcome::unchanged, checked.value().summary, from_sibling, why);
-            if (!from_sibling) utimes(u.backing, nullptr);  // fresh: the siblings need not fetch
+            if (!from_sibling) {
+                utimes(u.backing, nullptr);  // fresh: the siblings need not fetch
+                // This process's own copy is not a sibling's.
+                if (std::int64_t t = backing_time(u)) fresh_at[i] = std::max(fresh_at[i], t);
+            }
             return;
         }
         if (checked) applied = job.apply(text);
@@ -155,8 +187,10 @@ public:
         job.current = text;
         due[i] = fresh_at[i] + spread(checked.value().delay);
         job.report(job, RefreshOutcome::changed, checked.value().summary, from_sibling, why);
-        if (!from_sibling)
+        if (!from_sibling) {
             if (auto w = write_backing(u, text); !w) job.not_written(job, w.error().detail);
+            else if (std::int64_t t = backing_time(u)) fresh_at[i] = std::max(fresh_at[i], t);
+        }
     }
 
     void run() {

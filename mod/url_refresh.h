@@ -37,7 +37,12 @@ struct UrlSource {
 constexpr std::int64_t kRefreshFloorSeconds = 5;
 constexpr std::int64_t kRefreshRetrySeconds = 300;
 
+// The most a backing file may hold: what a fetch may bring (FetchOptions).
+constexpr std::size_t kMaxBackingBytes = 16u << 20;
+
 std::int64_t now_seconds();
+// A regular file (O_NOFOLLOW, never a FIFO or a device) of at most
+// kMaxBackingBytes; config.io otherwise.
 Result<std::string> read_backing(const UrlSource& u);
 // Replaced in one rename; the temporary file made new (O_EXCL), never
 // through a link (O_NOFOLLOW).

@@ -423,8 +423,15 @@ int saml_keygen(const Args& a) {
     if (next) {
         if (!a.one("sp-key") || !a.one("sp-cert"))
             return usage("--sp-key and --sp-cert (the current pair, for a rollover) go together");
+        // The same file under another name (./sp.key, a link) is the same file.
+        auto same_file = [](const std::string& x, const std::string& y) {
+            struct stat sx {}, sy {};
+            if (x == y) return true;
+            return ::stat(x.c_str(), &sx) == 0 && ::stat(y.c_str(), &sy) == 0 && sx.st_dev == sy.st_dev &&
+                   sx.st_ino == sy.st_ino;
+        };
         for (const auto* path : {&*key_path, &*cert_path})
-            if (*path == *a.one("sp-key") || *path == *a.one("sp-cert"))
+            if (same_file(*path, *a.one("sp-key")) || same_file(*path, *a.one("sp-cert")))
                 return usage("--key and --cert are the new pair's files: not those of --sp-key and --sp-cert");
         for (const auto& [option, field] : {std::pair{"sp-key", &sp.key_pem}, std::pair{"sp-cert", &sp.cert_pem}}) {
             auto text = read_config_file(*a.one(option));

@@ -47,6 +47,9 @@ std::string oidc_half_hash(JwsAlg alg, std::string_view value) {
 
 Result<JsonObject> verify_id_token(const JwsVerifier& keys, std::string_view token, const IdTokenPolicy& p,
                                    std::string_view nonce, std::string_view access_token, std::int64_t now) {
+    // An empty issuer or client would waive the check it stands for.
+    if (p.issuer.empty() || p.client_id.empty() || p.algs.empty())
+        return make_error(Status::config_invalid, "an ID token policy needs the issuer, the client ID and algorithms");
     auto jws = keys.verify(token);
     if (!jws) return bad(jws.error());
     JwsAlg alg = jws.value().key->alg;

@@ -108,8 +108,10 @@ Result<OidcProvider> parse_discovery(std::string_view json, const std::string& e
     p.form_post = contains(modes.value(), "form_post");
     auto algs = list(doc, "id_token_signing_alg_values_supported");
     if (!algs) return algs.error();
+    // HS* would verify with the client secret, which this site never uses
+    // as a verification key: dropped, as "none" and unknown names are.
     for (std::string_view name : algs.value())
-        if (auto a = parse_jws_alg(name)) p.id_token_algs.push_back(*a);
+        if (auto a = parse_jws_alg(name); a && !is_hmac(*a)) p.id_token_algs.push_back(*a);
     if (algs.value().empty()) p.id_token_algs.push_back(JwsAlg::RS256);
     if (p.id_token_algs.empty())
         return bad("none of the provider's ID token algorithms (id_token_signing_alg_values_supported) is one this "

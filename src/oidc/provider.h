@@ -18,8 +18,8 @@ struct OidcProvider {
     std::string jwks_uri;
     std::string userinfo_endpoint;     // optional
     std::string end_session_endpoint;  // optional (RP-initiated logout)
-    // The ID token algorithms it lists that this project verifies ("none"
-    // and unknown names dropped); RS256 when it lists none (Discovery §3).
+    // The ID token algorithms it lists that this project verifies ("none",
+    // HS* and unknown names dropped); RS256 when it lists none (Discovery §3).
     std::vector<JwsAlg> id_token_algs;
     bool form_post = false;  // response_modes_supported has form_post
 };

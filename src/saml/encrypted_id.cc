@@ -32,7 +32,9 @@ Result<xmlNode*> decrypt_in_place(xmlNode* encrypted_id, const std::vector<const
         return err(Status::saml_decryption_failed, "the EncryptedID is not AES-encrypted");
     if (sp_keys.empty()) return err(Status::saml_decryption_failed, "no SP key to decrypt the EncryptedID");
 
-    XmlSecKeyPtr content_key;
+    // A wrong SP key may still yield some AES key (RSA 1.5 under OpenSSL's
+    // implicit rejection): the next key is tried until the data decrypts.
+    bool any_key = false, decrypted = false;
     for (const std::string* sp_key_pem : sp_keys) {
         XmlSecKeyPtr sp_key(xmlSecCryptoAppKeyLoadMemory(reinterpret_cast<const xmlSecByte*>(sp_key_pem->data()),
                                                          sp_key_pem->size(), xmlSecKeyDataFormatPem, nullptr, nullptr,
@@ -42,19 +44,23 @@ Result<xmlNode*> decrypt_in_place(xmlNode* encrypted_id, const std::vector<const
         key_ctx->encKey = sp_key.release();  // the context owns it now
         key_ctx->mode = xmlEncCtxModeEncryptedKey;
         xmlSecBufferPtr raw = xmlSecEncCtxDecryptToBuffer(key_ctx.get(), key);  // owned by key_ctx
-        content_key.reset(raw ? xmlSecKeyReadBuffer(xmlSecKeyDataAesId, raw) : nullptr);
-        if (content_key) break;
+        XmlSecKeyPtr content_key(raw ? xmlSecKeyReadBuffer(xmlSecKeyDataAesId, raw) : nullptr);
+        if (!content_key) continue;
+        any_key = true;
+        XmlSecEncCtxPtr data_ctx(xmlSecEncCtxCreate(nullptr));
+        if (!data_ctx) return err(Status::internal, "xmlsec: no context");
+        data_ctx->encKey = content_key.release();
+        data_ctx->mode = xmlEncCtxModeEncryptedData;
+        if (xmlSecEncCtxDecrypt(data_ctx.get(), data) >= 0 && data_ctx->result) {
+            decrypted = true;
+            break;
+        }
     }
-    if (!content_key)
+    if (!any_key)
         return err(Status::saml_decryption_failed, sp_keys.size() > 1
                                                        ? "the EncryptedID's key decrypts with neither SP key"
                                                        : "the EncryptedID's key does not decrypt with the SP key");
-    XmlSecEncCtxPtr data_ctx(xmlSecEncCtxCreate(nullptr));
-    if (!data_ctx) return err(Status::internal, "xmlsec: no context");
-    data_ctx->encKey = content_key.release();
-    data_ctx->mode = xmlEncCtxModeEncryptedData;
-    if (xmlSecEncCtxDecrypt(data_ctx.get(), data) < 0 || !data_ctx->result)
-        return err(Status::saml_decryption_failed, "the EncryptedID does not decrypt");
+    if (!decrypted) return err(Status::saml_decryption_failed, "the EncryptedID does not decrypt");
     std::vector<xmlNode*> ids = children(encrypted_id, kNsSaml, "NameID");
     std::size_t elements = 0;
     for (xmlNode* c = encrypted_id->children; c; c = c->next) elements += c->type == XML_ELEMENT_NODE;

@@ -70,23 +70,31 @@ Result<void> verify_root_signature(xmlDoc* doc, const std::string& cert_pem) {
 }
 
 // The earliest validUntil and the shortest cacheDuration of the document's
-// EntitiesDescriptor and EntityDescriptor elements.
-Result<void> read_validity(xmlNode* n, CheckedMetadata& m) {
+// EntitiesDescriptor and EntityDescriptor elements, and each entity's own
+// validUntil with those around it (`inherited`).
+Result<void> read_validity(xmlNode* n, CheckedMetadata& m, std::int64_t inherited, bool root) {
     using namespace samlxml;
     if (!is(n, kNsMd, "EntitiesDescriptor") && !is(n, kNsMd, "EntityDescriptor")) return {};
+    std::int64_t own = 0;
     if (std::string v = attr(n, "validUntil"); !v.empty()) {
         auto t = parse_saml_time(v);
         if (!t) return err(Status::config_invalid, "the metadata's validUntil is not a dateTime: " + v.substr(0, 40));
-        if (!m.valid_until || t.value() < m.valid_until) m.valid_until = t.value();
+        own = t.value();
+        if (!m.valid_until || own < m.valid_until) m.valid_until = own;
     }
+    if (root) m.root_valid_until = own;
+    std::int64_t effective = !own ? inherited : !inherited ? own : std::min(own, inherited);
     if (std::string d = attr(n, "cacheDuration"); !d.empty()) {
         auto s = parse_xs_duration(d);
         if (!s) return s.error();
         if (!m.cache_duration || s.value() < m.cache_duration) m.cache_duration = s.value();
     }
-    if (is(n, kNsMd, "EntitiesDescriptor"))
-        for (xmlNode* c = n->children; c; c = c->next)
-            if (auto r = read_validity(c, m); !r) return r;
+    if (is(n, kNsMd, "EntityDescriptor")) {
+        if (std::string id = attr(n, "entityID"); !id.empty()) m.idp_valid_until[id] = effective;
+        return {};
+    }
+    for (xmlNode* c = n->children; c; c = c->next)
+        if (auto r = read_validity(c, m, effective, false); !r) return r;
     return {};
 }
 
@@ -104,7 +112,11 @@ Result<CheckedMetadata> read_metadata(std::string_view xml, const std::string* s
         if (auto v = verify_root_signature(doc.value().get(), *signer_cert_pem); !v) return v.error();
     CheckedMetadata m;
     m.idps = std::move(idps.value());
-    if (auto r = read_validity(xmlDocGetRootElement(doc.value().get()), m); !r) return r.error();
+    if (auto r = read_validity(xmlDocGetRootElement(doc.value().get()), m, 0, true); !r) return r.error();
+    // Only the IdPs: an aggregate's SPs are nothing to this site.
+    for (auto it = m.idp_valid_until.begin(); it != m.idp_valid_until.end();)
+        it = std::find(m.idps.begin(), m.idps.end(), it->first) == m.idps.end() ? m.idp_valid_until.erase(it)
+                                                                                 : std::next(it);
     return m;
 }
 
@@ -117,8 +129,14 @@ Result<CheckedMetadata> check_fetched_metadata(std::string_view xml, const std::
     auto read = read_metadata(xml, &signer_cert_pem);
     if (!read) return read.error();
     CheckedMetadata m = std::move(read.value());
-    if (m.valid_until && m.valid_until <= now)
+    if (m.root_valid_until && m.root_valid_until <= now)
         return err(Status::metadata_expired, "the metadata's validUntil has passed");
+    bool any_valid = false;
+    for (const auto& id : m.idps) {
+        auto it = m.idp_valid_until.find(id);
+        any_valid = any_valid || it == m.idp_valid_until.end() || !it->second || it->second > now;
+    }
+    if (!any_valid) return err(Status::metadata_expired, "every IdP in the metadata is past its validUntil");
     return m;
 }
 
@@ -126,7 +144,13 @@ std::int64_t metadata_refresh_delay(const CheckedMetadata& m, std::int64_t inter
                                     std::int64_t floor) {
     std::int64_t delay = interval;
     if (m.cache_duration) delay = std::min(delay, m.cache_duration);
-    if (m.valid_until) delay = std::min(delay, (m.valid_until - now) / 2);
+    // The next validUntil still ahead (a stale entity of an aggregate does
+    // not make every refresh due at once).
+    std::int64_t next = 0;
+    for (const auto& [id, t] : m.idp_valid_until)
+        if (t > now && (!next || t < next)) next = t;
+    if (m.root_valid_until > now && (!next || m.root_valid_until < next)) next = m.root_valid_until;
+    if (next) delay = std::min(delay, (next - now) / 2);
     return std::max(delay, floor);
 }
 

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -17,12 +18,18 @@ namespace hdsso {
 struct CheckedMetadata {
     std::vector<std::string> idps;   // the entity IDs it describes
     std::int64_t valid_until = 0;    // the earliest validUntil in it (0: none)
+    std::int64_t root_valid_until = 0;  // the root element's own (0: none)
+    // Each IdP's: the earliest of its EntityDescriptor's validUntil and
+    // those of the EntitiesDescriptors around it (0: none).
+    std::map<std::string, std::int64_t> idp_valid_until;
     std::int64_t cache_duration = 0; // the shortest cacheDuration in it, seconds (0: none)
 };
 
 // A metadata document as fetched: SAML metadata describing at least one IdP
-// (config.invalid otherwise, as saml_metadata_idps); not past any validUntil
-// in it (metadata.expired); and, when `signer_cert_pem` is given, carrying
+// (config.invalid otherwise, as saml_metadata_idps); its root not past its
+// validUntil, and at least one IdP not past its own (metadata.expired: in an
+// aggregate, a stale entity alone does not refuse the document; the SAML
+// code refuses that IdP); and, when `signer_cert_pem` is given, carrying
 // one enveloped XML signature over its whole root element that verifies with
 // that certificate's key (metadata.unsigned, metadata.bad_signature:
 // another key, a changed document, a reference to anything but the root,

@@ -570,6 +570,14 @@ class KeygenTest(unittest.TestCase):
                            "--base-url", base, "--force")
         self.assertEqual(2, rc, err)
         self.assertIn("not those of --sp-key and --sp-cert", err)
+        # Under another name (a path through "." and a symbolic link) too.
+        link = os.path.join(self.tmp, "current-key-link.pem")
+        os.symlink(key, link)
+        for other in (os.path.join(os.path.dirname(key), ".", os.path.basename(key)), link):
+            rc, _, err = hdsso("saml", "keygen", "--key", other, "--cert", cert2 + ".y", "--sp-key", key,
+                               "--sp-cert", cert, "--base-url", base, "--force")
+            self.assertEqual(2, rc, other + ": " + err)
+            self.assertIn("not those of --sp-key and --sp-cert", err)
         rc, _, err = hdsso("saml", "keygen", "--key", key2 + ".x", "--cert", cert2 + ".x", "--sp-key", key,
                            "--base-url", base)
         self.assertEqual(2, rc, err)

@@ -17,7 +17,7 @@ from prometheus_client.parser import text_string_to_metric_families  # noqa: E40
 
 from hdsso_test import BASE_MODULES, Apache, EchoBackend, graceful_restart, remote_query  # noqa: E402
 
-MODULES = ["mpm_prefork"] + [m for m in BASE_MODULES if m != "mpm_event"] + ["status"]
+MODULES = ["mpm_prefork"] + [m for m in BASE_MODULES if m != "mpm_event"] + ["status", "substitute"]
 
 # Port 1: the README layout (everything signed in), and a metrics location
 # whose Require admits only an address no test client has. Port 2, first
@@ -62,6 +62,10 @@ LogFormat "%P %U %>s" pids
   <Location /sso/metrics>
     HelpdeskSSOMetrics On
     Require ip 127.0.0.1
+    # A resource filter in the chain: shmcb's status, read for the store
+    # figures, must not pass through it into the answer.
+    SetOutputFilter SUBSTITUTE
+    Substitute "s/hdsso_sign_outs_total/hdsso_sign_outs_total/n"
   </Location>
   <Location /server-status>
     SetHandler server-status
@@ -232,6 +236,9 @@ class MetricsTest(unittest.TestCase):
         self.assertGreaterEqual(value(after, "hdsso_store_entries", engine="shmcb", store="sessions"), 10)
         self.assertGreaterEqual(value(after, "hdsso_store_entries", engine="table", store="replay"), 10)
         self.assertGreaterEqual(value(after, "hdsso_store_capacity", engine="table", store="replay"), 65536)
+        raw = get("/sso/metrics", second=True).text
+        self.assertNotIn("CacheType", raw)  # shmcb's own status stays out of the answer
+        self.assertNotIn("SHMCB", raw)
         self.assertIn(("hdsso_store_evictions_total", (("engine", "shmcb"), ("store", "sessions"))), after)
         self.assertEqual(0, value(after, "hdsso_store_evictions_total", engine="shmcb", store="sessions"))
         # mod_status shows the table's figures too (not shmcb's: its page has begun).

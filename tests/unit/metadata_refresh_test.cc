@@ -25,6 +25,7 @@ class MetadataRefreshTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testUnsignedNeedsNoSignerOnly);
     CPPUNIT_TEST(testExpiredRefusedSignedOrNot);
     CPPUNIT_TEST(testNotMetadataRefused);
+    CPPUNIT_TEST(testAggregateValidityPerIdp);
     CPPUNIT_TEST(testRefreshDelay);
     CPPUNIT_TEST(testDurations);
     CPPUNIT_TEST_SUITE_END();
@@ -88,9 +89,9 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::int64_t(3600), metadata_refresh_delay(m, 3600, kNow, 5));
         m.cache_duration = 600;
         CPPUNIT_ASSERT_EQUAL(std::int64_t(600), metadata_refresh_delay(m, 3600, kNow, 5));
-        m.valid_until = kNow + 400;  // half the time left
+        m.root_valid_until = kNow + 400;  // half the time left
         CPPUNIT_ASSERT_EQUAL(std::int64_t(200), metadata_refresh_delay(m, 3600, kNow, 5));
-        m.valid_until = kNow + 2;  // never under the floor
+        m.root_valid_until = kNow + 2;  // never under the floor
         CPPUNIT_ASSERT_EQUAL(std::int64_t(5), metadata_refresh_delay(m, 3600, kNow, 5));
     }
     void testDurations() {
@@ -108,6 +109,42 @@ public:
                                 "P99999999999999999999D", "P1DT"}) {
             CPPUNIT_ASSERT_MESSAGE(bad, !parse_xs_duration(bad).ok());
         }
+    }
+
+    // In an aggregate each IdP has its own validUntil (its own and those
+    // around it): one stale entity neither refuses the document nor makes
+    // the next fetch due at once; a stale root, or every IdP stale, does.
+    void testAggregateValidityPerIdp() {
+        auto idp = [](const std::string& id, const std::string& until) {
+            return "<md:EntityDescriptor entityID=\"" + id + "\"" + (until.empty() ? "" : " validUntil=\"" + until + "\"") +
+                   "><md:IDPSSODescriptor protocolSupportEnumeration=\"urn:oasis:names:tc:SAML:2.0:protocol\">"
+                   "<md:SingleSignOnService Binding=\"urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect\" "
+                   "Location=\"https://idp.example.com/sso\"/></md:IDPSSODescriptor></md:EntityDescriptor>";
+        };
+        auto aggregate = [](const std::string& root_until, const std::string& body) {
+            return "<md:EntitiesDescriptor xmlns:md=\"urn:oasis:names:tc:SAML:2.0:metadata\"" +
+                   (root_until.empty() ? std::string() : " validUntil=\"" + root_until + "\"") + ">" + body +
+                   "</md:EntitiesDescriptor>";
+        };
+        const std::string past = "2001-01-01T00:00:00Z", soon = "2027-01-16T00:00:00Z", later = "2027-02-01T00:00:00Z";
+        auto m = check_fetched_metadata(aggregate(later, idp("https://stale/", past) + idp("https://fresh/", "") +
+                                                          idp("https://soon/", soon)),
+                                        "", kNow);
+        CPPUNIT_ASSERT_MESSAGE(m.ok() ? "" : m.error().detail, m.ok());
+        const auto& v = m.value().idp_valid_until;
+        CPPUNIT_ASSERT(v.at("https://stale/") > 0 && v.at("https://stale/") < kNow);
+        CPPUNIT_ASSERT_EQUAL(m.value().root_valid_until, v.at("https://fresh/"));  // the root's, inherited
+        CPPUNIT_ASSERT(v.at("https://soon/") > kNow && v.at("https://soon/") < m.value().root_valid_until);
+        // Due again at half the time to the next validUntil ahead (~12 h), not at once.
+        std::int64_t delay = metadata_refresh_delay(m.value(), 86400, kNow, 5);
+        CPPUNIT_ASSERT(delay > 3600 && delay < 86400);
+        // A stale root, or nothing but stale IdPs: refused.
+        auto root = check_fetched_metadata(aggregate(past, idp("https://fresh/", "")), "", kNow);
+        CPPUNIT_ASSERT(!root.ok());
+        CPPUNIT_ASSERT_EQUAL(Status::metadata_expired, root.error().code);
+        auto all = check_fetched_metadata(aggregate("", idp("https://a/", past) + idp("https://b/", past)), "", kNow);
+        CPPUNIT_ASSERT(!all.ok());
+        CPPUNIT_ASSERT_EQUAL(Status::metadata_expired, all.error().code);
     }
 };
 

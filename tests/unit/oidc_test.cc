@@ -96,14 +96,14 @@ public:
     }
 
     void testDiscoveryAccepted() {
-        auto p = parse_discovery(discovery(R"(,"id_token_signing_alg_values_supported":["RS256","none","XX1"],)"
+        auto p = parse_discovery(discovery(R"(,"id_token_signing_alg_values_supported":["RS256","none","XX1","HS256"],)"
                                            R"("code_challenge_methods_supported":["plain","S256"],)"
                                            R"("response_modes_supported":["query","form_post"],)"
                                            R"("end_session_endpoint":"https://login.example.com/logout")"),
                                  kIssuer);
         CPPUNIT_ASSERT_MESSAGE(p.ok() ? "" : p.error().detail, p.ok());
         CPPUNIT_ASSERT_EQUAL(std::string("https://login.example.com/token"), p.value().token_endpoint);
-        CPPUNIT_ASSERT_EQUAL(std::size_t(1), p.value().id_token_algs.size());  // none and unknown dropped
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), p.value().id_token_algs.size());  // none, HS256, unknown dropped
         CPPUNIT_ASSERT(p.value().id_token_algs[0] == JwsAlg::RS256);
         CPPUNIT_ASSERT(p.value().form_post);
         CPPUNIT_ASSERT_EQUAL(std::string("https://login.example.com/logout"), p.value().end_session_endpoint);
@@ -197,6 +197,15 @@ public:
     }
 
     void testAlgNoneAndHmacWithThePublicKey() {
+        // A policy that would waive a check is refused before any token.
+        JwsVerifier keys({rsa});
+        for (auto blank : {&IdTokenPolicy::issuer, &IdTokenPolicy::client_id}) {
+            IdTokenPolicy p = policy();
+            p.*blank = "";
+            auto r = verify_id_token(keys, jws_sign(rsa, claims()).value(), p, "n-1", "", kNow);
+            CPPUNIT_ASSERT(!r.ok());
+            CPPUNIT_ASSERT_EQUAL(Status::config_invalid, r.error().code);
+        }
         std::string none = base64url_encode(R"({"alg":"none","typ":"JWT"})") + "." + base64url_encode(claims()) + ".";
         CPPUNIT_ASSERT(!verify(none).ok());
         // HS256 "signed" with the RSA public key's PEM as the secret.
