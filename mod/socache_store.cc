@@ -779,12 +779,9 @@ ap_filter_rec_t* g_status_capture = nullptr;
 // sending it (the metrics answer has not started yet).
 apr_status_t capture_status(ap_filter_t* f, apr_bucket_brigade* bb) {
     auto* out = static_cast<std::string*>(f->ctx);
-    for (apr_bucket* b = APR_BRIGADE_FIRST(bb); b != APR_BRIGADE_SENTINEL(bb); b = APR_BUCKET_NEXT(b)) {
-        if (APR_BUCKET_IS_METADATA(b)) continue;
-        const char* data = nullptr;
-        apr_size_t len = 0;
-        if (apr_bucket_read(b, &data, &len, APR_BLOCK_READ) == APR_SUCCESS) out->append(data, len);
-    }
+    char* data = nullptr;
+    apr_size_t len = 0;
+    if (apr_brigade_pflatten(bb, &data, &len, f->r->pool) == APR_SUCCESS) out->append(data, len);
     apr_brigade_cleanup(bb);
     return APR_SUCCESS;
 }
