@@ -39,7 +39,8 @@ run_suite package tests/package/test-package.sh
 # ---- Sanitizers and fuzzing (issue 15; doc/testing-sanitizers.md) ---------
 # The core, the unit tests, the CLI, the module and the libFuzzer harnesses
 # built with ASan+UBSan (clang++) in build-asan/; the unit tests, the CLI
-# suites and the remote-auth, JWT and helpdesk-mode suites (the module under
+# suites and the remote-auth, JWT, helpdesk-mode, key-set-URL and metrics
+# suites (the module under
 # an Apache with the ASan runtime preloaded) run against it, then every
 # harness for HDSSO_FUZZ_SECONDS (30) with leak detection. Any sanitizer
 # report is a failure. HDSSO_SANITIZERS=0 leaves all of it out (a quick
@@ -55,7 +56,8 @@ if [ "${HDSSO_SANITIZERS:-1}" != 0 ]; then
             /usr/bin/python3 tests/fuzz/run_suites.py asan-cli \
             test_cli test_jwt_cli test_saml_cli test_saml_checks.SamlChecksTest
         run_suite asan-apache env HDSSO_BUILDDIR="$asan_tree" APACHE_BIN="$top/tests/fuzz/apache-asan.sh" "$san" asan-apache \
-            /usr/bin/python3 tests/fuzz/run_suites.py asan-apache test_remote_auth test_jwt_login test_helpdesk_modes
+            /usr/bin/python3 tests/fuzz/run_suites.py asan-apache test_remote_auth test_jwt_login test_helpdesk_modes \
+                test_jwks_url test_metrics
         run_suite fuzz env HDSSO_FUZZ_BUILDDIR="$asan_tree" HDSSO_FUZZ_JOBS="${HDSSO_FUZZ_JOBS:-$(nproc)}" \
             tests/fuzz/run-fuzz.sh "${HDSSO_FUZZ_SECONDS:-30}" -seed="${HDSSO_FUZZ_SEED:-1}"
     else
