@@ -13,20 +13,18 @@ from a file ("static").
 Not a test: it prints figures and never fails on them."""
 
 import argparse
-import http.server
 import os
 import re
-import ssl
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import requests  # noqa: E402
 
 from hdsso_test import Apache, remote_query  # noqa: E402
+from served import Served, make_ca, openssl  # noqa: E402
 
 PLAIN = """
 <Location /helpdesk>
@@ -98,29 +96,16 @@ def run_wrk(url, seconds, connections, threads, cookie=None):
             "bad": int(non2xx.group(1)) if non2xx else 0}
 
 
-def openssl(*args):
-    subprocess.run(["openssl"] + list(args), check=True, capture_output=True)
-
-
 class MetadataServer:
     """IdP metadata over TLS on loopback, different on every fetch (a
     comment with a counter), so every refresh rebuilds the SP."""
 
     def __init__(self):
         self.tmp = tempfile.TemporaryDirectory(prefix="hdsso-bench-md-")
-        t = self.tmp.name
-        self.ca = os.path.join(t, "ca.crt")
-        openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=bench CA",
-                "-keyout", os.path.join(t, "ca.key"), "-out", self.ca)
-        key, csr, crt, ext = (os.path.join(t, n) for n in ("tls.key", "tls.csr", "tls.crt", "san.ext"))
-        openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout", key, "-out", csr)
-        with open(ext, "w") as fh:
-            fh.write("subjectAltName=IP:127.0.0.1\n")
-        openssl("x509", "-req", "-in", csr, "-CA", self.ca, "-CAkey", os.path.join(t, "ca.key"), "-CAcreateserial",
-                "-days", "2", "-extfile", ext, "-out", crt)
-        idp = os.path.join(t, "idp.crt")
+        self.ca, crt, key = make_ca(self.tmp.name, "bench")
+        idp = os.path.join(self.tmp.name, "idp.crt")
         openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=bench IdP",
-                "-keyout", os.path.join(t, "idp.key"), "-out", idp)
+                "-keyout", os.path.join(self.tmp.name, "idp.key"), "-out", idp)
         cert = "".join(line for line in open(idp).read().splitlines() if "-----" not in line)
         self.template = (
             '<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" '
@@ -130,32 +115,16 @@ class MetadataServer:
             '</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>'
             '<md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" '
             'Location="https://idp.bench.test/sso"/></md:IDPSSODescriptor></md:EntityDescriptor>')
-        self.fetches = 0
-        served = self
+        self.served = Served("application/samlmetadata+xml")
+        self.served.docs["/idp.xml"] = (200, lambda: self.template % self.fetches)
+        self.port = self.served.start(tls=(crt, key)).server_address[1]
 
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self):
-                served.fetches += 1
-                body = (served.template % served.fetches).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/samlmetadata+xml")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        ctx.load_cert_chain(crt, key)
-        self.server.socket = ctx.wrap_socket(self.server.socket, server_side=True)
-        self.port = self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+    @property
+    def fetches(self):
+        return self.served.count("/idp.xml")
 
     def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
+        self.served.stop()
         self.tmp.cleanup()
 
 

@@ -14,15 +14,12 @@ Apache (one child, so that "the child" is one process), stopped by PID."""
 import base64
 import hashlib
 import hmac
-import http.server
 import json
 import os
 import re
-import ssl
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import unittest
 import uuid
@@ -34,6 +31,7 @@ from cryptography.hazmat.primitives import serialization  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import rsa  # noqa: E402
 
 from hdsso_test import Apache  # noqa: E402
+from served import Served, make_ca  # noqa: E402
 
 AUD = "https://helpdesk.example.com"
 
@@ -59,25 +57,6 @@ MaxRequestWorkers 25
 """
 
 
-def openssl(*args):
-    subprocess.run(["openssl"] + list(args), check=True, capture_output=True)
-
-
-def make_ca(tmp, name):
-    """A CA and a certificate for 127.0.0.1 it signs: (ca.crt, tls.crt, tls.key)."""
-    ca_key, ca_crt = os.path.join(tmp, name + "-ca.key"), os.path.join(tmp, name + "-ca.crt")
-    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=%s test CA" % name,
-            "-keyout", ca_key, "-out", ca_crt)
-    key, csr, crt = (os.path.join(tmp, name + n) for n in ("-tls.key", "-tls.csr", "-tls.crt"))
-    openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout", key, "-out", csr)
-    ext = os.path.join(tmp, name + "-san.ext")
-    with open(ext, "w") as fh:
-        fh.write("subjectAltName=IP:127.0.0.1\n")
-    openssl("x509", "-req", "-in", csr, "-CA", ca_crt, "-CAkey", ca_key, "-CAcreateserial", "-days", "2",
-            "-extfile", ext, "-out", crt)
-    return ca_crt, crt, key
-
-
 def jwk(key, kid):
     k = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key()))
     k.update({"kid": kid, "alg": "RS256", "use": "sig"})
@@ -88,38 +67,6 @@ def key_set(*keys):
     return json.dumps({"keys": list(keys)})
 
 
-class Served:
-    """What the key set server answers, per path: (status, body); and its hits."""
-
-    def __init__(self):
-        self.docs = {}
-        self.hits = {}
-        self.lock = threading.Lock()
-
-    def count(self, path):
-        with self.lock:
-            return self.hits.get(path, 0)
-
-    def handler(self):
-        served = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self):
-                with served.lock:
-                    served.hits[self.path] = served.hits.get(self.path, 0) + 1
-                status, body = served.docs.get(self.path, (404, "not here"))
-                data = body.encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/jwk-set+json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args):
-                pass
-        return Handler
-
-
 class JwksUrlTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -128,17 +75,13 @@ class JwksUrlTest(unittest.TestCase):
         _, cls.rogue_crt, cls.rogue_key = make_ca(cls.tmp.name, "rogue")
         cls.k1 = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         cls.k2 = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        cls.served = Served()
-        cls.tls = http.server.ThreadingHTTPServer(("127.0.0.1", 0), cls.served.handler())
-        cls.ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        cls.ctx.load_cert_chain(cls.tls_crt, cls.tls_key)
-        cls.tls.socket = cls.ctx.wrap_socket(cls.tls.socket, server_side=True)
-        threading.Thread(target=cls.tls.serve_forever, daemon=True).start()
+        cls.served = Served("application/jwk-set+json")
+        cls.tls = cls.served.start(tls=(cls.tls_crt, cls.tls_key))
+        cls.ctx = cls.tls.ctx
 
     @classmethod
     def tearDownClass(cls):
-        cls.tls.shutdown()
-        cls.tls.server_close()
+        cls.served.stop()
         cls.tmp.cleanup()
 
     def setUp(self):

@@ -8,20 +8,18 @@ Python's ssl with a test CA (ca=), and over plain http only with signer=.
 Responses are forged by tests/lib/saml_forge.py (xmlsec1)."""
 
 import base64
-import http.server
 import os
 import re
-import ssl
 import subprocess
 import sys
-import threading
 import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 import requests  # noqa: E402
 
-from hdsso_test import Apache, free_port  # noqa: E402
+from hdsso_test import Apache  # noqa: E402
+from served import Served, make_ca  # noqa: E402
 from saml_forge import Forge  # noqa: E402
 
 # One child, so that "the child has refreshed" is one log line.
@@ -51,10 +49,6 @@ MaxRequestWorkers 25
 """
 
 
-def openssl(*args):
-    subprocess.run(["openssl"] + list(args), check=True, capture_output=True)
-
-
 def metadata(certs, valid_until=None):
     keys = "".join(
         '<md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>%s'
@@ -76,59 +70,18 @@ SIG = ('<ds:Signature><ds:SignedInfo><ds:CanonicalizationMethod Algorithm="http:
        '</ds:SignedInfo><ds:SignatureValue/></ds:Signature>')
 
 
-class Served:
-    """What the metadata server answers, per path: (status, body)."""
-
-    def __init__(self):
-        self.docs = {}
-        self.hits = []
-
-    def handler(self):
-        served = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self):
-                served.hits.append(self.path)
-                status, body = served.docs.get(self.path, (404, "not here"))
-                data = body.encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/samlmetadata+xml")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args):
-                pass
-        return Handler
-
-
 class MetadataUrlTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.f = Forge()
         tmp = cls.f.tmp.name
-        # A CA, and a certificate for 127.0.0.1 that it signs.
-        cls.ca_key, cls.ca_crt = os.path.join(tmp, "ca.key"), os.path.join(tmp, "ca.crt")
-        openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=metadata test CA",
-                "-keyout", cls.ca_key, "-out", cls.ca_crt)
-        key, csr, crt = (os.path.join(tmp, n) for n in ("tls.key", "tls.csr", "tls.crt"))
-        openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout", key, "-out", csr)
-        ext = os.path.join(tmp, "san.ext")
-        with open(ext, "w") as fh:
-            fh.write("subjectAltName=IP:127.0.0.1\n")
-        openssl("x509", "-req", "-in", csr, "-CA", cls.ca_crt, "-CAkey", cls.ca_key, "-CAcreateserial", "-days", "2",
-                "-extfile", ext, "-out", crt)
+        cls.ca_crt, crt, key = make_ca(tmp, "metadata")
         cls.signer_key, cls.signer_crt = cls.f._pair("metadata-signer")
-        cls.served = Served()
+        cls.served = Served("application/samlmetadata+xml")
         cls.served.docs["/idp.xml"] = (200, metadata([cls.f.cert]).replace("{SIG}", ""))
         cls.served.docs["/signed.xml"] = (200, cls.sign(metadata([cls.f.cert])))
-        cls.tls = http.server.ThreadingHTTPServer(("127.0.0.1", 0), cls.served.handler())
-        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        ctx.load_cert_chain(crt, key)
-        cls.tls.socket = ctx.wrap_socket(cls.tls.socket, server_side=True)
-        cls.plain = http.server.ThreadingHTTPServer(("127.0.0.1", 0), cls.served.handler())
-        for server in (cls.tls, cls.plain):
-            threading.Thread(target=server.serve_forever, daemon=True).start()
+        cls.tls = cls.served.start(tls=(crt, key))
+        cls.plain = cls.served.start()
         cls.apache = cls.make_apache()
         cls.start(cls.apache)
 
@@ -164,9 +117,7 @@ class MetadataUrlTest(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         cls.apache.cleanup()
-        for server in (cls.tls, cls.plain):
-            server.shutdown()
-            server.server_close()
+        cls.served.stop()
         cls.f.cleanup()
 
     @classmethod
