@@ -252,6 +252,21 @@ class JwksUrlTest(unittest.TestCase):
         self.assertIn("no configured key has kid 'unknown-0' (not in the key set fetched again for it either)", log)
         self.assertIn("fetched again for an unknown kid less than 60 s ago", log)
 
+    def test_a_planted_backing_file_is_not_taken_for_an_unknown_kid(self):
+        # Whoever can write the backing directory plants a set with their own
+        # key, fresh as a sibling's copy, then sends a token naming it: the
+        # refetch for the unknown kid goes to the URL, never to that file.
+        self.served.docs["/plant.json"] = (200, key_set(jwk(self.k1, "k1")))
+        a = self.started("/plant.json")
+        hits = self.served.count("/plant.json")
+        planted = os.path.join(a.dir, "keys", "planted.tmp")
+        with open(planted, "w") as fh:
+            fh.write(key_set(jwk(self.k1, "k1"), jwk(self.k2, "evil")))
+        os.replace(planted, os.path.join(a.dir, "keys", "set.json"))
+        self.assert_refused(a, self.token(self.k2, "evil"), "jwt.unknown_kid")
+        self.assertEqual(hits + 1, self.served.count("/plant.json"))
+        self.assert_signed_in(a, self.token(self.k1, "k1"))
+
     def test_failed_refreshes_keep_the_keys(self):
         good = key_set(jwk(self.k1, "k1"))
         self.served.docs["/fail.json"] = (200, good)
