@@ -10,6 +10,7 @@
 
 #include "mod/sign_in.h"
 #include "mod/http.h"
+#include "mod/oidc.h"
 #include "mod/saml.h"
 #include "url/query.h"
 
@@ -39,18 +40,22 @@ const IdpChoice* find_choice(const DirConfig* c, std::string_view name) {
     return nullptr;
 }
 
-// HelpdeskSSOIdP NAME saml|jwt|remote "Display name" [LOGIN-URL]
+// HelpdeskSSOIdP NAME saml|jwt|remote|oidc "Display name" [LOGIN-URL|ENTITY-ID]
 const char* add_idp(cmd_parms* cmd, void* m, int argc, char* const argv[]) {
     if (argc < 3 || argc > 4)
-        return apr_psprintf(cmd->pool, "%s: expected NAME saml|jwt|remote \"Display name\" [LOGIN-URL|ENTITY-ID]",
+        return apr_psprintf(cmd->pool, "%s: expected NAME saml|jwt|remote|oidc \"Display name\" [LOGIN-URL|ENTITY-ID]",
                             cmd->cmd->name);
     if (!name_ok(argv[0])) return bad_value(cmd, "a short name of letters, digits, '-' and '_' (up to 32)", argv[0]);
     IdpChoice choice{argv[0], IdpKind::saml, argv[2], nullptr, nullptr};
     if (!strcasecmp(argv[1], "saml")) choice.kind = IdpKind::saml;
     else if (!strcasecmp(argv[1], "jwt")) choice.kind = IdpKind::jwt;
     else if (!strcasecmp(argv[1], "remote")) choice.kind = IdpKind::remote;
-    else return bad_value(cmd, "saml, jwt or remote", argv[1]);
+    else if (!strcasecmp(argv[1], "oidc")) choice.kind = IdpKind::oidc;
+    else return bad_value(cmd, "saml, jwt, remote or oidc", argv[1]);
     if (!*argv[2] || std::strlen(argv[2]) > 100) return bad_value(cmd, "a display name of 1 to 100 characters", argv[2]);
+    if (argc == 4 && choice.kind == IdpKind::oidc)
+        return directive_error(cmd, "an oidc IdP takes no fourth argument: its settings are the "
+                                    "HelpdeskSSOOIDCProvider of the same NAME");
     if (argc == 4) {
         if (choice.kind == IdpKind::saml) {
             for (const char* p = argv[3]; *p; ++p)
@@ -94,6 +99,7 @@ int begin(request_rec* r, const DirConfig* c, const IdpChoice& choice, const std
                                                                      ": no SAML IdP is configured for this site"));
         return saml_login(r, c, *sp, back, choice.saml_entity ? choice.saml_entity : "");
     }
+    if (choice.kind == IdpKind::oidc) return oidc_login(r, c, choice.name, back);
     const char* url = login_url_for(c, choice);
     if (!url)
         return fail(r, c, make_error(Status::config_invalid,
@@ -128,8 +134,9 @@ int chooser_page(request_rec* r, const DirConfig* c, const std::string& back, co
 const command_rec* chooser_commands() {
     static const command_rec table[] = {
         AP_INIT_TAKE_ARGV("HelpdeskSSOIdP", HDSSO_CMD(add_idp), nullptr, RSRC_CONF | ACCESS_CONF,
-                          "NAME saml|jwt|remote \"Display name\" [LOGIN-URL|ENTITY-ID]: an identity provider the "
-                          "chooser page offers, in this order (saml: the IdP's entity ID when the site trusts several)"),
+                          "NAME saml|jwt|remote|oidc \"Display name\" [LOGIN-URL|ENTITY-ID]: an identity provider "
+                          "the chooser page offers, in this order (saml: the IdP's entity ID when the site trusts "
+                          "several; oidc: NAME is a HelpdeskSSOOIDCProvider)"),
         AP_INIT_TAKE1("HelpdeskSSODefaultIdP", HDSSO_CMD(set_default_idp), nullptr, RSRC_CONF | ACCESS_CONF,
                       "the HelpdeskSSOIdP used when the browser names none and remembers none (the chooser stays "
                       "at <prefix>/login?choose=1)"),

@@ -1,4 +1,4 @@
-// Several identity providers per site: HelpdeskSSOIdP NAME saml|jwt|remote
+// Several identity providers per site: HelpdeskSSOIdP NAME saml|jwt|remote|oidc
 // "Display name" [LOGIN-URL | ENTITY-ID], HelpdeskSSODefaultIdP; <prefix>/login offers
 // the chooser page (plain HTML, no script), takes ?idp= to skip it, and
 // remembers a choice when asked to.
@@ -13,7 +13,7 @@
 
 namespace hdsso::mod {
 
-enum class IdpKind { saml, jwt, remote };
+enum class IdpKind { saml, jwt, remote, oidc };
 
 struct IdpChoice {
     const char* name;     // short name, in ?idp= and the remembered-choice cookie

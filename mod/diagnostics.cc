@@ -18,6 +18,7 @@
 #include "mod/helpdesk.h"
 #include "mod/http.h"
 #include "mod/jwks_url.h"
+#include "mod/oidc.h"
 #include "mod/saml.h"
 #include "broker/broker.h"
 
@@ -44,6 +45,7 @@ SiteFacts site_facts(server_rec* s, const DirConfig* c, bool try_build) {
     f.lifetime = lifetime(c);
     f.idle_timeout = idle_timeout(c);
     saml_site_facts(s, f, try_build);
+    oidc_site_facts(s, f);
     if (c->jwt_keys.set) {
         f.jwt_key_path = c->jwt_keys.value->path;
         if (const char* url = jwt_keys_url(*c->jwt_keys.value)) f.jwt_keys_url = url;
@@ -56,7 +58,10 @@ SiteFacts site_facts(server_rec* s, const DirConfig* c, bool try_build) {
         for (int i = 0; i < c->idps.value->nelts; ++i) {
             const auto& choice = APR_ARRAY_IDX(c->idps.value, i, IdpChoice);
             f.idps.push_back({choice.name,
-                              choice.kind == IdpKind::saml ? "saml" : choice.kind == IdpKind::jwt ? "jwt" : "remote",
+                              choice.kind == IdpKind::saml  ? "saml"
+                              : choice.kind == IdpKind::jwt ? "jwt"
+                              : choice.kind == IdpKind::oidc ? "oidc"
+                                                             : "remote",
                               choice.login_url != nullptr, choice.saml_entity ? choice.saml_entity : ""});
         }
     if (c->default_idp.set) f.default_idp = c->default_idp.value;

@@ -17,6 +17,7 @@
 #include "mod/chooser.h"
 #include "mod/diagnostics.h"
 #include "mod/metrics.h"
+#include "mod/oidc.h"
 #include "mod/http.h"
 #include "mod/jwks_url.h"
 #include "mod/kept_post.h"
@@ -36,38 +37,6 @@ APLOG_USE_MODULE(helpdesk_sso);
 namespace hdsso::mod {
 
 namespace {
-
-// Ends every session the request's cookies name: a login replaces whatever
-// session the browser had (no fixation), a logout ends it.
-Result<void> destroy_sessions(request_rec* r, const DirConfig* c, SessionStore& store) {
-    for (const auto& id : cookie_values(r, cookie_name(c))) {
-        auto rm = store.destroy(id);
-        if (!rm) return rm;
-    }
-    return {};
-}
-
-// A verified sign-in becomes a fresh session: whatever session the browser
-// had ends (no fixation), the cookie is set, and the browser goes on to the
-// validated return path.
-// `on_created` (optional) runs with the new session's id before the cookie
-// is set; its failure fails the sign-in.
-int finish_login(request_rec* r, const DirConfig* c, RequestStores& stores, const Identity& identity,
-                 const std::string& target, const char* how, const char* method,
-                 const std::function<Result<void>(const std::string&)>& on_created = nullptr) {
-    SessionStore& store = stores.sessions();
-    if (auto rm = destroy_sessions(r, c, store); !rm) return fail(r, c, rm.error());
-    auto session = store.create(identity, session_binding(r));
-    if (!session) return fail(r, c, session.error());
-    if (on_created)
-        if (auto done = on_created(session.value()->id); !done) return fail(r, c, done.error());
-    set_session_cookie(r, c, session.value()->id);
-    count_sign_in(method, identity);
-    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "HDSSO030: signed in %s through %s", identity.subject.c_str(), how);
-    // A form kept when this sign-in began is posted again to where it went.
-    if (int rc = replay_page(r, c, target); rc != DECLINED) return rc;
-    return redirect(r, target.empty() ? "/" : target);
-}
 
 int remote_login(request_rec* r, const DirConfig* c) {
     auto params = parse_query(r->args ? r->args : "");
@@ -89,40 +58,6 @@ int remote_login(request_rec* r, const DirConfig* c) {
     if (!login) return fail(r, c, login.error());
 
     return finish_login(r, c, stores, login.value().identity, login.value().redirect_to, "remote authentication", "remote");
-}
-
-constexpr apr_off_t kMaxFormBody = 64 * 1024;
-constexpr apr_off_t kMaxSamlBody = 1024 * 1024;  // a SAMLResponse with many attributes, base64
-
-// The request's parameters: the query string, and for a POST the
-// application/x-www-form-urlencoded body (bounded) after it.
-Result<QueryParams> request_params(request_rec* r, apr_off_t max_body = kMaxFormBody) {
-    std::string text = r->args ? r->args : "";
-    if (r->method_number == M_POST) {
-        const char* type = apr_table_get(r->headers_in, "Content-Type");
-        if (!type || strncasecmp(type, "application/x-www-form-urlencoded", 33) != 0 ||
-            (type[33] != '\0' && type[33] != ';' && type[33] != ' '))
-            return make_error(Status::url_malformed, "a POST must be application/x-www-form-urlencoded");
-        auto body = read_request_body(r, max_body);
-        if (!body) return body.error();
-        if (!body.value())
-            return make_error(Status::url_malformed, "the form is over " + std::to_string(max_body / 1024) + " KiB");
-        if (!body.value()->empty()) text += (text.empty() ? "" : "&") + *body.value();
-    }
-    return parse_query(text, QueryLimits{static_cast<std::size_t>(max_body) + 8192, 64});
-}
-
-// The one value of parameter `name`, empty when absent.
-Result<std::string> single(const QueryParams& params, const char* name) {
-    std::string value;
-    bool seen = false;
-    for (const auto& [k, v] : params) {
-        if (k != name) continue;
-        if (seen) return make_error(Status::jwt_malformed, std::string("parameter '") + name + "' appears more than once");
-        seen = true;
-        value = v;
-    }
-    return value;
 }
 
 std::vector<std::string> audiences(const DirConfig* c) {
@@ -205,6 +140,7 @@ int logout(request_rec* r, const DirConfig* c) {
         if (!session.value()) continue;
         const Identity& identity = session.value()->identity;
         who = identity.subject;
+        if (idp_logout.empty()) idp_logout = oidc_logout_url(r, c, identity);
         if (!sp || identity.idp_name != "saml" || !idp_logout.empty()) continue;
         auto request = sp->logout_request(identity, "");
         if (request) idp_logout = request.value().url;
@@ -230,6 +166,7 @@ bool served(const EndpointSpec& e, request_rec* r, const DirConfig* c) {
     case ServedWhen::remote_auth: return c->remote_secret.set;
     case ServedWhen::jwt_keys: return c->jwt_keys.set;
     case ServedWhen::saml: return saml_sp(r) != nullptr;
+    case ServedWhen::oidc: return oidc_configured(r);
     case ServedWhen::diagnostics: return c->diagnostics.set && c->diagnostics.value;
     case ServedWhen::metrics: return c->metrics.set && c->metrics.value;
     case ServedWhen::broker: return broker_configured(c, e.leaf);
@@ -368,6 +305,8 @@ int handle_route(request_rec* r, const DirConfig* c, const EndpointSpec& e) {
     case Endpoint::logout: return logout(r, c);
     case Endpoint::acs: return saml_acs(r, c, *saml_sp(r));
     case Endpoint::slo: return saml_slo(r, c, *saml_sp(r));
+    case Endpoint::oidc: return oidc_callback(r, c);
+    case Endpoint::oidc_backchannel: return oidc_backchannel(r, c);
     case Endpoint::metadata: return saml_metadata(r, *saml_sp(r));
     case Endpoint::diagnostics: return diagnostics_endpoint(r, c);
     case Endpoint::metrics: return metrics_endpoint(r);

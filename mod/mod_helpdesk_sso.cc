@@ -24,6 +24,7 @@
 #include "mod/http.h"
 #include "mod/kept_post.h"
 #include "mod/metrics.h"
+#include "mod/oidc.h"
 #include "mod/saml.h"
 #include "mod/socache_store.h"
 #include "session/session_store.h"
@@ -73,6 +74,7 @@ void child_init(apr_pool_t* p, server_rec* s) {
         cache_child_init(p, s);
         saml_child_init(p, s);
         jwks_child_init(p, s);
+        oidc_child_init(p, s);
     });
 }
 
@@ -178,7 +180,7 @@ const bool commands_filled = [] {
     std::size_t n = 0;
     for (const command_rec* table : {dir_commands(), helpdesk_commands(), broker_commands(), chooser_commands(),
                                      diagnostics_commands(), metrics_commands(), saml_commands(), store_commands(), kept_post_commands(),
-                                     jwks_commands()})
+                                     jwks_commands(), oidc_commands()})
         for (const command_rec* c = table; c->name && n + 1 < kMaxCommands; ++c) commands[n++] = *c;
     commands[n] = command_rec{nullptr, nullptr, nullptr, 0, RAW_ARGS, nullptr};
     return true;

@@ -10,6 +10,9 @@
 
 #include "core/crypto.h"
 #include "mod/http.h"
+#include "mod/kept_post.h"
+#include "mod/metrics.h"
+#include "mod/oidc.h"
 #include "mod/saml.h"
 #include "url/cookie.h"
 #include "url/query.h"
@@ -81,19 +84,11 @@ std::string host_url(request_rec* r) {
     return host;
 }
 
-int saml_login(request_rec* r, const DirConfig* c, const SamlSp& sp, const std::string& back,
-               const std::string& idp_entity_id) {
-    auto token = random_bytes(32);
-    if (!token) return fail(r, c, token.error());
-    std::string state = hex_encode(token.value());
-    auto request = sp.authn_request(state, idp_entity_id);
-    if (!request) return fail(r, c, request.error());
+int start_attempt(request_rec* r, const DirConfig* c, LoginState attempt, const std::string& back,
+                  const std::string& location) {
     RequestStores stores(r, session_policy(c));
     auto sealer = login_state_sealer(r, c, stores);
     if (!sealer) return fail(r, c, sealer.error());
-    LoginState attempt;
-    attempt.token = state;
-    attempt.request_id = request.value().id;
     // A return path too long for a cookie comes back to the start page.
     attempt.return_to = back.size() <= LoginStateSealer::kMaxField ? back : "/";
     attempt.expires = RequestStores::clock().now() + kSamlStateSeconds;
@@ -104,13 +99,28 @@ int saml_login(request_rec* r, const DirConfig* c, const SamlSp& sp, const std::
     std::sort(others.begin(), others.end(),
               [](const Attempt& a, const Attempt& b) { return a.state.expires < b.state.expires; });
     for (std::size_t i = 0; i + kMaxAttempts <= others.size(); ++i) set_saml_cookie(r, c, others[i].cookie, "", 0);
-    set_saml_cookie(r, c, attempt_cookie_name(c, state), sealed.value(), kSamlStateSeconds);
-    return redirect(r, request.value().url);
+    set_saml_cookie(r, c, attempt_cookie_name(c, attempt.token), sealed.value(), kSamlStateSeconds);
+    return redirect(r, location);
+}
+
+int saml_login(request_rec* r, const DirConfig* c, const SamlSp& sp, const std::string& back,
+               const std::string& idp_entity_id) {
+    auto token = random_bytes(32);
+    if (!token) return fail(r, c, token.error());
+    std::string state = hex_encode(token.value());
+    auto request = sp.authn_request(state, idp_entity_id);
+    if (!request) return fail(r, c, request.error());
+    LoginState attempt;
+    attempt.token = state;
+    attempt.request_id = request.value().id;
+    return start_attempt(r, c, std::move(attempt), back, request.value().url);
 }
 
 int start_login_to(request_rec* r, const DirConfig* c, const std::string& back) {
     // SAML configured for this site: straight to the IdP.
     if (auto sp = saml_sp(r)) return saml_login(r, c, *sp, back);
+    // One OpenID provider: straight to it.
+    if (const char* name = only_oidc_provider(r)) return oidc_login(r, c, name, back);
     if (c->login_url.set)
         return redirect(r, append_query(c->login_url.value, {{"host_url", host_url(r)}, {"redirect_to", back}}));
     if (c->jwt_login_url.set) return redirect(r, append_query(c->jwt_login_url.value, {{"redirect_to", back}}));
@@ -156,6 +166,61 @@ Result<SessionPtr> current_session(request_rec* r, const DirConfig* c) {
         return std::move(found.value());
     }
     return SessionPtr{};
+}
+
+// ---- Finishing a sign-in ---------------------------------------------------
+
+Result<void> destroy_sessions(request_rec* r, const DirConfig* c, SessionStore& store) {
+    for (const auto& id : cookie_values(r, cookie_name(c))) {
+        auto rm = store.destroy(id);
+        if (!rm) return rm;
+    }
+    return {};
+}
+
+int finish_login(request_rec* r, const DirConfig* c, RequestStores& stores, const Identity& identity,
+                 const std::string& target, const char* how, const char* method,
+                 const std::function<Result<void>(const std::string&)>& on_created) {
+    SessionStore& store = stores.sessions();
+    if (auto rm = destroy_sessions(r, c, store); !rm) return fail(r, c, rm.error());
+    auto session = store.create(identity, session_binding(r));
+    if (!session) return fail(r, c, session.error());
+    if (on_created)
+        if (auto done = on_created(session.value()->id); !done) return fail(r, c, done.error());
+    set_session_cookie(r, c, session.value()->id);
+    count_sign_in(method, identity);
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "HDSSO030: signed in %s through %s", identity.subject.c_str(), how);
+    // A form kept when this sign-in began is posted again to where it went.
+    if (int rc = replay_page(r, c, target); rc != DECLINED) return rc;
+    return redirect(r, target.empty() ? "/" : target);
+}
+
+Result<QueryParams> request_params(request_rec* r, apr_off_t max_body) {
+    std::string text = r->args ? r->args : "";
+    if (r->method_number == M_POST) {
+        const char* type = apr_table_get(r->headers_in, "Content-Type");
+        if (!type || strncasecmp(type, "application/x-www-form-urlencoded", 33) != 0 ||
+            (type[33] != '\0' && type[33] != ';' && type[33] != ' '))
+            return make_error(Status::url_malformed, "a POST must be application/x-www-form-urlencoded");
+        auto body = read_request_body(r, max_body);
+        if (!body) return body.error();
+        if (!body.value())
+            return make_error(Status::url_malformed, "the form is over " + std::to_string(max_body / 1024) + " KiB");
+        if (!body.value()->empty()) text += (text.empty() ? "" : "&") + *body.value();
+    }
+    return parse_query(text, QueryLimits{static_cast<std::size_t>(max_body) + 8192, 64});
+}
+
+Result<std::string> single(const QueryParams& params, const char* name, Status twice) {
+    std::string value;
+    bool seen = false;
+    for (const auto& [k, v] : params) {
+        if (k != name) continue;
+        if (seen) return make_error(twice, std::string("parameter '") + name + "' appears more than once");
+        seen = true;
+        value = v;
+    }
+    return value;
 }
 
 }  // namespace hdsso::mod

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -17,6 +18,7 @@
 #include "saml/saml.h"
 #include "session/login_state.h"
 #include "session/session_store.h"
+#include "url/query.h"
 #include "url/redirect.h"
 #include "url/request_kind.h"
 
@@ -68,10 +70,39 @@ void set_saml_cookie(request_rec* r, const DirConfig* c, const std::string& name
                      int max_age);
 // This browser's sign-in attempts that are still open; the others' cookies
 // are deleted on the way.
+// Seals `attempt` (its token set; return path and expiry set here) into a
+// pre-login cookie of its own, the oldest others going when the browser has
+// kMaxAttempts, and sends the browser to `location` (the IdP).
+int start_attempt(request_rec* r, const DirConfig* c, LoginState attempt, const std::string& back,
+                  const std::string& location);
 std::vector<Attempt> open_attempts(request_rec* r, const DirConfig* c, const LoginStateSealer& sealer,
                                    std::int64_t now);
 // The sealer of this site's pre-login cookies: the servers' shared key,
 // bound to the virtual host and the cookie's name.
 Result<LoginStateSealer> login_state_sealer(request_rec* r, const DirConfig* c, RequestStores& stores);
+
+// ---- Finishing a sign-in ---------------------------------------------------
+
+// Ends every session the request's cookies name: a login replaces whatever
+// session the browser had (no fixation), a logout ends it.
+Result<void> destroy_sessions(request_rec* r, const DirConfig* c, SessionStore& store);
+
+// A verified sign-in becomes a fresh session: whatever session the browser
+// had ends (no fixation), the cookie is set, and the browser goes on to the
+// validated return path. `on_created` (optional) runs with the new
+// session's id before the cookie is set; its failure fails the sign-in.
+int finish_login(request_rec* r, const DirConfig* c, RequestStores& stores, const Identity& identity,
+                 const std::string& target, const char* how, const char* method,
+                 const std::function<Result<void>(const std::string&)>& on_created = nullptr);
+
+constexpr apr_off_t kMaxFormBody = 64 * 1024;
+constexpr apr_off_t kMaxSamlBody = 1024 * 1024;  // a SAMLResponse with many attributes, base64
+
+// The request's parameters: the query string, and for a POST the
+// application/x-www-form-urlencoded body (bounded) after it.
+Result<QueryParams> request_params(request_rec* r, apr_off_t max_body = kMaxFormBody);
+// The one value of parameter `name`, empty when absent; `twice` when it
+// appears more than once.
+Result<std::string> single(const QueryParams& params, const char* name, Status twice = Status::jwt_malformed);
 
 }  // namespace hdsso::mod

@@ -112,6 +112,13 @@ std::string base64url_encode(std::string_view bytes) {
     return r;
 }
 
+std::string base64_encode(std::string_view bytes) {
+    std::string r = base64url_encode(bytes);
+    for (char& ch : r) ch = ch == '-' ? '+' : ch == '_' ? '/' : ch;
+    r.append((4 - r.size() % 4) % 4, '=');
+    return r;
+}
+
 Result<std::string> random_bytes(std::size_t n) {
     std::string r(n, '\0');
     if (RAND_bytes(reinterpret_cast<unsigned char*>(r.data()), static_cast<int>(n)) != 1) {

@@ -52,6 +52,8 @@ std::string hex_encode(std::string_view bytes);
 Result<std::string> hex_decode_lower(std::string_view hex);
 
 std::string base64url_encode(std::string_view bytes);
+// Standard base64 with padding (RFC 4648 §4), for HTTP Basic credentials.
+std::string base64_encode(std::string_view bytes);
 
 // Cryptographically strong random bytes; fails (store.unavailable is not
 // right here, so internal) if the generator is not seeded.

@@ -66,6 +66,12 @@ enum class Status {
     // OpenID Connect.
     oidc_discovery,
     oidc_bad_id_token,
+    oidc_state_mismatch,
+    oidc_provider_error,
+    oidc_token_endpoint,
+    oidc_userinfo,
+    oidc_claim_refused,
+    oidc_bad_logout_token,
     // Handing the identity to the helpdesk.
     identity_missing_value,
     identity_unsafe_value,

@@ -1,12 +1,15 @@
 // Fetching a document over HTTPS with libcurl, for what the module refreshes
-// in the background (IdP metadata) and the CLI's fetch-metadata: TLS peer
-// and host verified (the system's CAs, or a CA file of the site's), bounded
-// in time and size, redirects only to https.
+// in the background (IdP metadata, key sets, OpenID discovery) and the CLI's
+// fetch-metadata, and the back-channel requests of an OpenID Connect sign-in
+// (token and userinfo endpoints): TLS peer and host verified (the system's
+// CAs, or a CA file of the site's), bounded in time and size, redirects only
+// to https (and never for a POST).
 #pragma once
 
 #include <atomic>
 #include <cstddef>
 #include <string>
+#include <vector>
 
 #include "core/error.h"
 
@@ -25,5 +28,23 @@ struct FetchOptions {
 // libcurl's reason otherwise (no TLS, certificate not trusted, timeout, HTTP
 // status, over max_bytes).
 Result<std::string> fetch_url(const FetchOptions& o);
+
+// A request whose answer is read whatever its status (an OAuth endpoint
+// answers errors as JSON with 400 or 401).
+struct HttpRequestParts {
+    bool post = false;                 // POST `body` (never redirected), else GET
+    std::string body;
+    std::string content_type;          // of the body
+    std::vector<std::string> headers;  // "Name: value" lines (Authorization, Accept)
+};
+struct HttpAnswer {
+    long status = 0;
+    std::string content_type;
+    std::string body;
+};
+// The answer, whatever its HTTP status; metadata.fetch_failed for what
+// fetch_url refuses before an answer (no TLS, untrusted certificate,
+// timeout, over max_bytes).
+Result<HttpAnswer> http_exchange(const FetchOptions& o, const HttpRequestParts& req);
 
 }  // namespace hdsso

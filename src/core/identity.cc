@@ -7,7 +7,7 @@ bool Identity::operator==(const Identity& o) const {
            given_name == o.given_name && family_name == o.family_name && groups == o.groups &&
            attributes == o.attributes && issuer == o.issuer && idp_name == o.idp_name &&
            auth_time == o.auth_time && expiry == o.expiry && name_id == o.name_id &&
-           name_id_format == o.name_id_format && session_index == o.session_index;
+           name_id_format == o.name_id_format && session_index == o.session_index && id_token == o.id_token;
 }
 
 std::vector<std::string> identity_values(const Identity& id, const std::string& name) {

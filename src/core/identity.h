@@ -21,10 +21,15 @@ struct Identity {
     std::string idp_name;      // the configured IdP's short name
     std::int64_t auth_time = 0;  // when the user authenticated (Unix seconds)
     std::int64_t expiry = 0;     // when this identity stops being valid (0: unknown)
-    // SAML only: what single logout needs to name this sign-in to the IdP.
+    // What single logout needs to name this sign-in to the IdP. SAML: the
+    // NameID, its format and the SessionIndex. OpenID Connect: sub, "oidc"
+    // and sid (back-channel logout names a sign-in by them).
     std::string name_id;
     std::string name_id_format;
     std::string session_index;
+    // OpenID Connect only: the ID token, sent back as id_token_hint when the
+    // user signs out (RP-initiated logout).
+    std::string id_token;
 
     bool operator==(const Identity& o) const;
 };

@@ -21,6 +21,13 @@ const MetricFamily kMetricFamilies[] = {
      "IdP metadata fetched again from its URL, by result: changed (in use now), unchanged, failed (the previous kept)"},
     {"hdsso_metrics_dropped_total", MetricType::counter,
      "Counts not kept because the metrics table is full or a series name too long"},
+    {"hdsso_oidc_backchannel_logouts_total", MetricType::counter,
+     "OpenID Connect back-channel logout tokens, by result: ok (the sessions it names ended) or refused"},
+    {"hdsso_oidc_refreshes_total", MetricType::counter,
+     "OpenID provider documents fetched again, by provider, document (discovery, key set), result (changed, "
+     "unchanged, failed) and reason (schedule, or kid: an ID token named an unknown kid)"},
+    {"hdsso_oidc_token_requests_total", MetricType::counter,
+     "OpenID Connect token requests (authorization code for tokens), by provider and result (ok, failed)"},
     {"hdsso_replays_refused_total", MetricType::counter,
      "One-time credentials (remote-auth links, JWTs, SAML assertions) refused as already used, by method"},
     {"hdsso_request_duration_seconds", MetricType::histogram,

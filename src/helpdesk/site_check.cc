@@ -98,13 +98,37 @@ void check_choice(const SiteFacts& f, const SiteFacts::Choice& c, Findings& r) {
         r.error("idp.jwt_key", "HelpdeskSSOIdP " + c.name + " is jwt but neither HelpdeskSSOJWTKeyFile nor HelpdeskSSOJWTKeysURL is set");
     if (c.kind == "remote" && !c.own_login_url && !f.remote_login_url)
         r.error("idp.login_url", "HelpdeskSSOIdP " + c.name + " has no login URL (HelpdeskSSORemoteLoginURL)");
+    bool provider = false;
+    for (const auto& o : f.oidc) provider = provider || o.name == c.name;
+    if (c.kind == "oidc" && !provider)
+        r.error("idp.oidc", "HelpdeskSSOIdP " + c.name + " is oidc but no HelpdeskSSOOIDCProvider " + c.name +
+                                " is configured for this site");
     if (c.kind == "remote" && f.remote_secret_path.empty())
         r.error("idp.remote_secret", "HelpdeskSSOIdP " + c.name + " is remote but HelpdeskSSORemoteSecretFile is not set");
 }
 
+// Each OpenID provider has a client and what it authenticates with.
+void check_oidc(const SiteFacts& f, Findings& r) {
+    for (const auto& o : f.oidc) {
+        if (!o.client)
+            r.error("oidc.client", "HelpdeskSSOOIDCProvider " + o.name + " has no HelpdeskSSOOIDCClient");
+        else if (f.check_files && !readable(o.secret_path))
+            r.error("oidc.secret_file", "HelpdeskSSOOIDCClient " + o.name + ": " + o.secret_path + " cannot be read");
+        if (!o.loaded)
+            r.warn("oidc.not_loaded", "HelpdeskSSOOIDCProvider " + o.name + " (" + o.issuer +
+                                          "): no usable backing file (" + o.load_error +
+                                          "); the discovery document and key set are fetched when Apache starts");
+        if (!f.cookie_secure)
+            r.warn("oidc.cookie_secure", "HelpdeskSSOOIDCProvider " + o.name +
+                                             ": the cookies are not Secure, so the provider's answer is asked for "
+                                             "in the query string (form_post needs SameSite=None; Secure)");
+    }
+}
+
 // Where does a visitor without a session go?
 void check_sign_in(const SiteFacts& f, Findings& r) {
-    bool can_sign_in = f.saml_configured || f.remote_login_url || f.jwt_login_url || !f.idps.empty();
+    bool can_sign_in = f.saml_configured || f.remote_login_url || f.jwt_login_url || !f.idps.empty() ||
+                       f.oidc.size() == 1;
     if (f.saml_idps.size() > 1 && f.idps.empty())
         r.warn("saml.several_idps", "this site trusts " + std::to_string(f.saml_idps.size()) +
                                         " SAML IdPs: HelpdeskSSOIdP lines let people choose (else sign-in cannot start)");
@@ -124,12 +148,13 @@ void check_sign_in(const SiteFacts& f, Findings& r) {
 std::vector<Finding> check_site(const SiteFacts& f) {
     Findings r;
     if (!f.enabled) {
-        if (f.saml_configured || !f.idps.empty() || !f.brokers.empty())
+        if (f.saml_configured || !f.idps.empty() || !f.brokers.empty() || !f.oidc.empty())
             r.warn("site.off", "sign-in is configured but HelpdeskSSO is Off here: its endpoints are not served");
         return r.out;
     }
     if (f.saml_configured) check_saml(f, r);
     check_keys(f, r);
+    check_oidc(f, r);
     check_sign_in(f, r);
     for (const auto& b : f.brokers)
         if (b == "deskpro" && !f.samesite_none)

@@ -29,10 +29,20 @@ struct SiteFacts {
     bool jwt_login_url = false;
     std::string remote_secret_path;  // HelpdeskSSORemoteSecretFile
     bool remote_login_url = false;
+    // OpenID Connect providers (server scope)
+    struct Oidc {
+        std::string name, issuer;
+        bool loaded = false;      // discovery document and key set in hand
+        std::string load_error;   // why not (apachectl -t without a backing file)
+        bool client = false;      // HelpdeskSSOOIDCClient
+        std::string secret_path;  // its secret or key file
+        bool tenants = false;     // HelpdeskSSOOIDCAllowTenant
+    };
+    std::vector<Oidc> oidc;
     // Several IdPs
     struct Choice {
         std::string name;
-        std::string kind;  // saml, jwt, remote
+        std::string kind;  // saml, jwt, remote, oidc
         bool own_login_url = false;
         std::string saml_entity;  // saml: the IdP chosen, when the site has several
     };

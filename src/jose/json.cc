@@ -114,6 +114,12 @@ std::optional<std::string_view> JsonObject::string(std::string_view name) const 
     return as<std::string_view>(*e);
 }
 
+std::optional<bool> JsonObject::boolean(std::string_view name) const {
+    auto e = impl_->member(name);
+    if (!e || e->type() != sj::element_type::BOOL) return std::nullopt;
+    return as<bool>(*e);
+}
+
 IntMember JsonObject::integer(std::string_view name, std::int64_t& out) const {
     auto e = impl_->member(name);
     if (!e) return IntMember::absent;

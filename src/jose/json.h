@@ -39,6 +39,8 @@ public:
     bool has(std::string_view name) const { return type(name) != Type::absent; }
     // The member when it is a string.
     std::optional<std::string_view> string(std::string_view name) const;
+    // A member that is true or false; nullopt when absent or of another type.
+    std::optional<bool> boolean(std::string_view name) const;
     // An integer member within [0, 2^53): NumericDate for exp, nbf, iat.
     IntMember integer(std::string_view name, std::int64_t& out) const;
     // Any integer member.

@@ -8,7 +8,8 @@ namespace hdsso {
 
 namespace {
 
-constexpr unsigned char kVersion = 1;
+// 1: token, request_id, return_to; 2: and idp, nonce, code_verifier.
+constexpr unsigned char kVersion = 2, kVersion1 = 1;
 constexpr std::size_t kNonce = 12, kTag = 16;
 
 void put_u16(std::string& out, std::size_t n) {
@@ -38,12 +39,13 @@ LoginStateSealer::LoginStateSealer(std::string_view key, std::string_view contex
 }
 
 Result<std::string> LoginStateSealer::seal(const LoginState& s) const {
-    for (const std::string* f : {&s.token, &s.request_id, &s.return_to})
+    const std::string* fields[] = {&s.token, &s.request_id, &s.return_to, &s.idp, &s.nonce, &s.code_verifier};
+    for (const std::string* f : fields)
         if (f->size() > kMaxField) return make_error(Status::config_invalid, "a sign-in state field is too long");
     std::string plain;
     for (int shift = 56; shift >= 0; shift -= 8)
         plain.push_back(static_cast<char>((static_cast<std::uint64_t>(s.expires) >> shift) & 0xff));
-    for (const std::string* f : {&s.token, &s.request_id, &s.return_to}) {
+    for (const std::string* f : fields) {
         put_u16(plain, f->size());
         plain += *f;
     }
@@ -58,6 +60,7 @@ Result<std::string> LoginStateSealer::seal(const LoginState& s) const {
     int n = 0, m = 0;
     if (!ctx || EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, u8(key_.view()), u8(nonce.value())) != 1 ||
         EVP_EncryptUpdate(ctx.get(), nullptr, &n, u8(aad_), static_cast<int>(aad_.size())) != 1 ||
+        EVP_EncryptUpdate(ctx.get(), nullptr, &n, u8(out), 1) != 1 ||  // the version byte
         EVP_EncryptUpdate(ctx.get(), body, &n, u8(plain), static_cast<int>(plain.size())) != 1 ||
         EVP_EncryptFinal_ex(ctx.get(), body + n, &m) != 1 ||
         EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kTag, body + plain.size()) != 1)
@@ -71,7 +74,9 @@ Result<LoginState> LoginStateSealer::open(std::string_view sealed, std::int64_t 
     auto raw = base64url_decode(sealed);
     if (!raw) return bad("not base64url");
     const std::string& b = raw.value();
-    if (b.size() < 1 + kNonce + 8 + 6 + kTag || static_cast<unsigned char>(b[0]) != kVersion)
+    unsigned char version = b.empty() ? 0 : static_cast<unsigned char>(b[0]);
+    // Version 1 (an attempt started before an upgrade) opens too.
+    if (b.size() < 1 + kNonce + 8 + 6 + kTag || (version != kVersion && version != kVersion1))
         return bad("unknown format");
     std::string_view nonce(b.data() + 1, kNonce);
     std::string_view cipher(b.data() + 1 + kNonce, b.size() - 1 - kNonce - kTag);
@@ -81,6 +86,7 @@ Result<LoginState> LoginStateSealer::open(std::string_view sealed, std::int64_t 
     int n = 0, m = 0;
     if (!ctx || EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, u8(key_.view()), u8(nonce)) != 1 ||
         EVP_DecryptUpdate(ctx.get(), nullptr, &n, u8(aad_), static_cast<int>(aad_.size())) != 1 ||
+        (version != kVersion1 && EVP_DecryptUpdate(ctx.get(), nullptr, &n, u8(b), 1) != 1) ||
         EVP_DecryptUpdate(ctx.get(), reinterpret_cast<unsigned char*>(plain.data()), &n, u8(cipher),
                           static_cast<int>(cipher.size())) != 1 ||
         EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, kTag, tag.data()) != 1 ||
@@ -92,7 +98,10 @@ Result<LoginState> LoginStateSealer::open(std::string_view sealed, std::int64_t 
     for (int i = 0; i < 8; ++i) expires = expires << 8 | static_cast<unsigned char>(in[i]);
     in.remove_prefix(8);
     s.expires = static_cast<std::int64_t>(expires);
-    if (!get_field(in, s.token) || !get_field(in, s.request_id) || !get_field(in, s.return_to) || !in.empty())
+    if (!get_field(in, s.token) || !get_field(in, s.request_id) || !get_field(in, s.return_to) ||
+        (version == kVersion &&
+         (!get_field(in, s.idp) || !get_field(in, s.nonce) || !get_field(in, s.code_verifier))) ||
+        !in.empty())
         return bad("truncated");
     if (now >= s.expires) return make_error(Status::saml_too_late, "sign-in state: expired (the sign-in took too long)");
     return s;

@@ -1,4 +1,5 @@
-// The state of one sign-in attempt (today a SAML AuthnRequest), sealed into
+// The state of one sign-in attempt (a SAML AuthnRequest or an OpenID Connect
+// authorization request), sealed into
 // the browser's own pre-login cookie with AES-256-GCM under a key only the
 // servers hold. An anonymous request that starts a sign-in writes nothing
 // server-side, so no flood of them can fill a store or push out a session;
@@ -21,6 +22,11 @@ struct LoginState {
     std::string request_id;  // what the IdP's answer must be InResponseTo
     std::string return_to;   // validated local path or allowed URL
     std::int64_t expires = 0;
+    // OpenID Connect (empty for SAML): the provider asked, the nonce its ID
+    // token must carry, and the PKCE code verifier the token request sends.
+    std::string idp;
+    std::string nonce;
+    std::string code_verifier;
 };
 
 class LoginStateSealer {

@@ -4,7 +4,8 @@ namespace hdsso {
 
 namespace {
 
-constexpr unsigned char kVersion = 2;  // 2: SAML NameID, format, SessionIndex
+// 2: SAML NameID, format, SessionIndex; 3: the OpenID Connect ID token.
+constexpr unsigned char kVersion = 3, kVersion2 = 2;
 constexpr std::uint32_t kMaxCount = 1024;
 
 class Writer {
@@ -104,6 +105,7 @@ std::string encode_session(const Session& s) {
     w.str(id.name_id);
     w.str(id.name_id_format);
     w.str(id.session_index);
+    w.str(id.id_token);
     return w.take();
 }
 
@@ -114,7 +116,7 @@ Result<Session> decode_session(std::string_view record) {
     Identity& id = s.identity;
     unsigned char version = 0;
     std::uint32_t nattrs = 0;
-    bool ok = r.u8(version) && version == kVersion && r.str(s.binding) && r.i64(s.created) &&
+    bool ok = r.u8(version) && (version == kVersion || version == kVersion2) && r.str(s.binding) && r.i64(s.created) &&
               r.i64(s.expires) && r.i64(s.last_seen) && r.str(id.subject) && r.str(id.email) &&
               r.str(id.display_name) && r.str(id.given_name) && r.str(id.family_name) &&
               r.strs(id.groups) && r.u32(nattrs) && nattrs <= kMaxCount;
@@ -128,7 +130,8 @@ Result<Session> decode_session(std::string_view record) {
         if (ok) id.attributes.emplace_hint(id.attributes.end(), std::move(k), std::move(v));
     }
     ok = ok && r.str(id.issuer) && r.str(id.idp_name) && r.i64(id.auth_time) && r.i64(id.expiry) &&
-         r.str(id.name_id) && r.str(id.name_id_format) && r.str(id.session_index) && r.done();
+         r.str(id.name_id) && r.str(id.name_id_format) && r.str(id.session_index) &&
+         (version == kVersion2 || r.str(id.id_token)) && r.done();
     if (!ok) return make_error(Status::session_malformed, "truncated, oversized or unknown-version record");
     return s;
 }

@@ -28,6 +28,7 @@ const char* served_when_name(ServedWhen w) {
     case ServedWhen::remote_auth: return "HelpdeskSSORemoteSecretFile";
     case ServedWhen::jwt_keys: return "HelpdeskSSOJWTKeyFile or HelpdeskSSOJWTKeysURL";
     case ServedWhen::saml: return "a SAML service provider (HelpdeskSSOSAMLBaseURL)";
+    case ServedWhen::oidc: return "HelpdeskSSOOIDCProvider";
     case ServedWhen::diagnostics: return "HelpdeskSSODiagnostics On";
     case ServedWhen::metrics: return "HelpdeskSSOMetrics On";
     case ServedWhen::broker: return "HelpdeskSSOBroker of this kind";

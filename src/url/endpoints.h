@@ -20,6 +20,8 @@ enum class Endpoint {
     logout,
     acs,
     slo,
+    oidc,
+    oidc_backchannel,
     metadata,
     diagnostics,
     metrics,
@@ -35,6 +37,7 @@ enum class ServedWhen {
     remote_auth,  // HelpdeskSSORemoteSecretFile
     jwt_keys,     // HelpdeskSSOJWTKeyFile or HelpdeskSSOJWTKeysURL
     saml,         // a SAML service provider on this virtual host
+    oidc,         // an OpenID provider (HelpdeskSSOOIDCProvider) on this virtual host
     diagnostics,  // HelpdeskSSODiagnostics On
     metrics,      // HelpdeskSSOMetrics On
     broker,       // HelpdeskSSOBroker of the leaf's kind
@@ -57,9 +60,11 @@ inline constexpr EndpointSpec kEndpoints[] = {
     {Endpoint::remote, "/remote", kGet, ServedWhen::remote_auth, false, "remote-authentication sign-in (Freshdesk-style link)"},
     {Endpoint::jwt, "/jwt", kGet | kPost, ServedWhen::jwt_keys, false, "sign-in with a JWT (id_token or jwt)"},
     {Endpoint::login, "/login", kGet, ServedWhen::always, false, "start a sign-in; the identity provider chooser"},
-    {Endpoint::logout, "/logout", kGet | kPost, ServedWhen::always, false, "sign out (and single logout at a SAML IdP)"},
+    {Endpoint::logout, "/logout", kGet | kPost, ServedWhen::always, false, "sign out (and single logout at a SAML or OpenID IdP)"},
     {Endpoint::acs, "/acs", kPost, ServedWhen::saml, false, "SAML assertion consumer service (HTTP-POST)"},
     {Endpoint::slo, "/slo", kGet, ServedWhen::saml, false, "SAML single logout (HTTP-Redirect)"},
+    {Endpoint::oidc, "/oidc", kGet | kPost, ServedWhen::oidc, false, "OpenID Connect redirect URI (query or form_post)"},
+    {Endpoint::oidc_backchannel, "/oidc-backchannel", kPost, ServedWhen::oidc, false, "OpenID Connect back-channel logout"},
     {Endpoint::metadata, "/metadata", kGet | kHead, ServedWhen::saml, false, "SAML service provider metadata"},
     {Endpoint::diagnostics, "/diagnostics", kGet, ServedWhen::diagnostics, true, "what the module knows of the signed-in user"},
     {Endpoint::metrics, "/metrics", kGet, ServedWhen::metrics, true, "counters for Prometheus (behind its own Require)"},

@@ -113,7 +113,10 @@ HelpdeskSSOSessionCacheTTL 5
 """
 
 BAD = [
-    ("HelpdeskSSOIdP okta oidc Okta", "HelpdeskSSOIdP", "saml, jwt or remote"),
+    ("HelpdeskSSOIdP okta openid Okta", "HelpdeskSSOIdP", "saml, jwt, remote or oidc"),
+    ("HelpdeskSSOIdP okta oidc Okta https://x.test/", "HelpdeskSSOIdP", "takes no fourth argument"),
+    ("HelpdeskSSOOIDCClient okta client secret-file=/etc/hostname", "HelpdeskSSOOIDCClient", "no HelpdeskSSOOIDCProvider named"),
+    ("HelpdeskSSOOIDCProvider okta http://op.example.test /tmp/x.json", "HelpdeskSSOOIDCProvider", "https issuer"),
     ("HelpdeskSSOIdP 'bad name' jwt Okta", "HelpdeskSSOIdP", "a short name"),
     ("HelpdeskSSOIdP okta jwt", "HelpdeskSSOIdP", "expected NAME saml|jwt|remote"),
     ("HelpdeskSSOIdP staff saml Staff \"https://idp.example.com/ x\"", "HelpdeskSSOIdP", "an IdP entity ID"),

@@ -16,6 +16,8 @@ import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 import requests  # noqa: E402
+from cryptography.hazmat.primitives import serialization  # noqa: E402
+from jwt.algorithms import RSAAlgorithm  # noqa: E402
 
 from hdsso_test import HDSSO, Apache  # noqa: E402
 from saml_forge import Forge  # noqa: E402
@@ -37,6 +39,9 @@ CONF = """
   HelpdeskSSOSAMLIdPSSOURL https://idp.forge.test/sso
   HelpdeskSSOIdP remote remote "Company login" https://login.example.test/login
   HelpdeskSSOIdP saml saml "Single sign-on"
+  HelpdeskSSOOIDCProvider op https://op.example.test {dir}/op.json
+  HelpdeskSSOOIDCClient op helpdesk secret-file={dir}/secret
+  HelpdeskSSOIdP op oidc "OpenID"
   HelpdeskSSODiagnostics On
   HelpdeskSSOBroker deskpro acme.deskpro.com {dir}/jwt.secret
   HelpdeskSSOBroker zendesk acme.zendesk.com {dir}/jwt.secret
@@ -98,6 +103,17 @@ class EndpointTableTest(unittest.TestCase):
             cls.apache.write("idp.crt", f.read())
         subprocess.run(["openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out",
                         os.path.join(cls.apache.dir, "rsa.pem")], check=True, capture_output=True)
+        # An OpenID provider from its backing files (nothing is fetched).
+        with open(os.path.join(cls.apache.dir, "rsa.pem"), "rb") as f:
+            key = serialization.load_pem_private_key(f.read(), None)
+        jwk = json.loads(RSAAlgorithm.to_jwk(key.public_key()))
+        jwk.update(kid="op-1", use="sig", alg="RS256")
+        op = "https://op.example.test"
+        cls.apache.write("op.json", json.dumps({
+            "issuer": op, "authorization_endpoint": op + "/auth", "token_endpoint": op + "/token",
+            "jwks_uri": op + "/jwks", "response_types_supported": ["code"],
+            "id_token_signing_alg_values_supported": ["RS256"], "code_challenge_methods_supported": ["S256"]}))
+        cls.apache.write("op.json.jwks", json.dumps({"keys": [jwk]}))
         cls.apache.start()
 
     @classmethod

@@ -28,7 +28,9 @@ public:
         for (const auto& e : kEndpoints) {
             std::string leaf = e.leaf;
             CPPUNIT_ASSERT_MESSAGE(leaf, leaf.size() > 1 && leaf[0] == '/');
-            for (char ch : leaf.substr(1)) CPPUNIT_ASSERT_MESSAGE(leaf, ch >= 'a' && ch <= 'z');
+            // Lower-case letters, words joined by single hyphens.
+            for (char ch : leaf.substr(1)) CPPUNIT_ASSERT_MESSAGE(leaf, (ch >= 'a' && ch <= 'z') || ch == '-');
+            CPPUNIT_ASSERT_MESSAGE(leaf, leaf[1] != '-' && leaf.back() != '-' && leaf.find("--") == std::string::npos);
             CPPUNIT_ASSERT_MESSAGE(leaf + " listed twice", leaves.insert(leaf).second);
             CPPUNIT_ASSERT_MESSAGE(leaf + " takes no method", e.methods != 0);
             CPPUNIT_ASSERT_MESSAGE(leaf, (e.methods & ~(kGet | kHead | kPost)) == 0);
