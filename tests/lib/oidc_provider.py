@@ -61,12 +61,16 @@ def rsa_key():
 
 def private_jwk(key, kid):
     k = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(key))
+    # python3-jwt adds key_ops ["sign"]: oidc-provider would then not use
+    # the key to verify (an id_token_hint at end_session).
+    k.pop("key_ops", None)
     k.update({"kid": kid, "alg": "RS256", "use": "sig"})
     return k
 
 
 def public_jwk(key, kid=None):
     k = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key()))
+    k.pop("key_ops", None)
     if kid:
         k["kid"] = kid
     return k

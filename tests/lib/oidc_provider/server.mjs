@@ -121,7 +121,7 @@ function build(jwks) {
   }
   for (const name of ['server_error', 'grant.error', 'authorization.error', 'end_session.error',
     'userinfo.error']) {
-    provider.on(name, (ctx, err) => log(name, { error: String(err && (err.error_description || err.message || err)) }));
+    provider.on(name, (ctx, err) => log(name, { error: String(err && (err.error_description || err.message || err)), detail: err && err.error_detail }));
   }
   provider.on('end_session.success', () => log('end_session.success', {}));
   return { provider, handler: provider.callback() };
