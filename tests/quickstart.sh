@@ -36,6 +36,14 @@ for p in "${packages[@]}"; do
         missing+=("$p")
     fi
 done
+# Node.js and npm run the test OpenID Provider (tests/lib/oidc_provider/,
+# oidc-provider 8.8.1: Node 18, Debian 12's, or newer LTS). Checked by
+# command, not by package: a nodejs build that carries its own npm is left
+# alone (Debian's npm package would conflict with it). The npm packages go
+# into the build tree (tests/oidc-provider-npm/) from the lockfile when the
+# tests first need them, never globally.
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 if [ ${#missing[@]} -gt 0 ]; then
     echo "== installing: ${missing[*]}"
     sudo=()

@@ -444,11 +444,12 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
 
 
-def headless_chromium(testcase, window_size="1200,900"):
+def headless_chromium(testcase, window_size="1200,900", extra_args=()):
     """A fresh headless Chromium (Debian's chromium and chromium-driver,
     through python3-selenium) with a profile of its own, loopback only,
     quit and removed when testcase ends. Fails (never skips) naming what is
-    missing."""
+    missing. extra_args: more command-line switches (e.g. trusting one test
+    TLS key with --ignore-certificate-errors-spki-list=...)."""
     try:
         from selenium import webdriver
         from selenium.webdriver.chrome.options import Options
@@ -464,7 +465,7 @@ def headless_chromium(testcase, window_size="1200,900"):
     for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                 "--user-data-dir=" + profile, "--window-size=" + window_size, "--no-proxy-server",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--no-first-run", "--disable-features=Translate,MediaRouter"):
+                "--no-first-run", "--disable-features=Translate,MediaRouter") + tuple(extra_args):
         opts.add_argument(arg)
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
     driver.set_page_load_timeout(90)
