@@ -610,11 +610,17 @@ int oidc_callback(request_rec* r, const DirConfig* c) {
 
 int oidc_backchannel(request_rec* r, const DirConfig* c) {
     apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
+    // Every refusal is counted (a provider whose notices keep failing is
+    // worth an alert), whatever the reason.
+    auto refuse = [&](const Error& e) {
+        count("hdsso_oidc_backchannel_logouts_total", {{"result", "refused"}});
+        return fail(r, c, e);
+    };
     auto params = request_params(r);
-    if (!params) return fail(r, c, make_error(Status::oidc_bad_logout_token, params.error().detail));
+    if (!params) return refuse(make_error(Status::oidc_bad_logout_token, params.error().detail));
     auto token = single(params.value(), "logout_token", Status::oidc_bad_logout_token);
-    if (!token) return fail(r, c, token.error());
-    if (token.value().empty()) return fail(r, c, make_error(Status::oidc_bad_logout_token, "no logout_token"));
+    if (!token) return refuse(token.error());
+    if (token.value().empty()) return refuse(make_error(Status::oidc_bad_logout_token, "no logout_token"));
     // The provider it claims to come from (then verified with that
     // provider's keys, its issuer compared exactly).
     std::string claimed;
@@ -638,10 +644,10 @@ int oidc_backchannel(request_rec* r, const DirConfig* c) {
         }
     }
     if (!site)
-        return fail(r, c, make_error(Status::oidc_bad_logout_token,
-                                     "its issuer is not a provider of this site: " + printable(claimed)));
+        return refuse(make_error(Status::oidc_bad_logout_token,
+                                 "its issuer is not a provider of this site: " + printable(claimed)));
     auto keys = std::atomic_load(&site->keys);
-    if (!keys) return fail(r, c, make_error(Status::oidc_discovery, "the provider's key set is not loaded"));
+    if (!keys) return refuse(make_error(Status::oidc_discovery, "the provider's key set is not loaded"));
     IdTokenPolicy policy = id_token_policy(*site, *provider);
     std::int64_t now = RequestStores::clock().now();
     auto notice = verify_logout_token(*keys, token.value(), policy, now);
@@ -652,18 +658,12 @@ int oidc_backchannel(request_rec* r, const DirConfig* c) {
             notice = verify_logout_token(*keys, token.value(), policy, now);
         }
     }
-    if (!notice) {
-        count("hdsso_oidc_backchannel_logouts_total", {{"result", "refused"}});
-        return fail(r, c, notice.error());
-    }
+    if (!notice) return refuse(notice.error());
     RequestStores stores(r, session_policy(c));
     ReplayCache replay(stores.one_time());
     auto first = replay.first_use("oidc-logout", notice.value().jti, notice.value().expires);
-    if (!first) return fail(r, c, first.error());
-    if (!first.value()) {
-        count("hdsso_oidc_backchannel_logouts_total", {{"result", "refused"}});
-        return fail(r, c, make_error(Status::oidc_bad_logout_token, "this logout token was used already (jti)"));
-    }
+    if (!first) return refuse(first.error());
+    if (!first.value()) return refuse(make_error(Status::oidc_bad_logout_token, "this logout token was used already (jti)"));
     const LogoutNotice& n = notice.value();
     std::vector<std::string> sids;
     if (!n.sid.empty()) sids.push_back(n.sid);
@@ -757,7 +757,7 @@ void oidc_child_init(apr_pool_t* pchild, server_rec*) {
             std::atomic_store(&site->keys, v.value());
             return {};
         };
-        keys.report = report("key set");
+        keys.report = report("jwks");
         keys.not_written = disc.not_written;
         site->discovery_job = jobs.size();
         jobs.push_back(std::move(disc));
