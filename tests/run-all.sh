@@ -54,7 +54,7 @@ if [ "${HDSSO_SANITIZERS:-1}" != 0 ]; then
         run_suite asan-unit "$san" asan-unit "$asan_tree/tests/unit/unit_tests"
         run_suite asan-cli env HDSSO_BUILDDIR="$asan_tree" "$san" asan-cli \
             /usr/bin/python3 tests/fuzz/run_suites.py asan-cli \
-            test_cli test_jwt_cli test_saml_cli test_saml_checks.SamlChecksTest
+            test_cli test_jwt_cli test_oidc_cli test_saml_cli test_saml_checks.SamlChecksTest
         run_suite asan-apache env HDSSO_BUILDDIR="$asan_tree" APACHE_BIN="$top/tests/fuzz/apache-asan.sh" "$san" asan-apache \
             /usr/bin/python3 tests/fuzz/run_suites.py asan-apache test_remote_auth test_jwt_login test_helpdesk_modes \
                 test_jwks_url test_metrics

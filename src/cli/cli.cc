@@ -137,6 +137,41 @@ const Command kCommands[] = {
      "  --out FILE         write here (replaced atomically) instead of standard output\n"
      "  The IdPs the metadata describes are listed on standard error.\n",
      saml_fetch_metadata},
+    {"oidc discover",
+     "hdsso oidc discover ISSUER [--out FILE] [--ca FILE] [--timeout S]",
+     "Fetch and check an OpenID provider's discovery document as the module does; print a summary.",
+     "  ISSUER             the provider's issuer, exactly as its document names it (https only);\n"
+     "                     fetched from ISSUER/.well-known/openid-configuration, TLS verified\n"
+     "  --out FILE         write the document here (replaced atomically) once it passed the\n"
+     "                     checks, never on failure: the backing file of HelpdeskSSOOIDCProvider\n"
+     "  --ca FILE          PEM CA certificates to trust instead of the system's (as ca=)\n"
+     "  --timeout S        seconds for the whole transfer (default 30)\n"
+     "  The summary: issuer, endpoints, ID token algorithms, form_post, PKCE. Any refusal\n"
+     "  (transfer, TLS, HTTP status, issuer, http endpoints, no jwks_uri, not JSON) is\n"
+     "  oidc.discovery, the detail naming the cause (exit 1).\n",
+     oidc_discover},
+    {"oidc verify-id-token",
+     "hdsso oidc verify-id-token --jwks FILE --issuer ISS --client-id ID [--nonce N] [--access-token T]\n"
+     "      [--alg A]... [--discovery FILE] [--leeway S] [--now T] TOKEN|-",
+     "Verify an ID token as the module does after the code flow; print its claims as JSON.",
+     "  --jwks FILE        the provider's JWK set (what its jwks_uri serves)\n"
+     "  --issuer ISS       the exact issuer (optional with --discovery: the document's)\n"
+     "  --client-id ID     this site's client ID: in aud, and azp when present\n"
+     "  --nonce N          the nonce the sign-in sent. Without it the token must still\n"
+     "                     carry a nonce (a non-empty string) but its value is not\n"
+     "                     compared; a warning on standard error says so\n"
+     "  --access-token T   the access token from the same answer: checked against at_hash\n"
+     "                     when the token has one (a warning when it has none)\n"
+     "  --alg A            an accepted algorithm (repeatable; RS*, PS*, ES*, EdDSA; never\n"
+     "                     HS* or none); default: the discovery document's, else RS256\n"
+     "  --discovery FILE   a discovery document (as written by oidc discover --out),\n"
+     "                     checked; gives the algorithms and, without --issuer, the issuer\n"
+     "  --leeway S         clock skew for exp, nbf, iat (default 60)\n"
+     "  --now T            Unix seconds to check against (default: now)\n"
+     "  TOKEN|-            the token, or - to read it from standard input\n"
+     "  A refused token is oidc.bad_id_token, the detail starting with the JOSE error's\n"
+     "  name (jwt.expired, jwt.audience_mismatch, jwt.unknown_kid ...).\n",
+     oidc_verify_id_token},
     {"broker test",
      "hdsso broker test KIND HOST KEYFILE [ALG] [--next-key FILE]... --email E [--name N] [--subject S]\n"
      "      [--given-name G] [--family-name F] [--groups G1,G2] [--attribute NAME=VALUE]...\n"

@@ -63,4 +63,6 @@ int saml_fetch_metadata(const Args& a);
 int config_check(const Args& a);
 int config_endpoints(const Args& a);
 int broker_test(const Args& a);
+int oidc_discover(const Args& a);
+int oidc_verify_id_token(const Args& a);
 }  // namespace hdsso

@@ -443,6 +443,7 @@ class CliHelpTest(unittest.TestCase):
         self.assertEqual(
             {("remote-auth", "sign"), ("remote-auth", "verify"), ("jwt", "verify"), ("jwt", "sign"),
              ("saml", "keygen"), ("saml", "metadata"), ("saml", "verify"), ("saml", "fetch-metadata"),
+             ("oidc", "discover"), ("oidc", "verify-id-token"),
              ("broker", "test"), ("config", "check"), ("config", "endpoints")},
             set(commands()))
 
@@ -465,7 +466,7 @@ class CliHelpTest(unittest.TestCase):
             rc, out, _ = hdsso(*args)
             self.assertEqual(0, rc)
             self.assertIn("hdsso saml keygen", out)
-        for group in ("remote-auth", "jwt", "saml", "broker", "config"):
+        for group in ("remote-auth", "jwt", "saml", "oidc", "broker", "config"):
             for flag in ("--help", "-h"):
                 rc, out, _ = hdsso(group, flag)
                 self.assertEqual(0, rc)

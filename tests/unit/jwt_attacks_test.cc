@@ -3,11 +3,7 @@
 // one-time jti), and through the Wycheproof cases ATTACKS.md names.
 #include <cppunit/extensions/HelperMacros.h>
 
-#include <functional>
-#include <map>
-
 #include <openssl/pem.h>
-#include <openssl/x509.h>
 
 #include "core/clock.h"
 #include "core/kv_store.h"
@@ -15,10 +11,17 @@
 #include "jose/jwt.h"
 #include "jose/jwt_login.h"
 #include "jose/key_source.h"
+#include "jose_attack_helpers.h"
 #include "test_keys.h"
-#include "vectors.h"
 
 using namespace hdsso;
+using test::assert_cases_rejected;
+using test::compact;
+using test::der_public;
+using test::jwk_case_verifies;
+using test::jws_case_verifies;
+using test::key_of;
+using test::wycheproof;
 
 namespace {
 
@@ -26,33 +29,10 @@ constexpr std::int64_t kNow = 1'800'000'000;
 const std::string kIss = "https://idp.example.com";
 const std::string kAud = "helpdesk.example.com";
 
-JwsKey key_of(std::shared_ptr<EVP_PKEY> pkey, JwsAlg alg, std::string kid = "k1") {
-    JwsKey k;
-    k.kid = std::move(kid);
-    k.alg = alg;
-    k.pkey = std::move(pkey);
-    k.has_private = true;
-    return k;
-}
-
-// A compact JWS with exactly this header and payload text.
-std::string compact(const JwsKey& key, const std::string& header, const std::string& payload) {
-    std::string input = base64url_encode(header) + "." + base64url_encode(payload);
-    return input + "." + base64url_encode(jws_sign_raw(key, input).value());
-}
-
 std::string claims_json(const std::string& extra = "") {
     return "{\"iss\":\"" + kIss + "\",\"aud\":\"" + kAud + "\",\"sub\":\"jane\",\"iat\":" + std::to_string(kNow) +
            ",\"exp\":" + std::to_string(kNow + 300) + ",\"jti\":\"" + base64url_encode(random_bytes(12).value()) + "\"" +
            extra + "}";
-}
-
-std::string der_public(EVP_PKEY* k) {
-    unsigned char* der = nullptr;
-    int n = i2d_PUBKEY(k, &der);
-    std::string out(reinterpret_cast<char*>(der), static_cast<std::size_t>(n));
-    OPENSSL_free(der);
-    return out;
 }
 
 // The verifier the module builds, with an in-memory replay cache.
@@ -85,51 +65,6 @@ void assert_rejected(const Result<Identity>& r, Status expected, const std::stri
 
 void assert_rejected(const Result<Identity>& r, const std::string& what) {
     CPPUNIT_ASSERT_MESSAGE(what + ": accepted", !r.ok());
-}
-
-// Wycheproof JWS cases by tcId: the group's key (JWK alg binding) and the token.
-struct Vector {
-    JsonObject jwk;
-    std::string jws;
-    std::string result;
-};
-
-const std::map<int, Vector>& wycheproof(const std::string& file) {
-    static std::map<std::string, std::map<int, Vector>> cache;
-    auto& m = cache[file];
-    if (!m.empty()) return m;
-    auto doc = JsonObject::parse(read_vector("wycheproof/" + file), Status::internal, JsonLimits{4 << 20, 64});
-    CPPUNIT_ASSERT(doc.ok());
-    const std::vector<JsonObject> groups = doc.value().objects("testGroups").value();
-    for (const JsonObject& g : groups) {
-        auto jwk = g.object("public");
-        if (!jwk) jwk = g.object("private");
-        CPPUNIT_ASSERT(jwk);
-        const std::vector<JsonObject> cases = g.objects("tests").value();
-        for (const JsonObject& t : cases)
-            m.emplace(static_cast<int>(t.int64("tcId").value_or(-1)),
-                      Vector{*jwk, std::string(t.string("jws").value_or("")),
-                             std::string(t.string("result").value_or(""))});
-    }
-    return m;
-}
-
-// A JWS case verifies with its group's key.
-bool jws_case_verifies(int id) {
-    const Vector& v = wycheproof("json_web_signature_test.json").at(id);
-    auto key = jwk_to_key(v.jwk, std::nullopt);
-    return key.ok() && !v.jws.empty() && JwsVerifier({key.value()}).verify(v.jws).ok();
-}
-
-// A JWK case: its key set loads and its JWS verifies.
-bool jwk_case_verifies(int id) {
-    const Vector& v = wycheproof("json_web_key_test.json").at(id);
-    auto keys = keys_from_jwks(v.jwk.json(), {});
-    return keys.ok() && JwsVerifier(keys.value()).verify(v.jws).ok();
-}
-
-void assert_cases_rejected(const std::function<bool(int)>& verifies, std::initializer_list<int> ids) {
-    for (int id : ids) CPPUNIT_ASSERT_MESSAGE("tcId " + std::to_string(id) + " accepted", !verifies(id));
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include "jose/base64url.h"
 #include "oidc/id_token.h"
 #include "oidc/provider.h"
+#include "jose_attack_helpers.h"
 #include "test_keys.h"
 
 using namespace hdsso;
@@ -24,14 +25,7 @@ std::string discovery(const std::string& extra = "", const std::string& issuer =
            extra + "}";
 }
 
-JwsKey signing(JwsAlg alg) {
-    JwsKey k;
-    k.kid = "k1";
-    k.alg = alg;
-    k.pkey = test::generate_key(alg);
-    k.has_private = true;
-    return k;
-}
+JwsKey signing(JwsAlg alg) { return test::key_of(test::generate_key(alg), alg); }
 
 std::string claims(const std::string& extra = "", std::int64_t exp = kNow + 300) {
     return R"({"iss":")" + kIssuer + R"(","aud":")" + kClient + R"(","sub":"u-1","nonce":"n-1","iat":)" +
