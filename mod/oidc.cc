@@ -44,7 +44,7 @@ constexpr int kFetchSeconds = 10;
 constexpr std::chrono::milliseconds kKidWait{15000};
 constexpr std::size_t kMaxAnswerBytes = 1u << 20;
 // An ID token kept in the session for id_token_hint at most this long.
-constexpr std::size_t kMaxKeptIdToken = 16 * 1024;
+constexpr std::size_t kMaxKeptIdToken = 8 * 1024;
 
 }  // namespace
 
@@ -497,6 +497,10 @@ int oidc_login(request_rec* r, const DirConfig* c, const char* name, const std::
                                                                  " has no HelpdeskSSOOIDCClient"));
     auto provider = std::atomic_load(&site->provider);
     if (!provider) return fail(r, c, make_error(Status::oidc_discovery, site->issuer + ": the discovery document is not loaded"));
+    if (issuer_has_tenant(provider->issuer) && site->client.tenants.empty())
+        return fail(r, c, make_error(Status::config_invalid, std::string("HelpdeskSSOOIDCProvider ") + name +
+                                                                 " is multi-tenant: HelpdeskSSOOIDCAllowTenant must "
+                                                                 "name the tenants this site accepts"));
     auto token = random_bytes(32);
     auto nonce = random_bytes(32);
     auto pkce = make_pkce();
@@ -549,8 +553,13 @@ int oidc_callback(request_rec* r, const DirConfig* c) {
         return fail(r, c, make_error(Status::config_invalid, "the provider " + a.idp + " of this attempt is gone"));
     auto provider = std::atomic_load(&site->provider);
     if (!provider) return fail(r, c, make_error(Status::oidc_discovery, site->issuer + ": not loaded"));
-    // RFC 9207: a provider that names itself must be the one asked (mix-up).
-    if (!iss.empty() && iss != provider->issuer)
+    // RFC 9207: a provider that names itself must be the one asked, and one
+    // that says it always does must have (mix-up: an answer from another
+    // provider of this site for this attempt).
+    if (iss.empty() && provider->iss_parameter)
+        return fail(r, c, make_error(Status::oidc_provider_error, "the answer does not name its issuer (iss), which " +
+                                                                      provider->issuer + " always does"), again.c_str());
+    if (!iss.empty() && !tenant_issuer_matches(provider->issuer, iss, true))
         return fail(r, c, make_error(Status::oidc_provider_error, "the answer names issuer " + printable(iss) +
                                                                       ", not " + provider->issuer), again.c_str());
     if (!error.empty())
@@ -559,15 +568,12 @@ int oidc_callback(request_rec* r, const DirConfig* c) {
                                          (description.empty() ? "" : ": " + printable(description))), again.c_str());
     if (code.empty())
         return fail(r, c, make_error(Status::oidc_provider_error, "the answer has neither code nor error"), again.c_str());
-    // The state once: a second answer for the same attempt (a copied cookie)
-    // never reaches the token endpoint.
-    ReplayCache replay(stores.one_time());
-    auto first = replay.first_use("oidc-state", a.token, a.expires);
-    if (!first) return fail(r, c, first.error(), again.c_str());
-    if (!first.value())
-        return fail(r, c, make_error(Status::oidc_state_mismatch, "this sign-in attempt was answered already"),
-                    again.c_str());
-
+    // A multi-tenant provider signs in anyone's tenant: only with the
+    // tenants this site accepts named.
+    if (issuer_has_tenant(provider->issuer) && site->client.tenants.empty())
+        return fail(r, c, make_error(Status::config_invalid, "HelpdeskSSOOIDCProvider " + a.idp + " is multi-tenant (" +
+                                                                 provider->issuer + "): HelpdeskSSOOIDCAllowTenant "
+                                                                 "must name the tenants this site accepts"));
     auto request = token_request(*provider, site->client, code, own_url(r, c, "/oidc"), a.code_verifier, now);
     if (!request) return fail(r, c, request.error());
     auto answer = http_exchange(fetch_options(*site, provider->token_endpoint), request.value());
@@ -594,11 +600,25 @@ int oidc_callback(request_rec* r, const DirConfig* c) {
     auto identity = oidc_identity(claims.value(), userinfo ? &*userinfo : nullptr, site->client, provider->issuer,
                                   RequestStores::clock().now());
     if (!identity) return fail(r, c, identity.error(), again.c_str());
+    // The state once, recorded only now that the answer is verified (junk
+    // sent with a real attempt cookie writes nothing): a second answer for
+    // the same attempt (a copied cookie) makes no second session. The
+    // provider takes each code once, and PKCE and the nonce bind it to
+    // this attempt.
+    ReplayCache replay(stores.one_time());
+    auto first = replay.first_use("oidc-state", a.token, a.expires);
+    if (!first) return fail(r, c, first.error(), again.c_str());
+    if (!first.value())
+        return fail(r, c, make_error(Status::oidc_state_mismatch, "this sign-in attempt was answered already"),
+                    again.c_str());
     Identity& id = identity.value();
     id.idp_name = a.idp;
-    if (t.id_token.size() <= kMaxKeptIdToken) id.id_token = t.id_token;
-    else ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "HDSSO106: the ID token (%" APR_SIZE_T_FMT " bytes) is not kept "
-                       "for the logout hint", t.id_token.size());
+    // Kept for id_token_hint when the provider has RP-initiated logout.
+    if (!provider->end_session_endpoint.empty()) {
+        if (t.id_token.size() <= kMaxKeptIdToken) id.id_token = t.id_token;
+        else ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "HDSSO106: the ID token (%" APR_SIZE_T_FMT " bytes) is not "
+                           "kept for the logout hint", t.id_token.size());
+    }
     // Back-channel logout names a sign-in by sid (or sub): indexed to the
     // session's handle.
     auto index = [&](const std::string& session) -> Result<void> {
@@ -632,42 +652,36 @@ int oidc_backchannel(request_rec* r, const DirConfig* c) {
                 if (auto o = JsonObject::parse(payload.value(), Status::jwt_malformed))
                     claimed = std::string(o.value().string("iss").value_or(""));
     }
+    // Each of this site's clients at that issuer, until one verifies it,
+    // with the keys in use: a logout token never makes the key set be
+    // fetched again (anyone can post one naming any kid).
     const server_rec* s = provider_server(r->server);
     OidcSite* site = nullptr;
-    std::shared_ptr<const OidcProvider> provider;
+    Result<LogoutNotice> notice = make_error(Status::oidc_bad_logout_token,
+                                             "its issuer is not a provider of this site: " + printable(claimed));
+    std::int64_t now = RequestStores::clock().now();
     for (OidcSite* candidate : registry()) {
         if (candidate->s != s || !candidate->client_set) continue;
         auto p = std::atomic_load(&candidate->provider);
-        if (p && p->issuer == claimed) {
+        auto keys = std::atomic_load(&candidate->keys);
+        if (!p || !keys || !tenant_issuer_matches(p->issuer, claimed, true)) continue;
+        notice = verify_logout_token(*keys, token.value(), id_token_policy(*candidate, *p), now);
+        if (notice) {
             site = candidate;
-            provider = p;
-        }
-    }
-    if (!site)
-        return refuse(make_error(Status::oidc_bad_logout_token,
-                                 "its issuer is not a provider of this site: " + printable(claimed)));
-    auto keys = std::atomic_load(&site->keys);
-    if (!keys) return refuse(make_error(Status::oidc_discovery, "the provider's key set is not loaded"));
-    IdTokenPolicy policy = id_token_policy(*site, *provider);
-    std::int64_t now = RequestStores::clock().now();
-    auto notice = verify_logout_token(*keys, token.value(), policy, now);
-    if (!notice && notice.error().detail.rfind("jwt.unknown_kid", 0) == 0) {
-        std::string note;
-        if (refetch_keys(*site, token.value(), note)) {
-            keys = std::atomic_load(&site->keys);
-            notice = verify_logout_token(*keys, token.value(), policy, now);
+            break;
         }
     }
     if (!notice) return refuse(notice.error());
     RequestStores stores(r, session_policy(c));
     ReplayCache replay(stores.one_time());
-    auto first = replay.first_use("oidc-logout", notice.value().jti, notice.value().expires);
+    auto first = replay.first_use("oidc-logout", notice.value().issuer + "\n" + notice.value().jti,
+                                  notice.value().expires);
     if (!first) return refuse(first.error());
     if (!first.value()) return refuse(make_error(Status::oidc_bad_logout_token, "this logout token was used already (jti)"));
     const LogoutNotice& n = notice.value();
     std::vector<std::string> sids;
     if (!n.sid.empty()) sids.push_back(n.sid);
-    auto handles = SloIndex(stores.shared()).take(provider->issuer, sids, n.sid.empty() ? n.sub : std::string());
+    auto handles = SloIndex(stores.shared()).take(n.issuer, sids, n.sid.empty() ? n.sub : std::string(), SloProtocol::oidc);
     if (!handles) return fail(r, c, handles.error());
     for (const auto& handle : handles.value())
         if (auto rm = stores.sessions().destroy_by_handle(handle); !rm) return fail(r, c, rm.error());
@@ -684,7 +698,7 @@ std::string oidc_logout_url(request_rec* r, const DirConfig* c, const Identity& 
     OidcSite* site = site_for(r, id.idp_name);
     if (!site || !site->client_set) return {};
     auto provider = std::atomic_load(&site->provider);
-    if (!provider || provider->issuer != id.issuer) return {};
+    if (!provider || !tenant_issuer_matches(provider->issuer, id.issuer, true)) return {};
     auto state = random_bytes(16);
     return end_session_url(*provider, site->client, id.id_token, own_url(r, c, "/logout"),
                            state ? hex_encode(state.value()) : "");
@@ -730,10 +744,20 @@ void oidc_child_init(apr_pool_t* pchild, server_rec*) {
         disc.apply = [site](const std::string& text) -> Result<void> {
             auto p = parse_discovery(text, site->issuer);
             if (!p) return p.error();
-            if (p.value().jwks_uri != site->jwks.url)
+            // Where codes, secrets and keys go is what Apache started with: a
+            // changed endpoint is written to the backing file and taken at
+            // the next (graceful) restart, never mid-run.
+            auto now_in_use = std::atomic_load(&site->provider);
+            const OidcProvider& n = p.value();
+            if (n.jwks_uri != site->jwks.url || n.authorization_endpoint != now_in_use->authorization_endpoint ||
+                n.token_endpoint != now_in_use->token_endpoint || n.userinfo_endpoint != now_in_use->userinfo_endpoint ||
+                n.end_session_endpoint != now_in_use->end_session_endpoint) {
                 ap_log_error(APLOG_MARK, APLOG_WARNING, 0, site->s,
-                             "HDSSO103: OpenID provider %s now names jwks_uri %s; the keys keep coming from %s until "
-                             "Apache is restarted", site->name.c_str(), p.value().jwks_uri.c_str(), site->jwks.url);
+                             "HDSSO103: OpenID provider %s names other endpoints now (token %s, jwks_uri %s); they "
+                             "are used from the next restart of Apache, the ones in use are kept until then",
+                             site->name.c_str(), n.token_endpoint.c_str(), n.jwks_uri.c_str());
+                return {};
+            }
             std::atomic_store(&site->provider, std::make_shared<const OidcProvider>(std::move(p.value())));
             return {};
         };
@@ -778,11 +802,16 @@ void oidc_site_facts(server_rec* s, SiteFacts& f) {
         SiteFacts::Oidc o;
         o.name = site->name;
         o.issuer = site->issuer;
-        o.loaded = site->provider && site->keys;
+        auto provider = std::atomic_load(&site->provider);
+        o.loaded = provider && std::atomic_load(&site->keys);
         o.load_error = site->load_error;
         o.client = site->client_set;
         o.secret_path = site->secret_path;
         o.tenants = !site->client.tenants.empty();
+        o.multi_tenant = provider && issuer_has_tenant(provider->issuer);
+        o.preset = claim_preset_name(site->client.preset);
+        o.domains = !site->client.domains.empty();
+        o.iss_parameter = provider && provider->iss_parameter;
         f.oidc.push_back(std::move(o));
     }
 }

@@ -119,13 +119,15 @@ int saml_login(request_rec* r, const DirConfig* c, const SamlSp& sp, const std::
 int start_login_to(request_rec* r, const DirConfig* c, const std::string& back) {
     // SAML configured for this site: straight to the IdP.
     if (auto sp = saml_sp(r)) return saml_login(r, c, *sp, back);
-    // One OpenID provider: straight to it.
-    if (const char* name = only_oidc_provider(r)) return oidc_login(r, c, name, back);
     if (c->login_url.set)
         return redirect(r, append_query(c->login_url.value, {{"host_url", host_url(r)}, {"redirect_to", back}}));
     if (c->jwt_login_url.set) return redirect(r, append_query(c->jwt_login_url.value, {{"redirect_to", back}}));
+    // One OpenID provider (this virtual host's, or the main server's when it
+    // has none): straight to it, when nothing above is set here.
+    if (const char* name = only_oidc_provider(r)) return oidc_login(r, c, name, back);
     return fail(r, c, make_error(Status::config_invalid,
-                                 "no sign-in page is set here (HelpdeskSSORemoteLoginURL or HelpdeskSSOJWTLoginURL)"));
+                                 "no sign-in page is set here (HelpdeskSSORemoteLoginURL, HelpdeskSSOJWTLoginURL or one "
+                                 "HelpdeskSSOOIDCProvider)"));
 }
 
 std::string return_path(request_rec* r, const DirConfig* c) {

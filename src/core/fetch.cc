@@ -48,9 +48,10 @@ Result<HttpAnswer> perform(const FetchOptions& o, const HttpRequestParts* req) {
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, o.allow_plain_http ? "http,https" : "https");
     curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "https");
     bool post = req && req->post;
-    // A POST is never redirected: its body (a code, a client secret) goes
-    // only where it was addressed.
-    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, post ? 0L : 1L);
+    // An exchange (a POST with a code or a client secret, a GET with a
+    // bearer token) is never redirected: what it carries goes only where it
+    // was addressed. Documents are.
+    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, req ? 0L : 1L);
     curl_easy_setopt(c, CURLOPT_MAXREDIRS, 3L);
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);

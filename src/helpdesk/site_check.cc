@@ -114,6 +114,18 @@ void check_oidc(const SiteFacts& f, Findings& r) {
             r.error("oidc.client", "HelpdeskSSOOIDCProvider " + o.name + " has no HelpdeskSSOOIDCClient");
         else if (f.check_files && !readable(o.secret_path))
             r.error("oidc.secret_file", "HelpdeskSSOOIDCClient " + o.name + ": " + o.secret_path + " cannot be read");
+        if (o.preset == "google" && !o.domains)
+            r.warn("oidc.any_google_account", "HelpdeskSSOOIDCProvider " + o.name +
+                                                  ": any Google account can sign in (HelpdeskSSOOIDCAllowDomain "
+                                                  "names your Workspace domains)");
+        if (f.oidc.size() > 1 && o.loaded && !o.iss_parameter)
+            r.warn("oidc.mix_up", "HelpdeskSSOOIDCProvider " + o.name + " does not name itself in its answers "
+                                  "(RFC 9207 iss) and shares the redirect URI with this site's other providers: "
+                                  "configure only providers you trust on one site");
+        if (o.multi_tenant && !o.tenants)
+            r.error("oidc.tenant", "HelpdeskSSOOIDCProvider " + o.name + " (" + o.issuer +
+                                       ") is multi-tenant: HelpdeskSSOOIDCAllowTenant must name the tenants (tid) "
+                                       "this site accepts, or any organisation's users could sign in");
         if (!o.loaded)
             r.warn("oidc.not_loaded", "HelpdeskSSOOIDCProvider " + o.name + " (" + o.issuer +
                                           "): no usable backing file (" + o.load_error +

@@ -37,6 +37,10 @@ struct SiteFacts {
         bool client = false;      // HelpdeskSSOOIDCClient
         std::string secret_path;  // its secret or key file
         bool tenants = false;     // HelpdeskSSOOIDCAllowTenant
+        bool multi_tenant = false;  // the issuer is an Entra ID {tenantid} template
+        std::string preset;         // HelpdeskSSOOIDCClaims
+        bool domains = false;       // HelpdeskSSOOIDCAllowDomain
+        bool iss_parameter = false; // RFC 9207 iss in its answers
     };
     std::vector<Oidc> oidc;
     // Several IdPs

@@ -82,7 +82,7 @@ ClaimMapping preset_mapping(ClaimPreset p) {
     switch (p) {
     case ClaimPreset::generic: break;
     // Entra ID: the user's sign-in name (UPN-like); its oid stays an
-    // attribute. email is optional there (see oidc_identity).
+    // attribute. Its email is unverified (see oidc_identity).
     case ClaimPreset::entra: m.user = "preferred_username"; break;
     case ClaimPreset::okta: m.user = "preferred_username"; break;
     // Google: no groups claim; the user is the verified email.
@@ -244,20 +244,27 @@ Result<Identity> oidc_identity(const JsonObject& id_token, const JsonObject* use
     }
     const JsonObject& claims = all ? *all : id_token;
     ClaimMapping m = c.mapping;
-    // Entra ID sends email only when the account has a mailbox attribute:
-    // its sign-in name stands in.
-    if (c.preset == ClaimPreset::entra && !claims.has(m.email)) m.email = "preferred_username";
-    // Google: an email is the user only when Google verified it.
-    if (c.preset == ClaimPreset::google && claims.boolean("email_verified") == false)
-        return refused("Google has not verified this account's email address");
-    if (m.groups.empty()) m.groups = "\x01";  // a claim name no token has
+    // The standard email claim is the provider's word only when it says it
+    // verified the address (email_verified true): with self-service sign-up
+    // anyone can claim anyone's address, and a helpdesk that names users by
+    // email would hand them that account. Entra ID's email is not verified
+    // unless xms_edov says so (its sign-in name, preferred_username, stands
+    // in). A claim the administrator mapped by another name is taken as is.
+    bool verified = c.preset == ClaimPreset::entra ? claims.boolean("xms_edov") == true
+                                                   : claims.boolean("email_verified") == true;
+    constexpr const char* kNoClaim = "\x01";  // a claim name no token has
+    if (m.user == "email" && !verified)
+        return refused("the provider has not verified the email address this site names users by (email_verified)");
+    if (m.email == "email" && !verified) m.email = c.preset == ClaimPreset::entra ? "preferred_username" : kNoClaim;
+    if (m.groups.empty()) m.groups = kNoClaim;
     auto id = identity_from_claims(claims, m, now);
     if (!id) {
         if (id.error().code == Status::jwt_missing_claim) return refused(id.error().detail);
         return make_error(Status::oidc_bad_id_token, std::string(status_name(id.error().code)) + ": " + id.error().detail);
     }
     Identity& out = id.value();
-    out.issuer = issuer;
+    // A multi-tenant provider's sign-ins by their tenant's issuer.
+    out.issuer = issuer_has_tenant(issuer) ? std::string(id_token.string("iss").value_or(issuer)) : issuer;
     // The session lasts HelpdeskSSOSessionLifetime; the ID token's exp says
     // how long the token may be presented, not how long the sign-in lasts.
     out.expiry = 0;
@@ -282,11 +289,16 @@ Result<LogoutNotice> verify_logout_token(const JwsVerifier& keys, std::string_vi
     if (std::find(p.algs.begin(), p.algs.end(), alg) == p.algs.end())
         return bad(make_error(Status::jwt_alg_not_allowed,
                               std::string(jws_alg_name(alg)) + " is not among the provider's ID token algorithms"));
+    // Back-Channel Logout §2.4: typ logout+jwt, or none (older providers).
+    if (auto typ = token_type(token); typ != "" && typ != "jwt" && typ != "logout+jwt")
+        return bad_claim("a token of type " + typ + " is not a logout token");
     auto claims = parse_claims(jws.value().payload);
     if (!claims) return bad(claims.error());
     const JsonObject& c = claims.value();
     ClaimsPolicy cp;
-    cp.issuer = p.issuer;
+    auto issuer = expected_issuer(p.issuer, c);
+    if (!issuer) return bad(issuer.error());
+    cp.issuer = issuer.value();
     cp.audiences = {p.client_id};
     cp.leeway = p.leeway;
     if (auto ok = check_claims(c, cp, now); !ok) return bad(ok.error());
@@ -296,6 +308,7 @@ Result<LogoutNotice> verify_logout_token(const JwsVerifier& keys, std::string_vi
     if (!events || !events->has(kBackchannelEvent) || events->type(kBackchannelEvent) != JsonObject::Type::object)
         return bad_claim("events has no back-channel logout event");
     LogoutNotice n;
+    n.issuer = issuer.value();
     n.sub = std::string(c.string("sub").value_or(""));
     n.sid = std::string(c.string("sid").value_or(""));
     if ((c.has("sub") && n.sub.empty()) || (c.has("sid") && n.sid.empty()))

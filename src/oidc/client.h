@@ -95,6 +95,7 @@ Result<Identity> oidc_identity(const JsonObject& id_token, const JsonObject* use
 // backchannel-logout event, sub or sid, no nonce, a jti. oidc.bad_logout_token
 // otherwise.
 struct LogoutNotice {
+    std::string issuer;  // as the token names it (a tenant's, for a multi-tenant provider)
     std::string sub, sid, jti;
     std::int64_t expires = 0;  // until when its jti must be remembered
 };

@@ -5,7 +5,9 @@
 #include <openssl/evp.h>
 
 #include "core/crypto.h"
+#include "jose/base64url.h"
 #include "jose/claims.h"
+#include "oidc/provider.h"
 
 namespace hdsso {
 
@@ -26,6 +28,38 @@ const EVP_MD* hash_of(JwsAlg a) {
 }
 
 }  // namespace
+
+std::string token_type(std::string_view token) {
+    auto header = base64url_decode(token.substr(0, token.find('.')));
+    if (!header) return "?";
+    auto h = JsonObject::parse(header.value(), Status::jwt_malformed);
+    if (!h) return "?";
+    if (!h.value().has("typ")) return "";
+    auto typ = h.value().string("typ");
+    if (!typ) return "?";
+    std::string t(typ->substr(0, 64));
+    std::transform(t.begin(), t.end(), t.begin(), [](unsigned char ch) { return std::tolower(ch); });
+    if (t.rfind("application/", 0) == 0) t = t.substr(12);
+    return t;
+}
+
+Result<void> check_token_type(std::string_view token, const char* what) {
+    std::string t = token_type(token);
+    if (t == "?") return make_error(Status::jwt_invalid_claim, "the header's typ cannot be read");
+    if (t == "at+jwt" || t == "logout+jwt" || t == "secevent+jwt" || t == "dpop+jwt")
+        return make_error(Status::jwt_invalid_claim, "a token of type " + t + " is not " + what);
+    return {};
+}
+
+Result<std::string> expected_issuer(const std::string& issuer, const JsonObject& claims) {
+    if (!issuer_has_tenant(issuer)) return issuer;
+    auto tid = claims.string("tid");
+    if (!tid) return make_error(Status::jwt_missing_claim, "a multi-tenant provider's token has no tid");
+    auto iss = claims.string("iss");
+    if (!iss || !tenant_issuer_matches(issuer, *iss, false, *tid))
+        return make_error(Status::jwt_issuer_mismatch, "iss is not the provider's issuer for the token's tid");
+    return std::string(*iss);
+}
 
 Result<Pkce> make_pkce() {
     auto rnd = random_bytes(32);
@@ -56,11 +90,14 @@ Result<JsonObject> verify_id_token(const JwsVerifier& keys, std::string_view tok
     if (std::find(p.algs.begin(), p.algs.end(), alg) == p.algs.end())
         return bad(Status::jwt_alg_not_allowed,
                    std::string(jws_alg_name(alg)) + " is not among the provider's ID token algorithms");
+    if (auto t = check_token_type(token, "an ID token"); !t) return bad(t.error());
     auto claims = parse_claims(jws.value().payload);
     if (!claims) return bad(claims.error());
     const JsonObject& c = claims.value();
     ClaimsPolicy cp;
-    cp.issuer = p.issuer;
+    auto issuer = expected_issuer(p.issuer, c);
+    if (!issuer) return bad(issuer.error());
+    cp.issuer = issuer.value();
     cp.audiences = {p.client_id};
     cp.leeway = p.leeway;
     cp.max_age = p.max_age;

@@ -34,12 +34,27 @@ struct IdTokenPolicy {
 // confused with a public key: the JOSE core pins each key's algorithm);
 // iss is p.issuer; aud contains p.client_id, and azp (required with several
 // audiences) is p.client_id; exp, iat and sub are present, exp/nbf/iat within
-// the leeway; nonce equals `nonce`; and, when `access_token` is not empty and
+// the leeway; nonce equals `nonce` (an empty `nonce` refuses every token);
+// the header's typ is not another kind of token; and, when `access_token` is not empty and
 // the token has at_hash, at_hash is the left half of the access token's
 // hash under the token's algorithm. oidc.bad_id_token otherwise, its detail
 // starting with the JOSE error's name (jwt.expired: ...).
 Result<JsonObject> verify_id_token(const JwsVerifier& keys, std::string_view token, const IdTokenPolicy& p,
                                    std::string_view nonce, std::string_view access_token, std::int64_t now);
+
+// RFC 8725 §3.11: a token whose header typ says it is another kind (an
+// access token, at+jwt; a logout token, logout+jwt; a security event) is
+// not taken for `what` even when its claims would pass. Absent typ, or
+// JWT, passes.
+Result<void> check_token_type(std::string_view token, const char* what);
+// The header's typ, lower case, without "application/"; "" when absent, "?"
+// when it cannot be read (for a verified token's header, read again).
+std::string token_type(std::string_view token);
+
+// The issuer a token must name: `issuer` itself, or for an Entra ID
+// multi-tenant template the template filled with the token's tid
+// (jwt.missing_claim without tid, jwt.issuer_mismatch when iss is not that).
+Result<std::string> expected_issuer(const std::string& issuer, const JsonObject& claims);
 
 // at_hash / c_hash: base64url of the left half of the hash of `value` that
 // `alg` uses (SHA-256 for *256, SHA-384, SHA-512, and SHA-512 for EdDSA

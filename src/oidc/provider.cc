@@ -1,6 +1,7 @@
 #include "oidc/provider.h"
 
 #include <algorithm>
+#include <cctype>
 
 #include "jose/json.h"
 
@@ -62,6 +63,23 @@ bool contains(const std::vector<std::string_view>& v, std::string_view x) {
 
 }  // namespace
 
+bool issuer_has_tenant(std::string_view issuer) { return issuer.find(kTenantPlaceholder) != std::string_view::npos; }
+
+bool tenant_issuer_matches(std::string_view tmpl, std::string_view issuer, bool any_segment,
+                           std::string_view tenant) {
+    std::size_t at = tmpl.find(kTenantPlaceholder);
+    if (at == std::string_view::npos) return tmpl == issuer;
+    std::string_view head = tmpl.substr(0, at), tail = tmpl.substr(at + kTenantPlaceholder.size());
+    if (issuer.size() <= head.size() + tail.size() || issuer.substr(0, head.size()) != head ||
+        issuer.substr(issuer.size() - tail.size()) != tail)
+        return false;
+    std::string_view middle = issuer.substr(head.size(), issuer.size() - head.size() - tail.size());
+    if (middle.size() > 64) return false;
+    for (char ch : middle)
+        if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '.')) return false;
+    return any_segment || middle == tenant;
+}
+
 std::string discovery_url(const std::string& issuer) {
     std::string base = issuer;
     while (!base.empty() && base.back() == '/') base.pop_back();
@@ -76,7 +94,11 @@ Result<OidcProvider> parse_discovery(std::string_view json, const std::string& e
     OidcProvider p;
     auto issuer = doc.string("issuer");
     if (!issuer) return bad("the discovery document has no issuer");
-    if (*issuer != expected_issuer)
+    // Entra ID's multi-tenant documents (/common, /organizations) name
+    // https://login.microsoftonline.com/{tenantid}/v2.0: the configured
+    // issuer with one path segment where the placeholder is.
+    if (issuer_has_tenant(*issuer) ? !tenant_issuer_matches(*issuer, expected_issuer, true)
+                                   : *issuer != expected_issuer)
         return bad("the discovery document's issuer '" + std::string(issuer->substr(0, 200)) +
                    "' is not the configured issuer '" + expected_issuer + "'");
     p.issuer = std::string(*issuer);
@@ -97,7 +119,9 @@ Result<OidcProvider> parse_discovery(std::string_view json, const std::string& e
     }
     auto types = list(doc, "response_types_supported");
     if (!types) return types.error();
-    if (!types.value().empty() && !contains(types.value(), "code"))
+    if (!doc.has("response_types_supported"))
+        return bad("the discovery document has no response_types_supported (Discovery §3 requires it)");
+    if (!contains(types.value(), "code"))
         return bad("the provider does not offer the authorization code flow (response_types_supported)");
     auto methods = list(doc, "code_challenge_methods_supported");
     if (!methods) return methods.error();
@@ -106,6 +130,7 @@ Result<OidcProvider> parse_discovery(std::string_view json, const std::string& e
     auto modes = list(doc, "response_modes_supported");
     if (!modes) return modes.error();
     p.form_post = contains(modes.value(), "form_post");
+    p.iss_parameter = doc.boolean("authorization_response_iss_parameter_supported").value_or(false);
     auto algs = list(doc, "id_token_signing_alg_values_supported");
     if (!algs) return algs.error();
     // HS* would verify with the client secret, which this site never uses

@@ -1,5 +1,5 @@
-"""Runs every integration suite (test_*.py beside this file, less those in
-PENDING unless named) and prints 'integration: N passed, N failed, N skipped'."""
+"""Runs every integration suite (test_*.py beside this file) and prints
+'integration: N passed, N failed, N skipped'."""
 
 import glob
 import importlib
@@ -11,14 +11,7 @@ sys.path.insert(0, here)
 sys.path.insert(0, os.path.join(here, "..", "lib"))
 from hdsso_test import run_suites  # noqa: E402
 
-# Suites written ahead of the code they test: run only when named on the
-# command line until that code lands (then the name leaves this set).
-PENDING = {
-}
-
 names = sorted(os.path.basename(p)[:-3] for p in glob.glob(os.path.join(here, "test_*.py")))
 if len(sys.argv) > 1:
     names = [n for n in names if n in sys.argv[1:]]
-else:
-    names = [n for n in names if n not in PENDING]
 sys.exit(run_suites("integration", [importlib.import_module(n) for n in names]))

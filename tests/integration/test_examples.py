@@ -148,6 +148,12 @@ class ExampleFiles:
                     self.public_key(args[0], "ED")
                 else:
                     self.public_key(args[0], kind)
+            elif name == "HelpdeskSSOOIDCClient":
+                for arg in args[2:]:
+                    if arg.startswith("secret-file="):
+                        self.secret(arg.split("=", 1)[1], 40)
+                    elif arg.startswith("private-key-jwt="):
+                        self.private_key(arg.split("=", 1)[1])
             elif name == "HelpdeskSSOBroker":
                 kind, alg = args[0], (args[3] if len(args) > 3 else "")
                 if kind == "freshworks" or alg.startswith("RS"):

@@ -36,6 +36,7 @@ import urllib.parse
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 import jwt  # noqa: E402  (python3-jwt)
 import requests  # noqa: E402
+from cryptography.hazmat.primitives.asymmetric import rsa  # noqa: E402
 
 from hdsso_test import BASE_MODULES, BUILDDIR, Apache, EchoBackend, headless_chromium  # noqa: E402
 from oidc_provider import OidcProvider  # noqa: E402
@@ -104,18 +105,6 @@ ROGUE_CONF = """
 """
 
 ROGUE_SECRET = "rogue-client-secret-" + os.urandom(8).hex()
-
-
-def setUpModule():
-    """Fails every test of this file, naming why, while the module has no
-    OIDC directives (not a skip: the suite must go red until it lands)."""
-    a = Apache("HelpdeskSSOOIDCProvider x https://127.0.0.1:1 /nonexistent/x.json\n")
-    try:
-        rc, out = a.config_test()
-    finally:
-        a.cleanup()
-    if "Invalid command 'HelpdeskSSOOIDCProvider'" in out:
-        raise AssertionError("the module has no OIDC support yet (issue 16): " + out.strip()[-300:])
 
 
 def oidc_dir(apache):
@@ -430,7 +419,7 @@ class RogueProviderTest(unittest.TestCase):
             minted.append(tok)
             return tok
         self.rogue.mint = wrapped
-        s = requests.Session()
+        s = self.last_session = requests.Session()
         r = s.get(self.apache.url("/helpdesk/x"), allow_redirects=False, timeout=30)
         self.assertEqual(302, r.status_code, r.text + self.apache.error_log()[-2000:])
         self.assertTrue(r.headers["Location"].startswith(self.rogue.issuer + "/authorize?"), r.headers["Location"])
@@ -456,6 +445,36 @@ class RogueProviderTest(unittest.TestCase):
         self.assertEqual(auth["redirect_uri"], token_req["form"]["redirect_uri"])
         basic = base64.b64encode(("rogue-client:" + ROGUE_SECRET).encode()).decode()
         self.assertEqual("Basic " + basic, token_req["headers"]["authorization"])
+
+    def headers_seen(self, session):
+        r = session.get(self.apache.url("/helpdesk/x"), allow_redirects=False, timeout=30)
+        self.assertEqual(200, r.status_code, r.text[:300])
+        return {k.lower(): v for k, v in r.json()["headers"]}
+
+    def test_an_unverified_email_is_not_handed_on(self):
+        # Anyone may claim any address at a provider with self-service
+        # sign-up: without email_verified true the address is not the
+        # user's (a helpdesk naming users by email would give them that
+        # account); with it, it is.
+        r, _ = self.callback(lambda a, q: self.rogue.sign(self.rogue.claims(a, email="ceo@victim.example")))
+        self.assertEqual(302, r.status_code, r.text + self.apache.error_log()[-2000:])
+        h = self.headers_seen(self.last_session)
+        self.assertEqual("rita", h["x-remote-user"])
+        self.assertNotEqual("ceo@victim.example", h.get("x-remote-email", ""))
+        for unverified in (False, "true"):
+            r, _ = self.callback(lambda a, q: self.rogue.sign(
+                self.rogue.claims(a, email="ceo@victim.example", email_verified=unverified)))
+            self.assertEqual(302, r.status_code)
+            self.assertNotEqual("ceo@victim.example", self.headers_seen(self.last_session).get("x-remote-email", ""))
+        r, _ = self.callback(lambda a, q: self.rogue.sign(
+            self.rogue.claims(a, email="rita@example.com", email_verified=True)))
+        self.assertEqual(302, r.status_code)
+        self.assertEqual("rita@example.com", self.headers_seen(self.last_session)["x-remote-email"])
+
+    def test_an_access_token_is_not_taken_for_an_id_token(self):
+        # Claims that would pass (aud this client, this sign-in's nonce),
+        # but the header says it is an access token (RFC 9068).
+        self.assert_refused(lambda a, q: self.rogue.sign(self.rogue.claims(a), headers={"typ": "at+jwt"}), "at\\+jwt")
 
     def assert_refused(self, mint, detail=None):
         r, token = self.callback(mint)
@@ -608,3 +627,109 @@ class ChooserInChromiumTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+CHECK_SITE = """
+<VirtualHost 127.0.0.1:{port}>
+  ServerName 127.0.0.1:{port}
+  HelpdeskSSO On
+  {lines}
+  <Location /helpdesk>
+    AuthType HelpdeskSSO
+    Require valid-user
+  </Location>
+</VirtualHost>
+"""
+
+
+class OidcConfigCheckTest(unittest.TestCase):
+    """What apachectl -t and a start say of an OpenID provider's
+    configuration, without a provider running: each mistake named."""
+
+    ISSUER = "https://op.example.test"
+
+    def site(self, lines, files=None):
+        a = Apache(CHECK_SITE.replace("{lines}", "\n  ".join(lines)))
+        self.addCleanup(a.cleanup)
+        a.write("op.secret", "s3cret\n", mode=0o600)
+        for rel, text in (files or {}).items():
+            a.write(rel, text)
+        return a
+
+    def backing(self, issuer=None, jwks=True):
+        pub = rsa.generate_private_key(public_exponent=65537, key_size=2048).public_key()
+        jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(pub))
+        jwk.update(kid="k1", use="sig", alg="RS256")
+        base = "https://login.microsoftonline.com/organizations/v2.0" if issuer == "tenant" else self.ISSUER
+        doc = {"issuer": "https://login.microsoftonline.com/{tenantid}/v2.0" if issuer == "tenant" else self.ISSUER,
+               "authorization_endpoint": base + "/authorize", "token_endpoint": base + "/token",
+               "jwks_uri": base + "/jwks", "response_types_supported": ["code"],
+               "id_token_signing_alg_values_supported": ["RS256"]}
+        files = {"op.json": json.dumps(doc)}
+        if jwks:
+            files["op.json.jwks"] = json.dumps({"keys": [jwk]})
+        return base, files
+
+    def test_a_provider_from_its_backing_files_passes(self):
+        issuer, files = self.backing()
+        a = self.site(["HelpdeskSSOOIDCProvider op %s {dir}/op.json" % issuer,
+                       "HelpdeskSSOOIDCClient op helpdesk secret-file={dir}/op.secret"], files)
+        rc, out = a.config_test()
+        self.assertEqual(0, rc, out)
+        self.assertIn("Syntax OK", out)
+        self.assertNotIn("oidc.", out)
+
+    def test_no_backing_file_is_a_warning_under_t_and_a_failed_start(self):
+        # Nothing listens at the issuer: -t never asks (it says so); a start
+        # asks, fails, and names both reasons.
+        a = self.site(["HelpdeskSSOOIDCProvider op https://127.0.0.1:9/op {dir}/op.json",
+                       "HelpdeskSSOOIDCClient op helpdesk secret-file={dir}/op.secret"])
+        rc, out = a.config_test()
+        self.assertEqual(0, rc, out)
+        self.assertIn("HDSSO104", out)
+        self.assertIn("fetched when Apache starts", out)
+        self.assertIn("oidc.not_loaded", out)
+        with self.assertRaises(RuntimeError) as failed:
+            a.start()
+        text = str(failed.exception)
+        self.assertIn("HelpdeskSSOOIDCProvider", text)
+        self.assertIn("the backing file is not usable", text)
+        self.assertIn("fetching failed", text)
+
+    def test_each_mistake_is_named(self):
+        issuer, files = self.backing()
+        provider = "HelpdeskSSOOIDCProvider op %s {dir}/op.json" % issuer
+        client = "HelpdeskSSOOIDCClient op helpdesk secret-file={dir}/op.secret"
+        cases = [
+            ([provider], "oidc.client", True),
+            ([provider, "HelpdeskSSOOIDCClient op helpdesk secret-file={dir}/missing.secret"],
+             "HelpdeskSSOOIDCClient", True),
+            ([provider, "HelpdeskSSOOIDCClient op helpdesk secret-file={dir}/op.secret private-key-jwt={dir}/k.pem"],
+             "exactly one of secret-file", True),
+            ([provider, client, "HelpdeskSSOIdP other oidc \"Other\""], "idp.oidc", True),
+            ([provider, client, "HelpdeskSSOOIDCClaims op google"], "oidc.any_google_account", False),
+            ([provider, client, "HelpdeskSSOOIDCClaims op azure"], "generic, entra, okta or google", True),
+            ([provider, client, "HelpdeskSSOOIDCUserInfo op maybe"], "On or Off", True),
+            (["HelpdeskSSOOIDCProvider op %s {dir}/op.json refresh=1" % issuer, client], "from 5 to 86400", True),
+        ]
+        for lines, name, fatal in cases:
+            with self.subTest(name=name):
+                a = self.site(lines, files)
+                rc, out = a.config_test()
+                self.assertIn(name, out)
+                if fatal:
+                    self.assertNotEqual(0, rc, out)
+                else:
+                    self.assertEqual(0, rc, out)
+                    self.assertIn("HDSSO061", out)
+
+    def test_a_multi_tenant_issuer_needs_its_tenants(self):
+        issuer, files = self.backing("tenant")
+        lines = ["HelpdeskSSOOIDCProvider entra %s {dir}/op.json" % issuer,
+                 "HelpdeskSSOOIDCClient entra helpdesk secret-file={dir}/op.secret"]
+        rc, out = self.site(lines, files).config_test()
+        self.assertNotEqual(0, rc, out)
+        self.assertIn("oidc.tenant", out)
+        rc, out = self.site(lines + ["HelpdeskSSOOIDCAllowTenant entra 72f988bf-86f1-41af-91ab-2d7cd011db47"],
+                            files).config_test()
+        self.assertEqual(0, rc, out)

@@ -234,6 +234,7 @@ public:
         std::string oct = R"({"kty":"oct","kid":"s1","alg":"HS256","k":")" + base64url_encode(shared) + "\"}";
         std::string doc = R"({"issuer":")" + kIssuer + R"(","authorization_endpoint":"https://login.example.com/a",)"
                           R"("token_endpoint":"https://login.example.com/t","jwks_uri":"https://login.example.com/k",)"
+                          R"("response_types_supported":["code"],)"
                           R"("id_token_signing_alg_values_supported":["HS256","RS256"]})";
         auto discovered = parse_discovery(doc, kIssuer);
         CPPUNIT_ASSERT(discovered.ok());
@@ -586,11 +587,20 @@ public:
         std::string logout = claims({{"nonce", ""}, {"sid", "\"s-1\""},
                                      {"events", R"({"http://schemas.openid.net/event/backchannel-logout":{}})"}});
         assert_refused(p.verify(compact(rsa, R"({"alg":"RS256","kid":"r1","typ":"logout+jwt"})", logout)),
-                       Status::jwt_missing_claim, "a logout token");
+                       Status::jwt_invalid_claim, "a logout token (its typ)");
+        assert_refused(p.verify(compact(rsa, R"({"alg":"RS256","kid":"r1"})", logout)), Status::jwt_missing_claim,
+                       "a logout token without typ (no nonce)");
         std::string access = claims({{"nonce", ""}, {"aud", "\"https://api.example.com\""}, {"scope", "\"openid\""},
                                      {"client_id", "\"" + kClient + "\""}});
         assert_refused(p.verify(compact(rsa, R"({"alg":"RS256","kid":"r1","typ":"at+jwt"})", access)),
-                       Status::jwt_audience_mismatch, "an access token");
+                       Status::jwt_invalid_claim, "an access token (its typ)");
+        assert_refused(p.verify(compact(rsa, R"({"alg":"RS256","kid":"r1"})", access)), Status::jwt_audience_mismatch,
+                       "an access token without typ (its aud)");
+        // An access token whose claims would pass as an ID token (aud this
+        // client, this sign-in's nonce): its typ alone refuses it.
+        assert_refused(p.verify(compact(rsa, R"({"alg":"RS256","kid":"r1","typ":"application/at+jwt"})", claims())),
+                       Status::jwt_invalid_claim, "an access token with ID token claims");
+        CPPUNIT_ASSERT(p.verify(compact(rsa, R"({"alg":"RS256","kid":"r1","typ":"JWT"})", claims())).ok());
         // at_hash binds the ID token to the access token of the same answer.
         std::string at_hash = "\"" + oidc_half_hash(JwsAlg::RS256, "access-token-1") + "\"";
         std::string bound = rs256(claims({{"at_hash", at_hash}}));

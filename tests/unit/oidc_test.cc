@@ -104,7 +104,8 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string(kIssuer + "/.well-known/openid-configuration"), discovery_url(kIssuer + "/"));
         // A provider on loopback over http, for tests only.
         std::string local = R"({"issuer":"http://127.0.0.1:3000","authorization_endpoint":"http://127.0.0.1:3000/auth",)"
-                            R"("token_endpoint":"http://127.0.0.1:3000/token","jwks_uri":"http://127.0.0.1:3000/jwks"})";
+                            R"("token_endpoint":"http://127.0.0.1:3000/token","jwks_uri":"http://127.0.0.1:3000/jwks",)"
+                            R"("response_types_supported":["code"]})";
         CPPUNIT_ASSERT(parse_discovery(local, "http://127.0.0.1:3000", true).ok());
         CPPUNIT_ASSERT(!parse_discovery(local, "http://127.0.0.1:3000", false).ok());
     }
