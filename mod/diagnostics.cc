@@ -224,6 +224,7 @@ int diagnostics_endpoint(request_rec* r, const DirConfig* c) {
                      {"NameID", id.name_id},
                      {"NameID format", id.name_id_format},
                      {"SessionIndex", id.session_index}});
+    if (auto oidc = oidc_diagnostics(r, id); !oidc.empty()) html += "<h2>OpenID Connect</h2>\n" + rows(r, oidc);
     html += attributes_section(r, id);
     html += handoff_section(r, c, id);
     html += "<h2>Session</h2>\n";

@@ -704,6 +704,42 @@ std::string oidc_logout_url(request_rec* r, const DirConfig* c, const Identity& 
                            state ? hex_encode(state.value()) : "");
 }
 
+std::vector<std::pair<std::string, std::string>> oidc_diagnostics(request_rec* r, const Identity& id) {
+    if (id.name_id_format != "oidc") return {};
+    OidcSite* site = site_for(r, id.idp_name);
+    if (!site) return {{"OpenID provider", id.idp_name + " (no longer configured here)"}};
+    const OidcClientSettings& c = site->client;
+    auto provider = std::atomic_load(&site->provider);
+    auto keys = std::atomic_load(&site->keys);
+    std::string kids;
+    for (const JwsKey& k : keys ? keys->keys() : std::vector<JwsKey>{})
+        if (kids.find(k.kid) == std::string::npos) kids += (kids.empty() ? "" : ", ") + (k.kid.empty() ? "(no kid)" : k.kid);
+    auto join = [](const std::vector<std::string>& v) {
+        std::string out;
+        for (const auto& s : v) out += (out.empty() ? "" : " ") + s;
+        return out.empty() ? std::string("any") : out;
+    };
+    auto claim = [](const std::string& name) { return name.empty() || name == "\x01" ? std::string("(none)") : name; };
+    return {{"OpenID provider (HelpdeskSSOOIDCProvider)", site->name},
+            {"Issuer", provider ? provider->issuer : site->issuer},
+            {"Discovery backing file", site->discovery.backing},
+            {"Client ID", c.client_id},
+            {"Client authentication", client_auth_name(c.auth)},
+            {"Scopes", join(c.scopes)},
+            {"Claim preset (HelpdeskSSOOIDCClaims)", claim_preset_name(c.preset)},
+            {"User name from claim", claim(c.mapping.user)},
+            {"Email from claim", claim(c.mapping.email) + (c.mapping.email == "email" ? " (when email_verified is true)" : "")},
+            {"Display name from claim", claim(c.mapping.name)},
+            {"Groups from claim", claim(c.mapping.groups)},
+            {"Tenants allowed (tid)", join(c.tenants)},
+            {"Hosted domains allowed (hd)", join(c.domains)},
+            {"Userinfo read", c.userinfo ? "yes" : "no"},
+            {"Subject (sub)", id.name_id},
+            {"Provider session (sid)", id.session_index.empty() ? "(none)" : id.session_index},
+            {"ID token kept for logout", id.id_token.empty() ? "no" : "yes (" + std::to_string(id.id_token.size()) + " bytes)"},
+            {"Keys in use (kid)", kids.empty() ? "(none)" : kids}};
+}
+
 // ---- Background refresh --------------------------------------------------------
 
 void oidc_child_init(apr_pool_t* pchild, server_rec*) {

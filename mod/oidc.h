@@ -9,6 +9,8 @@
 #pragma once
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "httpd.h"
 #include "http_config.h"
@@ -43,6 +45,11 @@ int oidc_backchannel(request_rec* r, const DirConfig* c);
 // here: the provider's end_session_endpoint (RP-initiated logout), or ""
 // when the provider has none or the session is not an OIDC one.
 std::string oidc_logout_url(request_rec* r, const DirConfig* c, const Identity& id);
+
+// For the diagnostics page: the provider an OpenID Connect identity came
+// from, as (what, value) rows: issuer, client, how claims were mapped, the
+// restrictions and the keys in use. Empty for other identities.
+std::vector<std::pair<std::string, std::string>> oidc_diagnostics(request_rec* r, const Identity& id);
 
 // The OpenID Connect part of a site's configuration check.
 void oidc_site_facts(server_rec* s, SiteFacts& f);

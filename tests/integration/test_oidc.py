@@ -72,6 +72,11 @@ MaxRequestWorkers 25
     HelpdeskSSOMetrics On
     Require ip 127.0.0.1
   </Location>
+  <Location /sso/diagnostics>
+    HelpdeskSSODiagnostics On
+    AuthType HelpdeskSSO
+    Require valid-user
+  </Location>
 </VirtualHost>
 <VirtualHost 127.0.0.1:{port2}>
   ServerName 127.0.0.1:{port2}
@@ -252,6 +257,64 @@ class OidcSignInTest(unittest.TestCase):
                          - total(before, "hdsso_oidc_token_requests_total", idp="opjwt", result="ok"))
         self.assertEqual(1, total(after, "hdsso_sign_ins_total", method="oidc")
                          - total(before, "hdsso_sign_ins_total", method="oidc"))
+
+    def test_two_sign_ins_in_flight_in_one_browser(self):
+        # Two tabs start a sign-in each; the second finishes first: each
+        # comes back to its own page (its own state, nonce and verifier).
+        s = requests.Session()
+        first = self.to_provider(s, "/helpdesk/tab-one")
+        second = self.to_provider(s, "/helpdesk/tab-two")
+        step2 = self.op.drive(s, second, "alice")
+        step1 = self.op.drive(s, first, "alice")
+        self.assertEqual(("redirect", "redirect"), (step1[0], step2[0]))
+        r2 = s.get(step2[1], allow_redirects=False, timeout=30)
+        self.assertEqual(302, r2.status_code, r2.text[:300])
+        self.assertEqual("/helpdesk/tab-two", r2.headers["Location"])
+        r1 = s.get(step1[1], allow_redirects=False, timeout=30)
+        self.assertEqual(302, r1.status_code, r1.text[:300])
+        self.assertEqual("/helpdesk/tab-one", r1.headers["Location"])
+        for r in (r1, r2):
+            self.remember(r)
+        self.assertEqual("alice", self.identity(s, "/helpdesk/tab-one")["x-remote-user"])
+
+    def test_a_reply_posted_without_a_session_is_kept_through_the_sign_in(self):
+        # A reply posted after the session ended: kept while the user signs
+        # in at the provider, then sent on to the helpdesk as the user.
+        s = requests.Session()
+        origin = "http://127.0.0.1:%d" % self.apache.port
+        r = s.post(self.apache.url("/helpdesk/ticket/9/reply"), data="text=Long+reply&id=9",
+                   headers={"Content-Type": "application/x-www-form-urlencoded", "Origin": origin,
+                            "Sec-Fetch-Site": "same-origin", "Sec-Fetch-Mode": "navigate",
+                            "Sec-Fetch-Dest": "document", "Accept": "text/html"},
+                   allow_redirects=False, timeout=30)
+        self.assertEqual(302, r.status_code, r.text[:300])
+        self.assertTrue(r.headers["Location"].startswith(self.op.discovery["authorization_endpoint"]))
+        step = self.op.drive(s, r.headers["Location"], "alice")
+        page = s.get(step[1], allow_redirects=False, timeout=30)
+        self.remember(page)
+        self.assertEqual(200, page.status_code, page.text[:500])
+        form = re.search(r'<form id="hdsso-replay" method="post" action="([^"]*)"', page.text)
+        self.assertTrue(form, page.text[:500])
+        self.assertEqual("/helpdesk/ticket/9/reply", form.group(1).replace("&amp;", "&"))
+        secret = re.search(r'name="hdsso_replay" value="([0-9a-f]{32})"', page.text).group(1)
+        sent = s.post(self.apache.url(form.group(1).replace("&amp;", "&")), data={"hdsso_replay": secret},
+                      headers={"Origin": origin, "Sec-Fetch-Site": "same-origin"}, allow_redirects=False, timeout=30)
+        self.assertEqual(200, sent.status_code, sent.text[:300])
+        got = sent.json()
+        self.assertEqual("/helpdesk/ticket/9/reply", got["path"])
+        self.assertEqual("alice", {k.lower(): v for k, v in got["headers"]}["x-remote-user"])
+
+    def test_diagnostics_show_the_claims_and_their_mapping(self):
+        s = requests.Session()
+        self.signed_in(s, "/helpdesk/diag", "alice")
+        r = s.get(self.apache.url("/sso/diagnostics"), allow_redirects=False, timeout=30)
+        self.assertEqual(200, r.status_code, r.text[:500])
+        for text in ("OpenID Connect", self.op.issuer, self.op.secret_client_id, "client_secret_basic",
+                     "User name from claim", "email (when email_verified is true)", "Provider session (sid)",
+                     "alice@example.com", "Keys in use (kid)"):
+            self.assertIn(text, r.text)
+        with open(self.op.secret_file) as f:
+            self.assertNotIn(f.read().strip(), r.text)
 
     # --- refused callbacks -------------------------------------------------
 
