@@ -229,9 +229,10 @@ Result<Identity> oidc_identity(const JsonObject& id_token, const JsonObject* use
         w.begin_object();
         auto mine = id_token.members_json();
         for (const auto& [k, v] : mine) w.key(k).raw(v);
-        for (const auto& [k, v] : userinfo->members_json()) {
-            bool taken = std::any_of(mine.begin(), mine.end(), [&](const auto& m) { return m.first == k; });
-            if (!taken) w.key(k).raw(v);
+        for (const auto& member : userinfo->members_json()) {
+            const std::string& name = member.first;
+            bool taken = std::any_of(mine.begin(), mine.end(), [&name](const auto& m) { return m.first == name; });
+            if (!taken) w.key(name).raw(member.second);
         }
         w.end_object();
         merged = w.text();
