@@ -74,14 +74,6 @@ std::string printable(std::string_view s) {
     return out;
 }
 
-std::string token_kid(std::string_view token) {
-    auto header = base64url_decode(token.substr(0, token.find('.')));
-    if (!header) return "?";
-    auto h = JsonObject::parse(header.value(), Status::jwt_malformed);
-    if (!h) return "?";
-    return printable(h.value().string("kid").value_or("?"));
-}
-
 std::string because(const Error& e) { return std::string(status_name(e.code)) + ": " + e.detail; }
 
 Result<std::shared_ptr<const JwsVerifier>> verifier_from(const std::string& text, const std::vector<JwsAlg>& algs) {
@@ -270,6 +262,14 @@ const command_rec* jwks_commands() {
     {nullptr, nullptr, nullptr, 0, RAW_ARGS, nullptr},
     };
     return table;
+}
+
+std::string token_kid(std::string_view token) {
+    auto header = base64url_decode(token.substr(0, token.find('.')));
+    if (!header) return "?";
+    auto h = JsonObject::parse(header.value(), Status::jwt_malformed);
+    if (!h) return "?";
+    return printable(h.value().string("kid").value_or("?"));
 }
 
 const char* jwt_keys_url(const JwtKeys& keys) { return keys.source ? keys.source->u.url : nullptr; }

@@ -35,6 +35,10 @@ void jwks_child_init(apr_pool_t* pchild, server_rec* main);
 // (for the log).
 bool refetch_for_unknown_kid(request_rec* r, const JwtKeys& keys, std::string_view token, std::string& note);
 
+// The kid a token's header names, as a log line may show it ("?" when
+// there is none or the header does not parse).
+std::string token_kid(std::string_view token);
+
 // The URL a site's keys come from, or null (HelpdeskSSOJWTKeyFile).
 const char* jwt_keys_url(const JwtKeys& keys);
 

@@ -19,10 +19,12 @@
 #include "core/rate_gate.h"
 #include "core/replay_cache.h"
 #include "core/secret_file.h"
+#include "core/text.h"
 #include "jose/base64url.h"
 #include "jose/json.h"
 #include "jose/jwks_url.h"
 #include "mod/http.h"
+#include "mod/jwks_url.h"
 #include "mod/metrics.h"
 #include "mod/sign_in.h"
 #include "mod/socache_store.h"
@@ -411,22 +413,6 @@ IdTokenPolicy id_token_policy(const OidcSite& site, const OidcProvider& p) {
     return policy;
 }
 
-std::string printable(std::string_view s, std::size_t max = 200) {
-    std::string out;
-    for (char ch : s.substr(0, max)) out += (ch >= 0x20 && ch < 0x7f) ? ch : '?';
-    if (s.size() > max) out += "...";
-    return out;
-}
-
-// The kid a token names, for the log.
-std::string token_kid(std::string_view token) {
-    auto header = base64url_decode(token.substr(0, token.find('.')));
-    if (!header) return "?";
-    auto h = JsonObject::parse(header.value(), Status::jwt_malformed);
-    if (!h) return "?";
-    return printable(h.value().string("kid").value_or("?"), 64);
-}
-
 // For a token whose kid the keys in use lack: the provider's JWK set
 // fetched again, at most once per kid-refetch= in this process, always from
 // its URL (never a sibling's copy), the request waiting for that one fetch.
@@ -560,12 +546,12 @@ int oidc_callback(request_rec* r, const DirConfig* c) {
         return fail(r, c, make_error(Status::oidc_provider_error, "the answer does not name its issuer (iss), which " +
                                                                       provider->issuer + " always does"), again.c_str());
     if (!iss.empty() && !tenant_issuer_matches(provider->issuer, iss, true))
-        return fail(r, c, make_error(Status::oidc_provider_error, "the answer names issuer " + printable(iss) +
+        return fail(r, c, make_error(Status::oidc_provider_error, "the answer names issuer " + printable_excerpt(iss) +
                                                                       ", not " + provider->issuer), again.c_str());
     if (!error.empty())
         return fail(r, c, make_error(Status::oidc_provider_error,
-                                     a.idp + " answered error=" + printable(error, 64) +
-                                         (description.empty() ? "" : ": " + printable(description))), again.c_str());
+                                     a.idp + " answered error=" + printable_excerpt(error, 64) +
+                                         (description.empty() ? "" : ": " + printable_excerpt(description))), again.c_str());
     if (code.empty())
         return fail(r, c, make_error(Status::oidc_provider_error, "the answer has neither code nor error"), again.c_str());
     // A multi-tenant provider signs in anyone's tenant: only with the
@@ -658,7 +644,7 @@ int oidc_backchannel(request_rec* r, const DirConfig* c) {
     const server_rec* s = provider_server(r->server);
     OidcSite* site = nullptr;
     Result<LogoutNotice> notice = make_error(Status::oidc_bad_logout_token,
-                                             "its issuer is not a provider of this site: " + printable(claimed));
+                                             "its issuer is not a provider of this site: " + printable_excerpt(claimed));
     std::int64_t now = RequestStores::clock().now();
     for (OidcSite* candidate : registry()) {
         if (candidate->s != s || !candidate->client_set) continue;
@@ -688,7 +674,7 @@ int oidc_backchannel(request_rec* r, const DirConfig* c) {
     count("hdsso_oidc_backchannel_logouts_total", {{"result", "ok"}});
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                   "HDSSO107: back-channel logout from %s (%s %s): %" APR_SIZE_T_FMT " session(s) ended",
-                  site->name.c_str(), n.sid.empty() ? "sub" : "sid", printable(n.sid.empty() ? n.sub : n.sid, 64).c_str(),
+                  site->name.c_str(), n.sid.empty() ? "sub" : "sid", printable_excerpt(n.sid.empty() ? n.sub : n.sid, 64).c_str(),
                   handles.value().size());
     return send_response(r, HTTP_OK, "text/plain; charset=utf-8", "");
 }

@@ -58,4 +58,11 @@ bool safe_text(std::string_view s) {
     return true;
 }
 
+std::string printable_excerpt(std::string_view s, std::size_t max) {
+    std::string out;
+    for (char ch : s.substr(0, max)) out += (ch >= 0x20 && ch < 0x7f) ? ch : '?';
+    if (s.size() > max) out += "...";
+    return out;
+}
+
 }  // namespace hdsso

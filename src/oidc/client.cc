@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/text.h"
 #include "jose/base64url.h"
 #include "jose/claims.h"
 #include "jose/jwt.h"
@@ -23,14 +24,6 @@ std::string join(const std::vector<std::string>& v, char sep) {
 }
 
 std::string form(const QueryParams& params) { return append_query("", params).substr(1); }
-
-// What an OAuth error answer says, bounded and printable, for the log.
-std::string printable(std::string_view s, std::size_t max = 200) {
-    std::string out;
-    for (char c : s.substr(0, max)) out += (c >= 0x20 && c < 0x7f) ? c : '?';
-    if (s.size() > max) out += "...";
-    return out;
-}
 
 bool json_type(const HttpAnswer& a) {
     std::string_view t = a.content_type;
@@ -160,8 +153,8 @@ Result<TokenAnswer> parse_token_answer(const HttpAnswer& a) {
     if (a.status != 200) {
         // RFC 6749 §5.2: error, error_description.
         if (doc) {
-            std::string why = "error " + printable(doc.value().string("error").value_or("(none)"), 64);
-            if (auto d = doc.value().string("error_description")) why += ": " + printable(*d);
+            std::string why = "error " + printable_excerpt(doc.value().string("error").value_or("(none)"), 64);
+            if (auto d = doc.value().string("error_description")) why += ": " + printable_excerpt(*d);
             return bad(why);
         }
         return bad("not an OAuth error answer");
@@ -214,13 +207,13 @@ Result<Identity> oidc_identity(const JsonObject& id_token, const JsonObject* use
         auto tid = id_token.string("tid");
         if (!tid) return refused("the ID token has no tid, and HelpdeskSSOOIDCAllowTenant is set");
         if (std::find(c.tenants.begin(), c.tenants.end(), *tid) == c.tenants.end())
-            return refused("tenant " + printable(*tid, 64) + " is not among HelpdeskSSOOIDCAllowTenant");
+            return refused("tenant " + printable_excerpt(*tid, 64) + " is not among HelpdeskSSOOIDCAllowTenant");
     }
     if (!c.domains.empty()) {
         auto hd = id_token.string("hd");
         if (!hd) return refused("the ID token has no hd (a personal account), and HelpdeskSSOOIDCAllowDomain is set");
         if (std::find(c.domains.begin(), c.domains.end(), *hd) == c.domains.end())
-            return refused("hosted domain " + printable(*hd, 64) + " is not among HelpdeskSSOOIDCAllowDomain");
+            return refused("hosted domain " + printable_excerpt(*hd, 64) + " is not among HelpdeskSSOOIDCAllowDomain");
     }
     // Userinfo's claims fill in what the ID token lacks; the ID token's win.
     std::string merged;
@@ -282,34 +275,22 @@ Result<LogoutNotice> verify_logout_token(const JwsVerifier& keys, std::string_vi
         return make_error(Status::oidc_bad_logout_token, std::string(status_name(e.code)) + ": " + e.detail);
     };
     auto bad_claim = [&](const std::string& why) { return bad(make_error(Status::jwt_invalid_claim, why)); };
-    if (p.issuer.empty() || p.client_id.empty() || p.algs.empty())
-        return make_error(Status::config_invalid, "a logout token policy needs the issuer, the client ID and algorithms");
-    auto jws = keys.verify(token);
-    if (!jws) return bad(jws.error());
-    JwsAlg alg = jws.value().key->alg;
-    if (std::find(p.algs.begin(), p.algs.end(), alg) == p.algs.end())
-        return bad(make_error(Status::jwt_alg_not_allowed,
-                              std::string(jws_alg_name(alg)) + " is not among the provider's ID token algorithms"));
     // Back-Channel Logout §2.4: typ logout+jwt, or none (older providers).
-    if (auto typ = token_type(token); typ != "" && typ != "jwt" && typ != "logout+jwt")
-        return bad_claim("a token of type " + typ + " is not a logout token");
-    auto claims = parse_claims(jws.value().payload);
-    if (!claims) return bad(claims.error());
-    const JsonObject& c = claims.value();
-    ClaimsPolicy cp;
-    auto issuer = expected_issuer(p.issuer, c);
-    if (!issuer) return bad(issuer.error());
-    cp.issuer = issuer.value();
-    cp.audiences = {p.client_id};
-    cp.leeway = p.leeway;
-    if (auto ok = check_claims(c, cp, now); !ok) return bad(ok.error());
+    auto type_ok = [](std::string_view t) -> Result<void> {
+        std::string typ = token_type(t);
+        if (typ == "" || typ == "jwt" || typ == "logout+jwt") return {};
+        return make_error(Status::jwt_invalid_claim, "a token of type " + typ + " is not a logout token");
+    };
+    auto verified = verify_provider_token(keys, token, p, type_ok, now);
+    if (!verified) return verified.error().code == Status::config_invalid ? verified.error() : bad(verified.error());
+    const JsonObject& c = verified.value().claims;
     if (!c.has("iat")) return bad(make_error(Status::jwt_missing_claim, "the logout token has no iat"));
     if (c.has("nonce")) return bad_claim("a logout token must not have a nonce (an ID token was sent)");
     auto events = c.object("events");
     if (!events || !events->has(kBackchannelEvent) || events->type(kBackchannelEvent) != JsonObject::Type::object)
         return bad_claim("events has no back-channel logout event");
     LogoutNotice n;
-    n.issuer = issuer.value();
+    n.issuer = verified.value().issuer;
     n.sub = std::string(c.string("sub").value_or(""));
     n.sid = std::string(c.string("sid").value_or(""));
     if ((c.has("sub") && n.sub.empty()) || (c.has("sid") && n.sid.empty()))

@@ -79,29 +79,40 @@ std::string oidc_half_hash(JwsAlg alg, std::string_view value) {
     return base64url_encode(std::string_view(reinterpret_cast<const char*>(md), len / 2));
 }
 
-Result<JsonObject> verify_id_token(const JwsVerifier& keys, std::string_view token, const IdTokenPolicy& p,
-                                   std::string_view nonce, std::string_view access_token, std::int64_t now) {
+Result<ProviderToken> verify_provider_token(const JwsVerifier& keys, std::string_view token, const IdTokenPolicy& p,
+                                            const std::function<Result<void>(std::string_view)>& type_ok,
+                                            std::int64_t now) {
     // An empty issuer or client would waive the check it stands for.
     if (p.issuer.empty() || p.client_id.empty() || p.algs.empty())
-        return make_error(Status::config_invalid, "an ID token policy needs the issuer, the client ID and algorithms");
+        return make_error(Status::config_invalid, "a token policy needs the issuer, the client ID and algorithms");
     auto jws = keys.verify(token);
-    if (!jws) return bad(jws.error());
+    if (!jws) return jws.error();
     JwsAlg alg = jws.value().key->alg;
     if (std::find(p.algs.begin(), p.algs.end(), alg) == p.algs.end())
-        return bad(Status::jwt_alg_not_allowed,
-                   std::string(jws_alg_name(alg)) + " is not among the provider's ID token algorithms");
-    if (auto t = check_token_type(token, "an ID token"); !t) return bad(t.error());
+        return make_error(Status::jwt_alg_not_allowed,
+                          std::string(jws_alg_name(alg)) + " is not among the provider's ID token algorithms");
+    if (auto t = type_ok(token); !t) return t.error();
     auto claims = parse_claims(jws.value().payload);
-    if (!claims) return bad(claims.error());
+    if (!claims) return claims.error();
     const JsonObject& c = claims.value();
     ClaimsPolicy cp;
     auto issuer = expected_issuer(p.issuer, c);
-    if (!issuer) return bad(issuer.error());
+    if (!issuer) return issuer.error();
     cp.issuer = issuer.value();
     cp.audiences = {p.client_id};
     cp.leeway = p.leeway;
     cp.max_age = p.max_age;
-    if (auto ok = check_claims(c, cp, now); !ok) return bad(ok.error());
+    if (auto ok = check_claims(c, cp, now); !ok) return ok.error();
+    return ProviderToken{std::move(claims.value()), alg, std::move(issuer.value())};
+}
+
+Result<JsonObject> verify_id_token(const JwsVerifier& keys, std::string_view token, const IdTokenPolicy& p,
+                                   std::string_view nonce, std::string_view access_token, std::int64_t now) {
+    auto verified = verify_provider_token(
+        keys, token, p, [](std::string_view t) { return check_token_type(t, "an ID token"); }, now);
+    if (!verified) return verified.error().code == Status::config_invalid ? verified.error() : bad(verified.error());
+    const JsonObject& c = verified.value().claims;
+    JwsAlg alg = verified.value().alg;
     for (const char* required : {"iat", "sub"})
         if (!c.has(required)) return bad(Status::jwt_missing_claim, std::string("the ID token has no ") + required);
     auto sub = c.string("sub");
@@ -123,7 +134,7 @@ Result<JsonObject> verify_id_token(const JwsVerifier& keys, std::string_view tok
         if (!at_hash || !constant_time_equal(*at_hash, oidc_half_hash(alg, access_token)))
             return bad(Status::jwt_invalid_claim, "at_hash does not match the access token");
     }
-    return c;
+    return verified.value().claims;
 }
 
 }  // namespace hdsso

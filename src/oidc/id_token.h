@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -55,6 +56,20 @@ std::string token_type(std::string_view token);
 // multi-tenant template the template filled with the token's tid
 // (jwt.missing_claim without tid, jwt.issuer_mismatch when iss is not that).
 Result<std::string> expected_issuer(const std::string& issuer, const JsonObject& claims);
+
+// What an ID token and a logout token share: the JWS verifies with one of
+// `keys` under an algorithm in `p.algs`; `type_ok` accepts the header's
+// typ; iss is the provider's (for a tenant template, the token's tenant's),
+// aud contains the client, exp/nbf/iat within the leeway. The JOSE error
+// otherwise (config.invalid for an incomplete policy).
+struct ProviderToken {
+    JsonObject claims;
+    JwsAlg alg;
+    std::string issuer;  // as the token names it
+};
+Result<ProviderToken> verify_provider_token(const JwsVerifier& keys, std::string_view token, const IdTokenPolicy& p,
+                                            const std::function<Result<void>(std::string_view)>& type_ok,
+                                            std::int64_t now);
 
 // at_hash / c_hash: base64url of the left half of the hash of `value` that
 // `alg` uses (SHA-256 for *256, SHA-384, SHA-512, and SHA-512 for EdDSA
