@@ -77,6 +77,13 @@ MaxRequestWorkers 25
     AuthType HelpdeskSSO
     Require valid-user
   </Location>
+  <Location /admin>
+    AuthType HelpdeskSSO
+    Require helpdesk-sso-group admins
+    AuthzSendForbiddenOnFailure On
+    ProxyPass http://127.0.0.1:{backend}/admin
+  </Location>
+  HelpdeskSSOBroker zendesk acme.zendesk.com {dir}/zendesk.secret
 </VirtualHost>
 <VirtualHost 127.0.0.1:{port2}>
   ServerName 127.0.0.1:{port2}
@@ -110,6 +117,7 @@ ROGUE_CONF = """
 """
 
 ROGUE_SECRET = "rogue-client-secret-" + os.urandom(8).hex()
+ZENDESK_SECRET = "zendesk-" + os.urandom(24).hex()
 
 
 def oidc_dir(apache):
@@ -146,6 +154,7 @@ class OidcSignInTest(unittest.TestCase):
         cls.backend = EchoBackend()
         cls.apache = Apache(CONF)
         oidc_dir(cls.apache)
+        cls.apache.write("zendesk.secret", ZENDESK_SECRET + "\n", mode=0o600)
         cls.op = OidcProvider(cls.tmp.name, rp="http://127.0.0.1:%d" % cls.apache.port,
                               jwt_rp="http://127.0.0.1:%d" % cls.apache.port2, groups={"bob": ["agents", "admins"]})
         cls.op.start()
@@ -315,6 +324,30 @@ class OidcSignInTest(unittest.TestCase):
             self.assertIn(text, r.text)
         with open(self.op.secret_file) as f:
             self.assertNotIn(f.read().strip(), r.text)
+
+    def test_groups_from_the_provider_decide_require(self):
+        # bob is in "admins" at the provider, alice is not.
+        bob, alice = requests.Session(), requests.Session()
+        self.signed_in(bob, "/sso/login?return=/admin/", "bob")
+        self.signed_in(alice, "/sso/login?return=/admin/", "alice")
+        r = bob.get(self.apache.url("/admin/"), allow_redirects=False, timeout=30)
+        self.assertEqual(200, r.status_code, r.text[:300])
+        self.assertEqual("bob", {k.lower(): v for k, v in r.json()["headers"]}["x-remote-user"])
+        r = alice.get(self.apache.url("/admin/"), allow_redirects=False, timeout=30)
+        self.assertEqual(403, r.status_code, r.text[:300])
+        self.assertIn("not allowed", r.text)
+
+    def test_a_hosted_helpdesk_broker_signs_the_oidc_user_in(self):
+        s = requests.Session()
+        self.signed_in(s, "/helpdesk/zd", "alice")
+        back = "https://acme.zendesk.com/hc/en-us/requests"
+        r = s.get(self.apache.url("/sso/zendesk?" + urllib.parse.urlencode({"return_to": back})),
+                  allow_redirects=False, timeout=30)
+        self.assertEqual(200, r.status_code, r.text[:500])
+        token = re.search(r'name="jwt" value="([^"]+)"', r.text).group(1)
+        claims = jwt.decode(token, ZENDESK_SECRET, algorithms=["HS256"], options={"require": ["iat", "jti"]})
+        self.assertEqual("alice@example.com", claims["email"])
+        self.assertEqual("Alice", claims["name"])
 
     # --- refused callbacks -------------------------------------------------
 
