@@ -1,6 +1,7 @@
 #include "mod/kept_post.h"
 
 #include <cerrno>
+#include <cstddef>
 #include <cstdlib>
 #include <optional>
 
@@ -118,12 +119,20 @@ struct KeptBody {
     apr_size_t off;
 };
 
-// APR's ring macros (APR_BRIGADE_INSERT_TAIL) compute offsets from a null
-// pointer, which clang reports; the macros are APR's documented API.
-#if defined(__clang__)
-#pragma clang diagnostic push
-#pragma clang diagnostic ignored "-Wnull-pointer-subtraction"
-#endif
+// APR_BRIGADE_INSERT_TAIL, without the macro: in C++ its APR_OFFSETOF is a
+// member access through a null pointer (undefined behaviour, which UBSan
+// reports and stops on). The ring's sentinel is the brigade's list head
+// seen as a bucket: offsetof on the standard-layout apr_bucket.
+void append_bucket(apr_bucket_brigade* bb, apr_bucket* e) {
+    auto* sentinel = reinterpret_cast<apr_bucket*>(reinterpret_cast<char*>(&bb->list) - offsetof(apr_bucket, link));
+    apr_bucket* last = bb->list.prev;
+    e->link.next = sentinel;
+    e->link.prev = last;
+    if (last == sentinel) bb->list.next = e;
+    else last->link.next = e;
+    bb->list.prev = e;
+}
+
 // Hands the kept bytes to whoever reads the body, then end of stream; the
 // request's own (drained) body is never read.
 apr_status_t kept_body_filter(ap_filter_t* f, apr_bucket_brigade* bb, ap_input_mode_t mode, apr_read_type_e,
@@ -135,16 +144,13 @@ apr_status_t kept_body_filter(ap_filter_t* f, apr_bucket_brigade* bb, ap_input_m
     if (left > 0) {
         apr_size_t n = (mode == AP_MODE_EXHAUSTIVE || readbytes <= 0) ? left
                                                                       : std::min<apr_size_t>(left, readbytes);
-        APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_immortal_create(kb->data + kb->off, n, ba));
+        append_bucket(bb, apr_bucket_immortal_create(kb->data + kb->off, n, ba));
         if (mode != AP_MODE_SPECULATIVE) kb->off += n;
         if (kb->off < kb->len || mode == AP_MODE_SPECULATIVE) return APR_SUCCESS;
     }
-    APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_eos_create(ba));
+    append_bucket(bb, apr_bucket_eos_create(ba));
     return APR_SUCCESS;
 }
-#if defined(__clang__)
-#pragma clang diagnostic pop
-#endif
 
 // The body the helpdesk reads from here on (the request's own was read).
 void supply_body(request_rec* r, const std::string& body) {

@@ -57,7 +57,7 @@ if [ "${HDSSO_SANITIZERS:-1}" != 0 ]; then
             test_cli test_jwt_cli test_oidc_cli test_saml_cli test_saml_checks.SamlChecksTest
         run_suite asan-apache env HDSSO_BUILDDIR="$asan_tree" APACHE_BIN="$top/tests/fuzz/apache-asan.sh" "$san" asan-apache \
             /usr/bin/python3 tests/fuzz/run_suites.py asan-apache test_remote_auth test_jwt_login test_helpdesk_modes \
-                test_jwks_url test_metrics test_oidc.OidcSignInTest test_oidc.RogueProviderTest
+                test_jwks_url test_metrics test_kept_post test_oidc.OidcSignInTest test_oidc.RogueProviderTest test_oidc.OidcConfigCheckTest
         run_suite fuzz env HDSSO_FUZZ_BUILDDIR="$asan_tree" HDSSO_FUZZ_JOBS="${HDSSO_FUZZ_JOBS:-$(nproc)}" \
             tests/fuzz/run-fuzz.sh "${HDSSO_FUZZ_SECONDS:-30}" -seed="${HDSSO_FUZZ_SEED:-1}"
     else
