@@ -94,6 +94,8 @@ struct JsonObject::Impl {
 Result<JsonObject> JsonObject::parse(std::string_view text, Status on_error, JsonLimits limits) {
     if (text.size() > limits.max_bytes)
         return make_error(on_error, "JSON larger than " + std::to_string(limits.max_bytes) + " bytes");
+    // Nothing is not JSON (and simdjson would copy from a null pointer).
+    if (text.empty()) return make_error(on_error, "JSON: empty");
     auto doc = std::make_shared<sj::document>();
     sj::element root;
     if (auto err = thread_parser().parse_into_document(*doc, text.data(), text.size()).get(root))

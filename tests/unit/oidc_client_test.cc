@@ -81,6 +81,7 @@ class OidcClientTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testMultiTenantIssuer);
     CPPUNIT_TEST(testLogoutTokens);
     CPPUNIT_TEST(testEndSessionUrl);
+    CPPUNIT_TEST(testNothingIsNotJson);
     CPPUNIT_TEST_SUITE_END();
 
     JwsKey rsa = test::key_of(test::generate_key(JwsAlg::RS256), JwsAlg::RS256, "k1");
@@ -392,6 +393,16 @@ public:
         std::string payload = R"({"iss":")" + kIssuer + R"(","aud":")" + kClient + R"(","iat":)" + std::to_string(kNow) +
                               R"(,"exp":)" + std::to_string(kNow + 120) + R"(,"jti":"j","sid":"s",)" + events + "}";
         refused(base64url_encode(R"({"alg":"none"})") + "." + base64url_encode(payload) + ".", "jwt.");
+    }
+
+    // An empty answer (found by fuzz_oidc: an empty view has no data
+    // pointer, which simdjson copied from) is refused by name.
+    void testNothingIsNotJson() {
+        auto none = JsonObject::parse(std::string_view(), Status::oidc_token_endpoint);
+        CPPUNIT_ASSERT(!none.ok());
+        CPPUNIT_ASSERT_EQUAL(Status::oidc_token_endpoint, none.error().code);
+        assert_refused(parse_token_answer(answer(200, "")).error(), Status::oidc_token_endpoint, "JSON object");
+        assert_refused(parse_userinfo(answer(200, ""), "u").error(), Status::oidc_userinfo, "JSON object");
     }
 
     void testEndSessionUrl() {
