@@ -200,7 +200,10 @@ int saml_acs(request_rec* r, const DirConfig* c, const SamlSp& sp) {
     std::int64_t now = RequestStores::clock().now();
     // The attempt the IdP's RelayState names; without one (an IdP that does
     // not echo it), the browser's only attempt.
-    std::vector<Attempt> attempts = open_attempts(r, c, sealer.value(), now);
+    // SAML's attempts only (an OpenID Connect attempt names its provider).
+    std::vector<Attempt> attempts;
+    for (auto& a : open_attempts(r, c, sealer.value(), now))
+        if (a.state.idp.empty()) attempts.push_back(std::move(a));
     const Attempt* attempt = nullptr;
     for (const auto& a : attempts)
         if (relay.empty() ? attempts.size() == 1 : a.state.token == relay) attempt = &a;
