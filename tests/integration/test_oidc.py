@@ -38,7 +38,7 @@ import jwt  # noqa: E402  (python3-jwt)
 import requests  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import rsa  # noqa: E402
 
-from hdsso_test import BASE_MODULES, BUILDDIR, Apache, EchoBackend, headless_chromium  # noqa: E402
+from hdsso_test import BASE_MODULES, BUILDDIR, Apache, EchoBackend, access_log_lines, headless_chromium  # noqa: E402
 from oidc_provider import OidcProvider  # noqa: E402
 from rogue_oidc import RogueOidc  # noqa: E402
 
@@ -720,10 +720,12 @@ class ChooserInChromiumTest(unittest.TestCase):
         h = {k.lower(): v for k, v in body["headers"]}
         self.assertEqual("alice", h["x-remote-user"])
         self.assertEqual("alice@example.com", h["x-remote-email"])
+        # On https the cookies are Secure, so the module asked for form_post
+        # and the provider's page POSTed the answer (query mode would GET).
+        self.assertTrue(any('"POST /sso/oidc HTTP' in line for line in access_log_lines(self.sp)),
+                        access_log_lines(self.sp)[-10:])
+        self.assertFalse(any('"GET /sso/oidc?' in line for line in access_log_lines(self.sp)))
 
-
-if __name__ == "__main__":
-    unittest.main()
 
 
 CHECK_SITE = """
@@ -830,3 +832,7 @@ class OidcConfigCheckTest(unittest.TestCase):
         rc, out = self.site(lines + ["HelpdeskSSOOIDCAllowTenant entra 72f988bf-86f1-41af-91ab-2d7cd011db47"],
                             files).config_test()
         self.assertEqual(0, rc, out)
+
+
+if __name__ == "__main__":
+    unittest.main()
