@@ -1,11 +1,12 @@
-// OpenID Connect identity providers per virtual host: the
-// HelpdeskSSOOIDC* directives, each provider's discovery document and JWK
-// set (backing files, the child's background refresh through
-// mod/url_refresh.h, one rate-limited refetch for an unknown kid), and the
-// relying party's endpoints: the authorization code flow with PKCE, state
-// and nonce bound to the browser's sign-in attempt (<prefix>/login ->
-// provider -> <prefix>/oidc), back-channel logout at <prefix>/oidc-backchannel
-// and RP-initiated logout from <prefix>/logout.
+// OpenID Connect identity providers per virtual host. The HelpdeskSSOOIDC*
+// directives, each provider's discovery document and JWK set (backing
+// files, the child's background refresh through mod/url_refresh.h, one
+// rate-limited refetch for an unknown kid) and the configuration check are
+// in mod/oidc_provider.cc; the relying party's endpoints in mod/oidc.cc: the
+// authorization code flow with PKCE, state and nonce bound to the browser's
+// sign-in attempt (<prefix>/login -> provider -> <prefix>/oidc),
+// back-channel logout at <prefix>/oidc-backchannel and RP-initiated logout
+// from <prefix>/logout.
 #pragma once
 
 #include <string>

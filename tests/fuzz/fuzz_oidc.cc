@@ -38,6 +38,15 @@ namespace {
 constexpr std::int64_t kNow = 1700000000;
 const std::string kIssuer = "https://issuer.example";
 
+// The provider's policy for ID and logout tokens: RS256, ES256, EdDSA.
+IdTokenPolicy policy() {
+    IdTokenPolicy p;
+    p.issuer = kIssuer;
+    p.client_id = "client-fuzz";
+    p.algs = {JwsAlg::RS256, JwsAlg::ES256, JwsAlg::EdDSA};
+    return p;
+}
+
 bool https(const std::string& url) { return url.rfind("https://", 0) == 0; }
 
 void discovery(std::string_view text) {
@@ -69,10 +78,7 @@ std::string signed_token(fuzz::Input& in, const JwsKey*& key) {
 
 void id_token(fuzz::Input& in) {
     static const JwsVerifier keys(fuzz::signing_keys());
-    IdTokenPolicy p;
-    p.issuer = kIssuer;
-    p.client_id = "client-fuzz";
-    p.algs = {JwsAlg::RS256, JwsAlg::ES256, JwsAlg::EdDSA};
+    const IdTokenPolicy p = policy();
     const JwsKey* signer = nullptr;
     std::string token = signed_token(in, signer);
     const JwsKey& key = *signer;
@@ -96,10 +102,7 @@ void id_token(fuzz::Input& in) {
 
 void logout_token(fuzz::Input& in) {
     static const JwsVerifier keys(fuzz::signing_keys());
-    IdTokenPolicy p;
-    p.issuer = kIssuer;
-    p.client_id = "client-fuzz";
-    p.algs = {JwsAlg::RS256, JwsAlg::ES256, JwsAlg::EdDSA};
+    const IdTokenPolicy p = policy();
     const JwsKey* key = nullptr;
     std::string token = signed_token(in, key);
     auto r = verify_logout_token(keys, token, p, kNow);
