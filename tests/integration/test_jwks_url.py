@@ -258,6 +258,12 @@ class JwksUrlTest(unittest.TestCase):
         # refetch for the unknown kid goes to the URL, never to that file.
         self.served.docs["/plant.json"] = (200, key_set(jwk(self.k1, "k1")))
         a = self.started("/plant.json")
+        # Planted once Apache is up: its second configuration pass (which
+        # reads BACKING-FILE as the last good copy) is over and its only
+        # child has started, as an answer from that child shows. A file
+        # planted before either is trusted by design (see directives.md).
+        r = requests.get(a.url("/sso/jwt"), allow_redirects=False, timeout=60)
+        self.assertLess(r.status_code, 500, r.text + a.error_log())
         hits = self.served.count("/plant.json")
         planted = os.path.join(a.dir, "keys", "planted.tmp")
         with open(planted, "w") as fh:
