@@ -536,5 +536,4 @@ const command_rec* oidc_commands() {
     return table;
 }
 
-
 }  // namespace hdsso::mod

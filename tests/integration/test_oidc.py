@@ -209,6 +209,17 @@ class OidcSignInTest(unittest.TestCase):
         self.assertTrue(url.startswith(self.op.discovery["authorization_endpoint"] + "?"), url)
         return url
 
+    def answer(self, session, start, user):
+        """Signs `user` in at the provider from `start`, stopping at the
+        provider's redirect back to Apache: that URL (split) and its query
+        fields (the code kept for the log check)."""
+        step = self.op.drive(session, self.to_provider(session, start), user)
+        self.assertEqual("redirect", step[0])
+        url = urllib.parse.urlsplit(step[1])
+        fields = dict(urllib.parse.parse_qsl(url.query))
+        self.seen.append(fields["code"])
+        return url, fields
+
     def assert_log_names(self, name):
         self.assertRegex(self.apache.error_log(), r"HDSSO0\d\d: %s: " % re.escape(name))
 
@@ -243,11 +254,7 @@ class OidcSignInTest(unittest.TestCase):
         # test below has the provider itself do it, on https): the same
         # fields in a POST form.
         s = requests.Session()
-        step = self.op.drive(s, self.to_provider(s, "/helpdesk/posted"), "alice")
-        self.assertEqual("redirect", step[0])
-        url = urllib.parse.urlsplit(step[1])
-        fields = dict(urllib.parse.parse_qsl(url.query))
-        self.seen.append(fields["code"])
+        url, fields = self.answer(s, "/helpdesk/posted", "alice")
         r = s.post(urllib.parse.urlunsplit(url._replace(query="")), data=fields, allow_redirects=False, timeout=30)
         self.assertEqual(302, r.status_code, r.text[:500])
         self.assertEqual("/helpdesk/posted", r.headers["Location"])
@@ -353,11 +360,7 @@ class OidcSignInTest(unittest.TestCase):
 
     def test_tampered_state_is_refused(self):
         s = requests.Session()
-        step = self.op.drive(s, self.to_provider(s, "/helpdesk/t"), "alice")
-        self.assertEqual("redirect", step[0])
-        url = urllib.parse.urlsplit(step[1])
-        fields = dict(urllib.parse.parse_qsl(url.query))
-        self.seen.append(fields["code"])
+        url, fields = self.answer(s, "/helpdesk/t", "alice")
         state = fields["state"]
         fields["state"] = ("0" if state[0] != "0" else "1") + state[1:]
         r = s.get(urllib.parse.urlunsplit(url._replace(query=urllib.parse.urlencode(fields))),
